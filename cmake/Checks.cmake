@@ -1,0 +1,65 @@
+# Targets that check the workbook rather than build it:
+#   status           the learner's progress report (what `cmake --workflow --preset learn` ends with)
+#   check-skeletons  fails if any kata test passes on the untouched skeletons
+#   format-check     clang-format, as CI runs it
+#   tidy             clang-tidy over the solutions, common code and tools
+#   coverage-report  lcov/genhtml HTML report (coverage presets only)
+include_guard(GLOBAL)
+
+get_property(test_targets GLOBAL PROPERTY WORKBOOK_TEST_TARGETS)
+
+add_custom_target(status
+    COMMAND workbook status --build-dir "${CMAKE_BINARY_DIR}"
+    DEPENDS workbook ${test_targets}
+    WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
+    USES_TERMINAL
+    COMMENT "Workbook progress")
+
+add_custom_target(check-skeletons
+    COMMAND workbook check-skeletons --build-dir "${CMAKE_BINARY_DIR}"
+    DEPENDS workbook ${test_targets}
+    WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
+    USES_TERMINAL
+    COMMENT "Every kata test must fail on the untouched skeletons")
+
+file(GLOB_RECURSE formatted_sources CONFIGURE_DEPENDS
+    "${PROJECT_SOURCE_DIR}/common/*.[ch]pp" "${PROJECT_SOURCE_DIR}/skeletons/*.[ch]pp"
+    "${PROJECT_SOURCE_DIR}/solutions/*.[ch]pp" "${PROJECT_SOURCE_DIR}/tests/*.[ch]pp"
+    "${PROJECT_SOURCE_DIR}/tools/*.[ch]pp" "${PROJECT_SOURCE_DIR}/benchmarks/*.[ch]pp"
+    "${PROJECT_SOURCE_DIR}/examples/*.[ch]pp")
+find_program(CLANG_FORMAT NAMES clang-format clang-format-14)
+find_program(CLANG_TIDY NAMES clang-tidy clang-tidy-14)
+if(CLANG_FORMAT)
+    add_custom_target(format-check
+        COMMAND ${CLANG_FORMAT} --dry-run --Werror ${formatted_sources}
+        WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-format --dry-run" VERBATIM)
+    add_custom_target(format
+        COMMAND ${CLANG_FORMAT} -i ${formatted_sources}
+        WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-format -i" VERBATIM)
+endif()
+if(CLANG_TIDY)
+    # The solutions are the reference code, so they (not the learner's skeletons) are linted.
+    set(tidy_sources "")
+    foreach(source IN LISTS formatted_sources)
+        if(source MATCHES "\\.cpp$" AND NOT source MATCHES "/skeletons/")
+            list(APPEND tidy_sources "${source}")
+        endif()
+    endforeach()
+    add_custom_target(tidy
+        COMMAND ${CLANG_TIDY} -p "${CMAKE_BINARY_DIR}" --quiet ${tidy_sources}
+        WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-tidy" VERBATIM)
+endif()
+
+if(WORKBOOK_COVERAGE)
+    find_program(LCOV lcov REQUIRED)
+    find_program(GENHTML genhtml REQUIRED)
+    add_custom_target(coverage-report
+        COMMAND ${CMAKE_COMMAND}
+            -DLCOV=${LCOV} -DGENHTML=${GENHTML} -DCTEST=${CMAKE_CTEST_COMMAND}
+            -DBUILD_DIR=${CMAKE_BINARY_DIR} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+            -DFLOOR=${WORKBOOK_COVERAGE_FLOOR}
+            -P "${PROJECT_SOURCE_DIR}/cmake/CoverageReport.cmake"
+        DEPENDS ${test_targets}
+        USES_TERMINAL
+        COMMENT "Coverage report")
+endif()

@@ -1,0 +1,149 @@
+# How a chapter becomes targets. Each chapter is described by one manifest,
+# chapters/NN-slug/chapter.json, which the build, the workbook CLI and the skeleton check all read:
+#
+#   number, slug, title   "01", "refcount", "Reference counting and refchain"
+#   depends               chapter numbers whose libraries this chapter's library uses
+#   link                  further CMake targets to link (e.g. "Threads::Threads")
+#   labels                extra ctest labels (e.g. "concurrency" for the TSan repeat run)
+#   test_suite            the GoogleTest suite name of the chapter's steps
+#   steps                 the kata, in order: test name, lesson section, hint
+#
+# For chapter NN the build makes
+#   chNN_slug        a shared library from skeletons/NN-slug or solutions/NN-slug
+#   chNN_slug_tests  one GoogleTest binary from tests/NN-slug, every test registered with ctest
+#                    separately, with a timeout and the labels chNN, slug, kata (+ manifest labels)
+
+include_guard(GLOBAL)
+include(GoogleTest)
+
+# True when chapter NUMBER is to be built from skeletons/ (WORKBOOK_SKELETONS is "all", "none" or
+# a list such as "01;03" or "1,3").
+function(workbook_chapter_uses_skeleton number out_var)
+    string(REPLACE "," ";" wanted "${WORKBOOK_SKELETONS}")
+    set(result FALSE)
+    if(wanted STREQUAL "all")
+        set(result TRUE)
+    elseif(NOT wanted STREQUAL "none" AND NOT wanted STREQUAL "")
+        math(EXPR wanted_number "${number}")  # "01" -> 1
+        foreach(item IN LISTS wanted)
+            string(STRIP "${item}" item)
+            if(NOT item MATCHES "^[0-9]+$")
+                message(FATAL_ERROR
+                    "WORKBOOK_SKELETONS='${WORKBOOK_SKELETONS}': '${item}' is not a chapter number. "
+                    "Use all, none, or chapter numbers such as 01;03.")
+            endif()
+            math(EXPR item_number "${item}")
+            if(item_number EQUAL wanted_number)
+                set(result TRUE)
+            endif()
+        endforeach()
+    endif()
+    set(${out_var} ${result} PARENT_SCOPE)
+endfunction()
+
+# Reads a JSON array member of MANIFEST into a CMake list.
+function(workbook_json_list manifest member out_var)
+    set(values "")
+    string(JSON type ERROR_VARIABLE missing TYPE "${manifest}" ${member})
+    if(NOT missing AND type STREQUAL "ARRAY")
+        string(JSON count LENGTH "${manifest}" ${member})
+        if(count GREATER 0)
+            math(EXPR last "${count} - 1")
+            foreach(i RANGE ${last})
+                string(JSON value GET "${manifest}" ${member} ${i})
+                list(APPEND values "${value}")
+            endforeach()
+        endif()
+    endif()
+    set(${out_var} "${values}" PARENT_SCOPE)
+endfunction()
+
+# Adds the chapter in CHAPTER_DIR (an absolute path to chapters/NN-slug).
+function(workbook_add_chapter chapter_dir)
+    get_filename_component(folder "${chapter_dir}" NAME)
+    file(READ "${chapter_dir}/chapter.json" manifest)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${chapter_dir}/chapter.json")
+    string(JSON number GET "${manifest}" number)
+    string(JSON slug GET "${manifest}" slug)
+    string(JSON title GET "${manifest}" title)
+    string(JSON suite GET "${manifest}" test_suite)
+    workbook_json_list("${manifest}" depends depends)
+    workbook_json_list("${manifest}" link link)
+    workbook_json_list("${manifest}" labels extra_labels)
+    if(NOT folder STREQUAL "${number}-${slug}")
+        message(FATAL_ERROR "${chapter_dir}/chapter.json says ${number}-${slug}, the folder is ${folder}")
+    endif()
+
+    workbook_chapter_uses_skeleton(${number} use_skeleton)
+    if(use_skeleton)
+        set(tree skeletons)
+    else()
+        set(tree solutions)
+    endif()
+    set(source_dir "${PROJECT_SOURCE_DIR}/${tree}/${folder}")
+    set(library ch${number}_${slug})
+    string(REPLACE "-" "_" library "${library}")
+
+    # The learner may add files; CONFIGURE_DEPENDS notices them on the next build.
+    file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${source_dir}/src/*.cpp")
+    add_library(${library} SHARED ${sources})
+    target_include_directories(${library} PUBLIC "${source_dir}/include")
+    target_compile_definitions(${library} PRIVATE WORKBOOK_CHAPTER_DIR="chapters/${folder}")
+    target_link_libraries(${library} PUBLIC workbook::common ${link})
+    foreach(dependency IN LISTS depends)
+        get_property(dependency_target GLOBAL PROPERTY WORKBOOK_CHAPTER_${dependency}_LIBRARY)
+        if(NOT dependency_target)
+            message(FATAL_ERROR "chapter ${number} depends on chapter ${dependency}, which is not (yet) defined")
+        endif()
+        target_link_libraries(${library} PUBLIC ${dependency_target})
+    endforeach()
+    set_property(GLOBAL PROPERTY WORKBOOK_CHAPTER_${number}_LIBRARY ${library})
+
+    set(test_target ${library}_tests)
+    file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")
+    add_executable(${test_target} ${test_sources})
+    target_link_libraries(${test_target} PRIVATE ${library} workbook::test_main)
+    set_target_properties(${test_target} PROPERTIES
+        RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests/${folder}")
+
+    # Labels go on the directory (one per chapter, see cmake/chapter/CMakeLists.txt): ctest
+    # applies them to every test discovered here.
+    set_property(DIRECTORY PROPERTY LABELS ch${number} ${slug} kata ${tree} ${extra_labels})
+    set(extra_args "")
+    if("concurrency" IN_LIST extra_labels AND WORKBOOK_CONCURRENCY_REPEAT GREATER 1)
+        set(extra_args --gtest_repeat=${WORKBOOK_CONCURRENCY_REPEAT})
+    endif()
+    # ctest's own timeout is a backstop a little above the in-process watchdog of the test main,
+    # so a hung test normally fails with the watchdog's message.
+    math(EXPR ctest_timeout "${WORKBOOK_TEST_TIMEOUT} + 5")
+    if(extra_args)
+        math(EXPR ctest_timeout "${ctest_timeout} * ${WORKBOOK_CONCURRENCY_REPEAT}")
+    endif()
+    gtest_discover_tests(${test_target}
+        TEST_PREFIX "ch${number}."
+        EXTRA_ARGS ${extra_args}
+        DISCOVERY_MODE PRE_TEST
+        DISCOVERY_TIMEOUT 30
+        PROPERTIES TIMEOUT ${ctest_timeout})
+
+    set_property(GLOBAL APPEND PROPERTY WORKBOOK_TEST_TARGETS ${test_target})
+    set_property(GLOBAL APPEND PROPERTY WORKBOOK_CHAPTER_ENTRIES
+        "{\"number\": \"${number}\", \"folder\": \"${folder}\", \"title\": \"${title}\", \"tree\": \"${tree}\", \"test_suite\": \"${suite}\", \"manifest\": \"${chapter_dir}/chapter.json\", \"lesson\": \"${chapter_dir}/README.md\", \"sources\": \"${source_dir}\", \"tests\": \"${PROJECT_SOURCE_DIR}/tests/${folder}\", \"binary\": \"$<TARGET_FILE:${test_target}>\"}")
+endfunction()
+
+# Writes build/<preset>/workbook.json: what the workbook CLI needs to know about this build.
+function(workbook_write_build_index)
+    get_property(entries GLOBAL PROPERTY WORKBOOK_CHAPTER_ENTRIES)
+    list(JOIN entries ",\n    " joined)
+    file(GENERATE OUTPUT "${CMAKE_BINARY_DIR}/workbook.json" CONTENT
+"{
+  \"source_dir\": \"${PROJECT_SOURCE_DIR}\",
+  \"build_dir\": \"${CMAKE_BINARY_DIR}\",
+  \"skeletons\": \"${WORKBOOK_SKELETONS}\",
+  \"test_timeout\": ${WORKBOOK_TEST_TIMEOUT},
+  \"chapters\": [
+    ${joined}
+  ]
+}
+")
+endfunction()

@@ -1,0 +1,54 @@
+// Python's built-in exceptions, as C++ exceptions.
+//
+// Every chapter reports errors with these, carrying CPython's own message text where CPython has
+// one, so that a Python programmer recognises `py::KeyError` or `py::RuntimeError("release unlocked
+// lock")` at a glance. The hierarchy follows Python's (see "Exception hierarchy" in the Python
+// library reference): catching `py::LookupError` also catches `py::KeyError`.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace py {
+
+// BaseException: the root. `what()` is the message alone, like `str(exc)` in Python;
+// `python_name()` is the class name, so "KeyError: 'x'" is `python_name() + ": " + what()`.
+class BaseException : public std::runtime_error {
+public:
+    explicit BaseException(const std::string& message) : std::runtime_error(message) {}
+    [[nodiscard]] virtual const char* python_name() const noexcept { return "BaseException"; }
+    // "KeyError: 'x'", the line Python prints last in a traceback.
+    [[nodiscard]] std::string formatted() const { return std::string(python_name()) + ": " + what(); }
+};
+
+// Declares `Name : Base` with Python's class name. One line per exception keeps the hierarchy
+// readable as a table.
+#define PY_DECLARE_EXCEPTION(Name, Base)                                                \
+    class Name : public Base {                                                          \
+    public:                                                                             \
+        using Base::Base;                                                               \
+        [[nodiscard]] const char* python_name() const noexcept override { return #Name; } \
+    }
+
+PY_DECLARE_EXCEPTION(Exception, BaseException);
+PY_DECLARE_EXCEPTION(ArithmeticError, Exception);
+PY_DECLARE_EXCEPTION(OverflowError, ArithmeticError);
+PY_DECLARE_EXCEPTION(ZeroDivisionError, ArithmeticError);
+PY_DECLARE_EXCEPTION(AssertionError, Exception);
+PY_DECLARE_EXCEPTION(AttributeError, Exception);
+PY_DECLARE_EXCEPTION(EOFError, Exception);
+PY_DECLARE_EXCEPTION(LookupError, Exception);
+PY_DECLARE_EXCEPTION(IndexError, LookupError);
+PY_DECLARE_EXCEPTION(KeyError, LookupError);
+PY_DECLARE_EXCEPTION(MemoryError, Exception);
+PY_DECLARE_EXCEPTION(OSError, Exception);
+PY_DECLARE_EXCEPTION(BrokenPipeError, OSError);
+PY_DECLARE_EXCEPTION(ConnectionError, OSError);
+PY_DECLARE_EXCEPTION(TimeoutError, OSError);
+PY_DECLARE_EXCEPTION(RuntimeError, Exception);
+PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
+PY_DECLARE_EXCEPTION(RecursionError, RuntimeError);
+PY_DECLARE_EXCEPTION(TypeError, Exception);
+PY_DECLARE_EXCEPTION(ValueError, Exception);
+
+}  // namespace py

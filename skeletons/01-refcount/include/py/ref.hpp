@@ -1,0 +1,94 @@
+// py::Ref<T>: an owning pointer that keeps one reference to a runtime object.
+//
+// What Py_INCREF/Py_DECREF pairs do by hand in C, a Ref does by scope: copying a Ref adds a
+// reference, moving one hands it over without touching the count, destroying or resetting one
+// drops it. Factories return Refs holding new references; `steal` adopts a new reference you
+// already have, `borrow` takes a reference of its own to a borrowed pointer.
+//
+// KATA (lesson §4, step 7): write the bodies marked TODO. The data member and the trivial
+// accessors are given.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <utility>
+
+#include "py/exceptions.hpp"
+#include "py/kata.hpp"
+#include "py/object.hpp"
+
+// Templates are compiled in the learner's tests, so name the chapter here.
+#define PY_REF_TODO() ::py::kata::todo("chapters/01-refcount", "§4")
+#define PY_REF_TODO_NOEXCEPT() ::py::kata::todo_noexcept("chapters/01-refcount", "§4")
+
+namespace py {
+
+template <class T>
+class Ref {
+public:
+    Ref() noexcept = default;
+    Ref(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): Ref r = nullptr;
+
+    // Adopts a reference the caller owns (a "new reference"): the count does not change.
+    [[nodiscard]] static Ref steal(T* op) noexcept {
+        PY_REF_TODO_NOEXCEPT();
+        return Ref();
+    }
+    // Takes a reference of its own to a borrowed pointer: the count goes up by one.
+    [[nodiscard]] static Ref borrow(T* op) noexcept {
+        PY_REF_TODO_NOEXCEPT();
+        return Ref();
+    }
+
+    Ref(const Ref& other) noexcept { PY_REF_TODO_NOEXCEPT(); }
+    Ref(Ref&& other) noexcept { PY_REF_TODO_NOEXCEPT(); }
+    // A Ref to a derived type converts to a Ref to its base (Ref<Int> to Ref<Object>).
+    template <class U>
+        requires(std::derived_from<U, T> && !std::same_as<U, T>)
+    Ref(const Ref<U>& other) noexcept {  // NOLINT(google-explicit-constructor)
+        PY_REF_TODO_NOEXCEPT();
+    }
+    template <class U>
+        requires(std::derived_from<U, T> && !std::same_as<U, T>)
+    Ref(Ref<U>&& other) noexcept {  // NOLINT(google-explicit-constructor)
+        PY_REF_TODO_NOEXCEPT();
+    }
+
+    // Careful with `r = r`: the object must survive.
+    Ref& operator=(const Ref& other) noexcept {
+        PY_REF_TODO_NOEXCEPT();
+        return *this;
+    }
+    Ref& operator=(Ref&& other) noexcept {
+        PY_REF_TODO_NOEXCEPT();
+        return *this;
+    }
+    ~Ref() { PY_REF_TODO_NOEXCEPT(); }
+
+    [[nodiscard]] T* get() const noexcept { return ptr_; }
+    T* operator->() const { return &**this; }
+    // Throws py::RuntimeError for an empty Ref.
+    T& operator*() const { PY_REF_TODO(); }
+    explicit operator bool() const noexcept { return ptr_ != nullptr; }
+
+    // Gives up ownership without decref: the caller now owns the reference.
+    [[nodiscard]] T* release() noexcept {
+        PY_REF_TODO_NOEXCEPT();
+        return nullptr;
+    }
+    // Drops the reference (if any) and becomes empty.
+    void reset() noexcept { PY_REF_TODO_NOEXCEPT(); }
+    void swap(Ref& other) noexcept { std::swap(ptr_, other.ptr_); }
+
+    // Identity, like Python's `is`.
+    template <class U>
+    bool operator==(const Ref<U>& other) const noexcept {
+        return static_cast<const Object*>(ptr_) == static_cast<const Object*>(other.get());
+    }
+    bool operator==(std::nullptr_t) const noexcept { return ptr_ == nullptr; }
+
+private:
+    T* ptr_ = nullptr;
+};
+
+}  // namespace py

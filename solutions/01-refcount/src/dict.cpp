@@ -1,0 +1,244 @@
+// dict (Objects/dictobject.c, 3.11): a compact, insertion-ordered hash table.
+//
+//   dk_indices  [ 2 | EMPTY | 0 | DUMMY | 1 | EMPTY | EMPTY | EMPTY ]   dk_size slots
+//   dk_entries  [ (h, 'a', 1) | (h, 'b', 2) | (h, 'c', 3) ]              in insertion order
+//
+// A key's hash picks a slot; collisions probe onward with CPython's perturbation scheme. Deleting
+// leaves a DUMMY slot (so later probes keep going) and a hole in the entries (so the order of the
+// others stays). When the entries run out, everything is rebuilt at a size fit for 3x the items.
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <string>
+
+#include "py/containers.hpp"
+#include "py/exceptions.hpp"
+#include "repr_guard.hpp"
+
+namespace py {
+namespace {
+
+constexpr int PERTURB_SHIFT = 5;
+
+// Two thirds of the slots may be used before the table is rebuilt.
+constexpr ssize_t usable_fraction(ssize_t size) { return (size << 1) / 3; }
+
+struct Lookup {
+    std::size_t slot;  // where the key's probe sequence ended
+    ssize_t entry;     // the entry's position, or Dict::EMPTY
+};
+
+Lookup lookup(const Dict* dict, Object* key, hash_t hash) {
+    const auto mask = static_cast<std::size_t>(dict->dk_size - 1);
+    auto perturb = static_cast<std::size_t>(hash);
+    std::size_t slot = static_cast<std::size_t>(hash) & mask;
+    for (;;) {
+        const ssize_t ix = dict->dk_indices[slot];
+        if (ix == Dict::EMPTY) {
+            return {slot, Dict::EMPTY};
+        }
+        if (ix >= 0) {
+            const DictEntry& entry = dict->dk_entries[ix];
+            if (entry.key == key || (entry.hash == hash && equal(entry.key, key))) {
+                return {slot, ix};
+            }
+        }
+        perturb >>= PERTURB_SHIFT;
+        slot = (slot * 5 + perturb + 1) & mask;
+    }
+}
+
+// The first slot of `hash`'s probe sequence that holds no entry (EMPTY or DUMMY).
+std::size_t find_empty_slot(const Dict* dict, hash_t hash) {
+    const auto mask = static_cast<std::size_t>(dict->dk_size - 1);
+    auto perturb = static_cast<std::size_t>(hash);
+    std::size_t slot = static_cast<std::size_t>(hash) & mask;
+    while (dict->dk_indices[slot] >= 0) {
+        perturb >>= PERTURB_SHIFT;
+        slot = (slot * 5 + perturb + 1) & mask;
+    }
+    return slot;
+}
+
+template <class T>
+T* allocate_array(ssize_t count) {
+    void* memory = std::malloc(static_cast<std::size_t>(count) * sizeof(T));
+    if (memory == nullptr) {
+        throw MemoryError("out of memory growing a dict");
+    }
+    return static_cast<T*>(memory);
+}
+
+// dictresize: new tables of `new_size` slots, live entries copied in order without holes.
+void resize(Dict* dict, ssize_t new_size) {
+    auto* indices = allocate_array<ssize_t>(new_size);
+    DictEntry* entries = nullptr;
+    try {
+        entries = allocate_array<DictEntry>(usable_fraction(new_size));
+    } catch (...) {
+        std::free(indices);
+        throw;
+    }
+    for (ssize_t i = 0; i < new_size; ++i) {
+        indices[i] = Dict::EMPTY;
+    }
+    ssize_t count = 0;
+    for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
+        if (dict->dk_entries[i].key != nullptr) {
+            entries[count++] = dict->dk_entries[i];
+        }
+    }
+    std::free(dict->dk_indices);
+    std::free(dict->dk_entries);
+    dict->dk_indices = indices;
+    dict->dk_entries = entries;
+    dict->dk_size = new_size;
+    dict->dk_nentries = count;
+    for (ssize_t i = 0; i < count; ++i) {
+        dict->dk_indices[find_empty_slot(dict, entries[i].hash)] = i;
+    }
+}
+
+// GROWTH_RATE: room for three times the live items, at least PyDict_MINSIZE slots.
+void grow(Dict* dict) {
+    const auto wanted = static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
+    resize(dict, static_cast<ssize_t>(std::bit_ceil(wanted)));
+}
+
+void dict_dealloc(Object* self) {
+    auto* dict = static_cast<Dict*>(self);
+    for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
+        xdecref(dict->dk_entries[i].key);
+        xdecref(dict->dk_entries[i].value);
+    }
+    std::free(dict->dk_indices);
+    std::free(dict->dk_entries);
+    free_object(self);
+}
+
+std::string dict_repr(Object* self) {
+    auto* dict = static_cast<Dict*>(self);
+    ReprGuard guard(self);
+    if (guard.recursive()) {
+        return "{...}";
+    }
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [key, value] : dict->items()) {
+        out += (first ? "" : ", ") + repr(key) + ": " + repr(value);
+        first = false;
+    }
+    return out + "}";
+}
+
+Comparison dict_equal(Object* self, Object* other) {
+    if (other->ob_type != &Dict::Type) {
+        return Comparison::NotImplemented;
+    }
+    auto* a = static_cast<Dict*>(self);
+    auto* b = static_cast<Dict*>(other);
+    if (a->ma_used != b->ma_used) {
+        return Comparison::False;
+    }
+    for (const auto& [key, value] : a->items()) {
+        Object* theirs = b->get(key);
+        if (theirs == nullptr || !equal(value, theirs)) {
+            return Comparison::False;
+        }
+    }
+    return Comparison::True;
+}
+
+}  // namespace
+
+TypeObject Dict::Type = {
+    .tp_name = "dict", .tp_basicsize = sizeof(Dict), .tp_dealloc = &dict_dealloc,
+    .tp_repr = &dict_repr, .tp_equal = &dict_equal, .tp_flags = TPFLAGS_HAVE_GC};
+
+Ref<Dict> Dict::create() {
+    auto* dict = static_cast<Dict*>(alloc_object(&Dict::Type));
+    try {
+        resize(dict, MINSIZE);
+    } catch (...) {
+        decref(dict);
+        throw;
+    }
+    return Ref<Dict>::steal(dict);
+}
+
+void Dict::setitem(Object* key, Object* value) {
+    const hash_t h = hash(key);  // throws for an unhashable key before anything changes
+    const Lookup found = lookup(this, key, h);
+    if (found.entry != EMPTY) {
+        DictEntry& entry = dk_entries[found.entry];
+        incref(value);
+        Object* old = entry.value;
+        entry.value = value;  // the key object already stored stays (d[1.0] = x keeps key 1)
+        decref(old);
+        return;
+    }
+    if (dk_nentries == usable_fraction(dk_size)) {
+        grow(this);
+    }
+    incref(key);
+    incref(value);
+    dk_entries[dk_nentries] = DictEntry{h, key, value};
+    dk_indices[find_empty_slot(this, h)] = dk_nentries;
+    ++dk_nentries;
+    ++ma_used;
+}
+
+Object* Dict::get(Object* key) const {
+    const Lookup found = lookup(this, key, hash(key));
+    return found.entry == EMPTY ? nullptr : dk_entries[found.entry].value;
+}
+
+Object* Dict::getitem(Object* key) const {
+    Object* value = get(key);
+    if (value == nullptr) {
+        throw KeyError(repr(key));
+    }
+    return value;
+}
+
+bool Dict::contains(Object* key) const { return get(key) != nullptr; }
+
+void Dict::delitem(Object* key) {
+    const Lookup found = lookup(this, key, hash(key));
+    if (found.entry == EMPTY) {
+        throw KeyError(repr(key));
+    }
+    DictEntry& entry = dk_entries[found.entry];
+    Object* old_key = entry.key;
+    Object* old_value = entry.value;
+    dk_indices[found.slot] = DUMMY;
+    entry.key = nullptr;
+    entry.value = nullptr;
+    --ma_used;
+    decref(old_key);
+    decref(old_value);
+}
+
+std::vector<Object*> Dict::keys() const {
+    std::vector<Object*> out;
+    out.reserve(static_cast<std::size_t>(ma_used));
+    for (ssize_t i = 0; i < dk_nentries; ++i) {
+        if (dk_entries[i].key != nullptr) {
+            out.push_back(dk_entries[i].key);
+        }
+    }
+    return out;
+}
+
+std::vector<std::pair<Object*, Object*>> Dict::items() const {
+    std::vector<std::pair<Object*, Object*>> out;
+    out.reserve(static_cast<std::size_t>(ma_used));
+    for (ssize_t i = 0; i < dk_nentries; ++i) {
+        if (dk_entries[i].key != nullptr) {
+            out.emplace_back(dk_entries[i].key, dk_entries[i].value);
+        }
+    }
+    return out;
+}
+
+}  // namespace py

@@ -1,0 +1,107 @@
+// The reference-counting life cycle (Objects/object.c, Include/object.h).
+#include "py/object.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "py/exceptions.hpp"
+#include "py/refchain.hpp"
+
+namespace py {
+
+void* generic_alloc(TypeObject* type, ssize_t nitems) {
+    const auto bytes = static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize);
+    void* memory = std::calloc(1, bytes);
+    if (memory == nullptr) {
+        throw MemoryError("out of memory allocating a '" + std::string(type->tp_name) + "'");
+    }
+    return memory;
+}
+
+void generic_free(void* memory) { std::free(memory); }
+
+Object* alloc_object(TypeObject* type, ssize_t nitems) {
+    if (nitems < 0) {
+        throw ValueError("negative item count for a '" + std::string(type->tp_name) + "'");
+    }
+    allocfunc alloc = type->tp_alloc != nullptr ? type->tp_alloc : &generic_alloc;
+    auto* op = static_cast<Object*>(alloc(type, nitems));
+    op->ob_type = type;
+    if (type->tp_itemsize != 0) {
+        static_cast<VarObject*>(op)->ob_size = nitems;
+    }
+    new_reference(op);
+    return op;
+}
+
+void free_object(Object* op) noexcept {
+    freefunc free = op->ob_type->tp_free != nullptr ? op->ob_type->tp_free : &generic_free;
+    free(op);
+}
+
+void new_reference(Object* op) noexcept {
+    op->ob_refcnt = 1;
+    Object& head = refchain::head();
+    // Insert right after the sentinel: head <-> op <-> (old first object).
+    op->ob_next = head.ob_next;
+    op->ob_prev = &head;
+    head.ob_next->ob_prev = op;
+    head.ob_next = op;
+}
+
+void forget_reference(Object* op) noexcept {
+    if (op->ob_next == nullptr) {
+        return;  // never linked: a static object (None, True, False), or already forgotten
+    }
+    op->ob_next->ob_prev = op->ob_prev;
+    op->ob_prev->ob_next = op->ob_next;
+    op->ob_next = nullptr;
+    op->ob_prev = nullptr;
+}
+
+void incref(Object* op) noexcept { ++op->ob_refcnt; }
+
+void decref(Object* op) noexcept {
+    if (--op->ob_refcnt != 0) {
+        if (op->ob_refcnt < 0) {
+            fatal_error("py::decref",
+                        "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")",
+                        op);
+        }
+        return;
+    }
+    dealloc(op);
+}
+
+void xincref(Object* op) noexcept {
+    if (op != nullptr) {
+        incref(op);
+    }
+}
+
+void xdecref(Object* op) noexcept {
+    if (op != nullptr) {
+        decref(op);
+    }
+}
+
+void dealloc(Object* op) noexcept {
+    forget_reference(op);
+    op->ob_type->tp_dealloc(op);
+}
+
+ssize_t refcount(const Object* op) noexcept { return op->ob_refcnt; }
+
+const char* type_name(const Object* op) noexcept { return op->ob_type->tp_name; }
+
+void fatal_error(const char* function, const std::string& message, const Object* op) noexcept {
+    std::fprintf(stderr, "Fatal Python error: %s: %s\n", function, message.c_str());
+    if (op != nullptr) {
+        std::fprintf(stderr, "object address  : %p\nobject refcount : %td\nobject type name: %s\n",
+                     static_cast<const void*>(op), op->ob_refcnt, op->ob_type->tp_name);
+    }
+    std::fflush(stderr);
+    std::abort();
+}
+
+}  // namespace py

@@ -1,0 +1,124 @@
+// Steps 9-12: tuple and list own their items. Lesson §6.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "py/runtime.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using refcount_test::RefchainBaseline;
+using testing::ElementsAreArray;
+
+// The message of the py::IndexError that `action` throws, or "" if it throws none.
+template <class Action>
+std::string index_error_of(Action action) {
+    try {
+        action();
+    } catch (const py::IndexError& error) {
+        return error.what();
+    }
+    return "";
+}
+
+TEST(Refcount, Step09_TupleHoldsAReferenceToEachItem) {
+    const RefchainBaseline baseline;
+    {
+        auto one = py::Int::create(1);
+        auto two = py::Str::create("two");
+        auto pair = py::Tuple::pack({one.get(), two.get(), one.get()});
+        EXPECT_EQ(pair->size(), 3);
+        EXPECT_EQ(pair->item(0), one.get());
+        EXPECT_EQ(pair->item(-1), one.get()) << "negative indexes count from the end";
+        EXPECT_EQ(py::refcount(one.get()), 3) << "the tuple holds two references to `one`";
+        EXPECT_EQ(py::refcount(two.get()), 2);
+        EXPECT_STREQ(py::type_name(pair.get()), "tuple");
+        EXPECT_EQ(index_error_of([&] { (void)pair->item(3); }), "tuple index out of range");
+        EXPECT_EQ(index_error_of([&] { (void)pair->item(-4); }), "tuple index out of range");
+
+        pair.reset();  // the tuple dies and drops what it held
+        EXPECT_EQ(py::refcount(one.get()), 1);
+        EXPECT_EQ(py::refcount(two.get()), 1);
+        EXPECT_EQ(py::Tuple::pack({})->size(), 0);
+    }
+    EXPECT_EQ(baseline.growth(), 0);
+}
+
+TEST(Refcount, Step10_ListAppendHoldsAReference) {
+    const RefchainBaseline baseline;
+    {
+        // v1 = [11, 22, 33]; v2 = [44, 55, 66]; v1.append(v2) raises v2's count to 2.
+        auto v1 = py::List::create();
+        auto v2 = py::List::create();
+        for (long long n : {11, 22, 33}) {
+            v1->append(py::Int::create(n).get());
+        }
+        for (long long n : {44, 55, 66}) {
+            v2->append(py::Int::create(n).get());
+        }
+        EXPECT_EQ(py::refcount(v1->item(0)), 1) << "after the temporary is gone only the list holds it";
+        v1->append(v2.get());
+        EXPECT_EQ(py::refcount(v2.get()), 2);
+        EXPECT_EQ(v1->size(), 4);
+        EXPECT_EQ(v1->item(-1), v2.get());
+
+        auto x = py::Str::create("x");
+        v1->setitem(0, x.get());  // L[0] = x: the old 11 dies, x gains a reference
+        EXPECT_EQ(py::refcount(x.get()), 2);
+        EXPECT_EQ(baseline.growth(), 2 + 6 - 1 + 1) << "11 was freed by setitem";
+
+        py::Ref<py::Object> popped = v1->pop();  // the list's reference moves to the caller
+        EXPECT_EQ(popped.get(), v2.get());
+        EXPECT_EQ(py::refcount(v2.get()), 2);
+        EXPECT_EQ(v1->size(), 3);
+
+        v2->clear();
+        EXPECT_EQ(v2->size(), 0);
+        EXPECT_EQ(index_error_of([&] { (void)v2->pop(); }), "pop from empty list");
+        EXPECT_EQ(index_error_of([&] { (void)v1->item(3); }), "list index out of range");
+        EXPECT_EQ(index_error_of([&] { v1->setitem(-4, x.get()); }), "list index out of range");
+        EXPECT_EQ(py::refcount(x.get()), 2) << "a failed setitem changes no count";
+    }
+    EXPECT_EQ(baseline.growth(), 0);
+}
+
+TEST(Refcount, Step11_ListOverAllocatesLikeCPython) {
+    auto list = py::List::create();
+    EXPECT_EQ(list->allocated, 0) << "an empty list allocates no item array";
+    auto item = py::None();
+    std::vector<py::ssize_t> capacities;
+    for (int i = 0; i < 80; ++i) {
+        list->append(item.get());
+        if (capacities.empty() || capacities.back() != list->allocated) {
+            capacities.push_back(list->allocated);
+        }
+    }
+    // What CPython 3.9+ gives: python3 -c "import sys; l=[]; [l.append(0) or print(...) ...]"
+    const std::vector<py::ssize_t> cpython = {4, 8, 16, 24, 32, 40, 52, 64, 76, 92};
+    EXPECT_THAT(capacities, ElementsAreArray(cpython));
+    for (int i = 0; i < 70; ++i) {
+        (void)list->pop();
+    }
+    EXPECT_EQ(list->size(), 10);
+    EXPECT_LT(list->allocated, 40) << "a list that shrinks below half its array gives memory back";
+}
+
+TEST(Refcount, Step12_FreeingAContainerReleasesItsItems) {
+    const RefchainBaseline baseline;
+    auto outer = py::List::create();
+    {
+        auto inner = py::List::create();
+        auto word = py::Str::create("leaf");
+        auto tuple = py::Tuple::pack({word.get(), inner.get()});
+        inner->append(word.get());
+        outer->append(tuple.get());
+        outer->append(inner.get());
+    }
+    EXPECT_EQ(baseline.growth(), 4) << "outer, inner, word and tuple stay alive through outer";
+    outer.reset();
+    EXPECT_EQ(baseline.growth(), 0) << "freeing outer must free everything reachable only from it";
+}
+
+}  // namespace

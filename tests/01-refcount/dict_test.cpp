@@ -1,0 +1,120 @@
+// Steps 14-16: the compact, insertion-ordered dict. Lesson §8.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "py/runtime.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using refcount_test::RefchainBaseline;
+using testing::ElementsAre;
+
+// The keys of `dict` as Python would print them, in iteration order.
+std::vector<std::string> key_reprs(const py::Ref<py::Dict>& dict) {
+    std::vector<std::string> out;
+    for (py::Object* key : dict->keys()) {
+        out.push_back(py::repr(key));
+    }
+    return out;
+}
+
+TEST(Refcount, Step14_DictKeepsInsertionOrderAndReplacesValues) {
+    const RefchainBaseline baseline;
+    {
+        auto d = py::Dict::create();
+        auto c = py::Str::create("c");
+        auto a = py::Str::create("a");
+        auto b = py::Str::create("b");
+        auto one = py::Int::create(1);
+        auto two = py::Int::create(2);
+        d->setitem(c.get(), one.get());
+        d->setitem(a.get(), one.get());
+        d->setitem(b.get(), two.get());
+        EXPECT_EQ(d->size(), 3);
+        EXPECT_THAT(key_reprs(d), ElementsAre("'c'", "'a'", "'b'")) << "insertion order, not sorted";
+        EXPECT_EQ(py::refcount(one.get()), 3) << "the dict holds a reference to each value";
+        EXPECT_EQ(py::refcount(c.get()), 2) << "... and to each key";
+
+        d->setitem(py::Str::create("a").get(), two.get());  // an equal key: replace the value
+        EXPECT_EQ(d->size(), 3);
+        EXPECT_THAT(key_reprs(d), ElementsAre("'c'", "'a'", "'b'")) << "replacing keeps the place";
+        EXPECT_EQ(d->getitem(a.get()), two.get());
+        EXPECT_EQ(py::refcount(one.get()), 2) << "the replaced value lost the dict's reference";
+        EXPECT_TRUE(d->contains(b.get()));
+        EXPECT_EQ(d->items().front().second, one.get());
+
+        // Many items: the tables are rebuilt several times, and the order survives.
+        for (int i = 0; i < 1000; ++i) {
+            d->setitem(py::Int::create(i).get(), py::Int::create(i * i).get());
+        }
+        EXPECT_EQ(d->size(), 1003);
+        EXPECT_EQ(py::repr(d->keys()[3]), "0");
+        EXPECT_EQ(py::repr(d->keys().back()), "999");
+        EXPECT_EQ(static_cast<py::Int*>(d->getitem(py::Int::create(777).get()))->value(), 777 * 777);
+        EXPECT_GE(d->dk_size * 2 / 3, d->dk_nentries) << "at most two thirds of the slots in use";
+        EXPECT_EQ(d->dk_size & (d->dk_size - 1), 0) << "the table size is a power of two";
+    }
+    EXPECT_EQ(baseline.growth(), 0) << "a freed dict drops its keys and values";
+}
+
+TEST(Refcount, Step15_DictTreatsEqualNumbersAsOneKey) {
+    auto d = py::Dict::create();
+    auto one = py::Int::create(1);
+    d->setitem(one.get(), py::Str::create("a").get());
+    d->setitem(py::Float::create(1.0).get(), py::Str::create("b").get());
+    d->setitem(py::True().get(), py::Str::create("c").get());
+    // Python: {1: 'a', 1.0: 'b', True: 'c'} == {1: 'c'}
+    EXPECT_EQ(d->size(), 1);
+    EXPECT_EQ(d->keys().front(), one.get()) << "the first key object stays";
+    EXPECT_EQ(py::repr(d.get()), "{1: 'c'}");
+    EXPECT_TRUE(d->contains(py::Float::create(1.0).get()));
+    EXPECT_FALSE(d->contains(py::Float::create(1.5).get()));
+
+    auto key = py::Tuple::pack({one.get(), py::Float::create(2.0).get()});
+    auto same = py::Tuple::pack({py::True().get(), py::Int::create(2).get()});
+    d->setitem(key.get(), py::None().get());
+    EXPECT_EQ(d->get(same.get()), py::None().get()) << "(1, 2.0) and (True, 2) are one key";
+}
+
+TEST(Refcount, Step16_DictMissingKeysAndDeletion) {
+    const RefchainBaseline baseline;
+    {
+        auto d = py::Dict::create();
+        for (const char* name : {"a", "b", "c", "d"}) {
+            d->setitem(py::Str::create(name).get(), py::Str::create(name).get());
+        }
+        auto b = py::Str::create("b");
+        d->delitem(b.get());
+        EXPECT_EQ(d->size(), 3);
+        EXPECT_FALSE(d->contains(b.get()));
+        EXPECT_EQ(d->get(b.get()), nullptr);
+        EXPECT_TRUE(d->contains(py::Str::create("d").get())) << "probing must go on past a deleted slot";
+        d->setitem(b.get(), py::None().get());
+        EXPECT_THAT(key_reprs(d), ElementsAre("'a'", "'c'", "'d'", "'b'"))
+            << "a key inserted again goes to the end";
+
+        try {
+            (void)d->getitem(py::Str::create("missing").get());
+            ADD_FAILURE() << "d['missing'] must raise KeyError";
+        } catch (const py::KeyError& error) {
+            EXPECT_STREQ(error.what(), "'missing'") << "KeyError's message is repr(key)";
+        }
+        try {
+            d->delitem(py::Int::create(7).get());
+            ADD_FAILURE() << "del d[7] must raise KeyError";
+        } catch (const py::KeyError& error) {
+            EXPECT_STREQ(error.what(), "7");
+        }
+        auto unhashable = py::List::create();
+        EXPECT_THROW(d->setitem(unhashable.get(), unhashable.get()), py::TypeError);
+        EXPECT_EQ(py::refcount(unhashable.get()), 1) << "a failed setitem takes no reference";
+        EXPECT_EQ(d->size(), 4);
+    }
+    EXPECT_EQ(baseline.growth(), 0);
+}
+
+}  // namespace

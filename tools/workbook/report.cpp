@@ -1,0 +1,186 @@
+#include "report.hpp"
+
+#include <algorithm>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace workbook {
+namespace {
+
+std::string progress_bar(int done, int total, int width = 20) {
+    const int filled = total == 0 ? 0 : done * width / total;
+    return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+           std::string(static_cast<std::size_t>(width - filled), '.') + "]";
+}
+
+// The failure message, indented and cut to a screenful.
+std::string indent(const std::string& text, std::size_t max_lines = 20) {
+    std::istringstream in(text);
+    std::string line;
+    std::string out;
+    std::size_t count = 0;
+    while (std::getline(in, line)) {
+        if (++count > max_lines) {
+            out += "    ...\n";
+            break;
+        }
+        out += "    " + line + "\n";
+    }
+    return out;
+}
+
+std::string relative(const std::filesystem::path& path, const BuildIndex& index) {
+    return std::filesystem::relative(path, index.source_dir).string();
+}
+
+}  // namespace
+
+int ChapterProgress::passed() const {
+    return static_cast<int>(std::count_if(results.begin(), results.end(), [](const TestResult& r) {
+        return r.outcome == Outcome::Passed;
+    }));
+}
+
+const TestResult* ChapterProgress::first_unfinished() const {
+    for (const TestResult& result : results) {
+        if (result.outcome != Outcome::Passed) {
+            return &result;
+        }
+    }
+    return nullptr;
+}
+
+ChapterProgress run_chapter(const Chapter& chapter, const RunOptions& options) {
+    ChapterProgress progress;
+    progress.chapter = &chapter;
+    const std::vector<std::string> in_binary = list_tests(chapter.binary);
+    std::vector<std::string> ordered;
+    for (const Step& step : chapter.steps) {
+        const std::string name = chapter.full_name(step);
+        if (std::find(in_binary.begin(), in_binary.end(), name) != in_binary.end()) {
+            ordered.push_back(name);
+        } else {
+            progress.missing_from_binary.push_back(name);
+        }
+    }
+    for (const std::string& name : in_binary) {
+        if (chapter.find_step(name) == nullptr) {
+            ordered.push_back(name);
+            progress.missing_from_manifest.push_back(name);
+        }
+    }
+    progress.results = run_tests(chapter.binary, ordered, options.jobs, options.timeout);
+    return progress;
+}
+
+void print_status(std::ostream& out, const BuildIndex& index,
+                  const std::vector<ChapterProgress>& progress, bool verbose) {
+    out << "\nPython-internals workbook  (" << relative(index.build_dir, index)
+        << ", skeletons: " << index.skeletons << ")\n\n";
+    int all_passed = 0;
+    int all_total = 0;
+    for (const ChapterProgress& chapter_progress : progress) {
+        const Chapter& chapter = *chapter_progress.chapter;
+        const int total = static_cast<int>(chapter_progress.results.size());
+        const int passed = chapter_progress.passed();
+        all_passed += passed;
+        all_total += total;
+        out << "  " << chapter.number << " " << std::left << std::setw(14) << chapter.slug()
+            << std::setw(40) << chapter.title << " " << progress_bar(passed, total) << " "
+            << std::right << std::setw(3) << passed << "/" << total
+            << (chapter.tree == "solutions" ? "  (solution)" : "") << "\n";
+        if (verbose) {
+            for (const TestResult& result : chapter_progress.results) {
+                out << "       " << (result.outcome == Outcome::Passed ? "ok  " : "--  ") << result.name
+                    << (result.outcome == Outcome::Passed ? "" : std::string("  (") + outcome_name(result.outcome) + ")")
+                    << "\n";
+            }
+        }
+        for (const std::string& name : chapter_progress.missing_from_binary) {
+            out << "       warning: the manifest lists " << name << ", the test binary has no such test\n";
+        }
+        for (const std::string& name : chapter_progress.missing_from_manifest) {
+            out << "       warning: " << name << " is not a step in " << chapter.folder << "/chapter.json\n";
+        }
+    }
+    out << "\n  " << all_passed << " of " << all_total << " steps pass.\n";
+
+    for (const ChapterProgress& chapter_progress : progress) {
+        const TestResult* next = chapter_progress.first_unfinished();
+        if (next == nullptr) {
+            continue;
+        }
+        const Chapter& chapter = *chapter_progress.chapter;
+        const Step* step = chapter.find_step(next->name);
+        out << "\nNext: chapter " << chapter.number << ", " << next->name << " ("
+            << outcome_name(next->outcome) << ")\n"
+            << indent(next->message);
+        if (step != nullptr) {
+            out << "  Lesson: " << relative(chapter.lesson, index) << " " << step->section << "\n"
+                << "  Edit:   " << relative(chapter.sources, index) << "/\n"
+                << "  Stuck?  ./workbook hint\n";
+        }
+        return;
+    }
+    if (all_total > 0) {
+        out << "\nEvery step passes. Compare with the reference: cmake --workflow --preset solutions\n";
+    }
+}
+
+bool print_hint(std::ostream& out, const BuildIndex& index, const std::vector<ChapterProgress>& progress) {
+    for (const ChapterProgress& chapter_progress : progress) {
+        const TestResult* next = chapter_progress.first_unfinished();
+        if (next == nullptr) {
+            continue;
+        }
+        const Chapter& chapter = *chapter_progress.chapter;
+        const Step* step = chapter.find_step(next->name);
+        out << "Chapter " << chapter.number << ", " << next->name << "\n\n";
+        if (step != nullptr) {
+            out << "Hint: " << step->hint << "\n\nRead: " << relative(chapter.lesson, index) << " "
+                << step->section << "\n";
+        } else {
+            out << "This test is not in the chapter's manifest, so it has no hint.\n";
+        }
+        return true;
+    }
+    out << "Nothing left to hint at: every step passes.\n";
+    return false;
+}
+
+bool print_skeleton_check(std::ostream& out, const std::vector<ChapterProgress>& progress) {
+    bool clean = true;
+    int checked = 0;
+    for (const ChapterProgress& chapter_progress : progress) {
+        const Chapter& chapter = *chapter_progress.chapter;
+        for (const TestResult& result : chapter_progress.results) {
+            ++checked;
+            if (result.outcome == Outcome::Passed) {
+                out << "PASSES ON THE SKELETON: " << chapter.folder << " " << result.name
+                    << " (it tests nothing the learner writes)\n";
+                clean = false;
+            } else if (result.outcome == Outcome::TimedOut || result.outcome == Outcome::Crashed) {
+                out << "HANGS OR CRASHES ON THE SKELETON: " << chapter.folder << " " << result.name
+                    << " (" << outcome_name(result.outcome) << ": a skeleton must fail cleanly)\n"
+                    << indent(result.message, 8);
+                clean = false;
+            }
+        }
+        for (const std::string& name : chapter_progress.missing_from_binary) {
+            out << "MANIFEST STEP WITHOUT A TEST: " << chapter.folder << " " << name << "\n";
+            clean = false;
+        }
+        for (const std::string& name : chapter_progress.missing_from_manifest) {
+            out << "TEST MISSING FROM THE MANIFEST: " << chapter.folder << " " << name << "\n";
+            clean = false;
+        }
+    }
+    if (clean) {
+        out << "Skeleton check: all " << checked << " kata tests fail on the untouched skeletons, "
+            << "none hangs or crashes, and every manifest agrees with its tests.\n";
+    }
+    return clean;
+}
+
+}  // namespace workbook
