@@ -23,22 +23,13 @@ void new_reference(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§2"); }
 
 void forget_reference(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§2"); }
 
-void incref(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§3"); }
-
-void decref(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§3"); }
-
-void xincref(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§3"); }
-
-void xdecref(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§3"); }
-
 void dealloc(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§3"); }
 
-ssize_t refcount(const Object* op) noexcept {
-    PY_KATA_TODO_NOEXCEPT("§3");
-    return 0;
+// Given: the small helpers that are not the point of the chapter.
+void negative_refcount(const Object* op) noexcept {
+    fatal_error("py::decref", "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
 }
 
-// Given: the small helpers that are not the point of the chapter.
 const char* type_name(const Object* op) noexcept { return op->ob_type->tp_name; }
 
 void fatal_error(const char* function, const std::string& message, const Object* op) noexcept {

@@ -59,40 +59,16 @@ void forget_reference(Object* op) noexcept {
     op->ob_prev = nullptr;
 }
 
-void incref(Object* op) noexcept { ++op->ob_refcnt; }
-
-void decref(Object* op) noexcept {
-    if (--op->ob_refcnt != 0) {
-        if (op->ob_refcnt < 0) {
-            fatal_error("py::decref",
-                        "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")",
-                        op);
-        }
-        return;
-    }
-    dealloc(op);
-}
-
-void xincref(Object* op) noexcept {
-    if (op != nullptr) {
-        incref(op);
-    }
-}
-
-void xdecref(Object* op) noexcept {
-    if (op != nullptr) {
-        decref(op);
-    }
-}
-
 void dealloc(Object* op) noexcept {
     forget_reference(op);
     op->ob_type->tp_dealloc(op);
 }
 
-ssize_t refcount(const Object* op) noexcept { return op->ob_refcnt; }
-
 const char* type_name(const Object* op) noexcept { return op->ob_type->tp_name; }
+
+void negative_refcount(const Object* op) noexcept {
+    fatal_error("py::decref", "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
+}
 
 void fatal_error(const char* function, const std::string& message, const Object* op) noexcept {
     std::fprintf(stderr, "Fatal Python error: %s: %s\n", function, message.c_str());

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "py/kata.hpp"
+
 namespace py {
 
 using ssize_t = std::ptrdiff_t;  // Py_ssize_t
@@ -89,25 +91,41 @@ void new_reference(Object* op) noexcept;
 // that is not linked (a static object such as None, or one already forgotten).
 void forget_reference(Object* op) noexcept;
 
-// Py_INCREF / Py_DECREF. decref of the last reference deallocates; a count that goes negative
-// is a fatal error (the process aborts with "object has negative ref count" and the type name).
-void incref(Object* op) noexcept;
-void decref(Object* op) noexcept;
-// Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
-void xincref(Object* op) noexcept;
-void xdecref(Object* op) noexcept;
-
 // _Py_Dealloc: forget_reference, then the type's tp_dealloc.
 void dealloc(Object* op) noexcept;
 
-// Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
-ssize_t refcount(const Object* op) noexcept;
 const char* type_name(const Object* op) noexcept;
+
+// _Py_NegativeRefcount: reports "object has negative ref count (N)" with the object's type, then
+// aborts. Out of line, so the inline decref stays small.
+[[noreturn]] void negative_refcount(const Object* op) noexcept;
 
 // Aborts the process after printing "Fatal Python error: <function>: <message>" and the object's
 // type, as Py_FatalError / _PyObject_AssertFailed do.
 [[noreturn]] void fatal_error(const char* function, const std::string& message,
                               const Object* op = nullptr) noexcept;
+
+// --- Counting (inline: these run on every assignment, so a call would cost more than the work)
+// KATA (lesson §3, steps 4-6): these are yours too, here in the header.
+
+#define PY_COUNTING_TODO() ::py::kata::todo_noexcept("chapters/01-refcount", "§3")
+
+// Py_INCREF.
+inline void incref(Object* op) noexcept { PY_COUNTING_TODO(); }
+
+// Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (call
+// negative_refcount, which aborts with "object has negative ref count" and the type name).
+inline void decref(Object* op) noexcept { PY_COUNTING_TODO(); }
+
+// Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
+inline void xincref(Object* op) noexcept { PY_COUNTING_TODO(); }
+inline void xdecref(Object* op) noexcept { PY_COUNTING_TODO(); }
+
+// Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
+inline ssize_t refcount(const Object* op) noexcept {
+    PY_COUNTING_TODO();
+    return 0;
+}
 
 // --- The object protocol (dispatches through the type's slots) ----------------------------------
 

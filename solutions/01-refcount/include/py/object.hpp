@@ -89,25 +89,51 @@ void new_reference(Object* op) noexcept;
 // that is not linked (a static object such as None, or one already forgotten).
 void forget_reference(Object* op) noexcept;
 
-// Py_INCREF / Py_DECREF. decref of the last reference deallocates; a count that goes negative
-// is a fatal error (the process aborts with "object has negative ref count" and the type name).
-void incref(Object* op) noexcept;
-void decref(Object* op) noexcept;
-// Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
-void xincref(Object* op) noexcept;
-void xdecref(Object* op) noexcept;
-
 // _Py_Dealloc: forget_reference, then the type's tp_dealloc.
 void dealloc(Object* op) noexcept;
 
-// Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
-ssize_t refcount(const Object* op) noexcept;
 const char* type_name(const Object* op) noexcept;
+
+// _Py_NegativeRefcount: reports "object has negative ref count (N)" with the object's type, then
+// aborts. Out of line, so the inline decref stays small.
+[[noreturn]] void negative_refcount(const Object* op) noexcept;
 
 // Aborts the process after printing "Fatal Python error: <function>: <message>" and the object's
 // type, as Py_FatalError / _PyObject_AssertFailed do.
 [[noreturn]] void fatal_error(const char* function, const std::string& message,
                               const Object* op = nullptr) noexcept;
+
+// --- Counting (inline: these run on every assignment, so a call would cost more than the work)
+
+// Py_INCREF.
+inline void incref(Object* op) noexcept { ++op->ob_refcnt; }
+
+// Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (the
+// process aborts with "object has negative ref count" and the type name).
+inline void decref(Object* op) noexcept {
+    if (--op->ob_refcnt != 0) {
+        if (op->ob_refcnt < 0) {
+            negative_refcount(op);
+        }
+        return;
+    }
+    dealloc(op);
+}
+
+// Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
+inline void xincref(Object* op) noexcept {
+    if (op != nullptr) {
+        incref(op);
+    }
+}
+inline void xdecref(Object* op) noexcept {
+    if (op != nullptr) {
+        decref(op);
+    }
+}
+
+// Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
+inline ssize_t refcount(const Object* op) noexcept { return op->ob_refcnt; }
 
 // --- The object protocol (dispatches through the type's slots) ----------------------------------
 
