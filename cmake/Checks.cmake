@@ -39,9 +39,10 @@ if(CLANG_FORMAT)
 endif()
 if(CLANG_TIDY)
     # The solutions are the reference code, so they (not the learner's skeletons) are linted.
+    # Benchmarks are linted by the bench build only (they are not in this compile database).
     set(tidy_sources "")
     foreach(source IN LISTS formatted_sources)
-        if(source MATCHES "\\.cpp$" AND NOT source MATCHES "/skeletons/")
+        if(source MATCHES "\\.cpp$" AND NOT source MATCHES "/(skeletons|benchmarks)/")
             list(APPEND tidy_sources "${source}")
         endif()
     endforeach()

@@ -24,8 +24,8 @@
 
 namespace {
 
-void fail_running_test(const std::string& message, const std::source_location& where) {
-    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << message;
+void fail_running_test(const std::string& message, const py::kata::Where& where) {
+    ADD_FAILURE_AT(where.file, where.line) << message;
 }
 
 // The name of the running test, kept in a fixed buffer the signal handler may read.

@@ -58,7 +58,8 @@ TEST(Refcount, Step10_ListAppendHoldsAReference) {
         for (long long n : {44, 55, 66}) {
             v2->append(py::Int::create(n).get());
         }
-        EXPECT_EQ(py::refcount(v1->item(0)), 1) << "after the temporary is gone only the list holds it";
+        EXPECT_EQ(py::refcount(v1->item(0)), 1)
+            << "after the temporary is gone only the list holds it";
         v1->append(v2.get());
         EXPECT_EQ(py::refcount(v2.get()), 2);
         EXPECT_EQ(v1->size(), 4);

@@ -40,7 +40,8 @@ TEST(Refcount, Step13_HashAndEqualityFollowPython) {
     auto nan = py::Float::create(std::nan(""));
     EXPECT_FALSE(eq(nan, py::Float::create(std::nan("")))) << "nan != nan";
     EXPECT_TRUE(eq(nan, nan)) << "... but an object is itself (identity first, as in containers)";
-    EXPECT_TRUE(eq(py::Tuple::pack({one.get(), s.get()}), py::Tuple::pack({py::True().get(), s.get()})));
+    EXPECT_TRUE(
+        eq(py::Tuple::pack({one.get(), s.get()}), py::Tuple::pack({py::True().get(), s.get()})));
     auto l1 = py::List::create();
     auto l2 = py::List::create();
     l1->append(one.get());

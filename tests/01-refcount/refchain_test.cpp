@@ -18,7 +18,8 @@ TEST(Refcount, Step01_NewReferenceLinksIntoRefchain) {
 
     py::new_reference(&probe);
     EXPECT_EQ(py::refcount(&probe), 1) << "a new object starts with one reference: its creator's";
-    EXPECT_TRUE(py::refchain::contains(&probe)) << "new_reference must link the object into refchain";
+    EXPECT_TRUE(py::refchain::contains(&probe))
+        << "new_reference must link the object into refchain";
     EXPECT_EQ(py::refchain::size(), before + 1);
     EXPECT_EQ(probe.ob_prev, &py::refchain::head()) << "new objects go right after the sentinel";
 

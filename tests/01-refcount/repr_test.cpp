@@ -8,7 +8,9 @@
 
 namespace {
 
-std::string float_repr(double value) { return py::repr(py::Float::create(value).get()); }
+std::string float_repr(double value) {
+    return py::repr(py::Float::create(value).get());
+}
 
 TEST(Refcount, Step17_ReprLooksLikePython) {
     EXPECT_EQ(py::repr(py::None().get()), "None");

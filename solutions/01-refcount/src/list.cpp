@@ -25,7 +25,9 @@ void resize(List* list, ssize_t new_size) {
     if (new_size == 0) {
         new_allocated = 0;
     }
-    void* items = std::realloc(list->ob_item, static_cast<std::size_t>(new_allocated) * sizeof(Object*));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of object pointers is meant
+    void* items =
+        std::realloc(list->ob_item, static_cast<std::size_t>(new_allocated) * sizeof(Object*));
     if (items == nullptr && new_allocated > 0) {
         throw MemoryError("out of memory growing a list");
     }
@@ -86,9 +88,12 @@ Comparison list_equal(Object* self, Object* other) {
 
 }  // namespace
 
-TypeObject List::Type = {
-    .tp_name = "list", .tp_basicsize = sizeof(List), .tp_dealloc = &list_dealloc,
-    .tp_repr = &list_repr, .tp_equal = &list_equal, .tp_flags = TPFLAGS_HAVE_GC};
+TypeObject List::Type = {.tp_name = "list",
+                         .tp_basicsize = sizeof(List),
+                         .tp_dealloc = &list_dealloc,
+                         .tp_repr = &list_repr,
+                         .tp_equal = &list_equal,
+                         .tp_flags = TPFLAGS_HAVE_GC};
 
 Ref<List> List::create() {
     // ob_item stays nullptr and allocated 0 until the first append.
@@ -102,7 +107,9 @@ void List::append(Object* item) {
     ob_item[n] = item;
 }
 
-Object* List::item(ssize_t index) const { return ob_item[normalize_index(this, index)]; }
+Object* List::item(ssize_t index) const {
+    return ob_item[normalize_index(this, index)];
+}
 
 void List::setitem(ssize_t index, Object* item) {
     Object*& slot = ob_item[normalize_index(this, index)];

@@ -18,7 +18,9 @@ void* generic_alloc(TypeObject* type, ssize_t nitems) {
     return memory;
 }
 
-void generic_free(void* memory) { std::free(memory); }
+void generic_free(void* memory) {
+    std::free(memory);
+}
 
 Object* alloc_object(TypeObject* type, ssize_t nitems) {
     if (nitems < 0) {
@@ -64,10 +66,13 @@ void dealloc(Object* op) noexcept {
     op->ob_type->tp_dealloc(op);
 }
 
-const char* type_name(const Object* op) noexcept { return op->ob_type->tp_name; }
+const char* type_name(const Object* op) noexcept {
+    return op->ob_type->tp_name;
+}
 
 void negative_refcount(const Object* op) noexcept {
-    fatal_error("py::decref", "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
+    fatal_error("py::decref",
+                "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
 }
 
 void fatal_error(const char* function, const std::string& message, const Object* op) noexcept {
