@@ -48,11 +48,6 @@ if(CLANG_TIDY AND RUN_CLANG_TIDY)
             -j ${cores} -quiet "${PROJECT_SOURCE_DIR}/(solutions|tests|tools|common)/.*[.]cpp$"
         WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-tidy" VERBATIM USES_TERMINAL)
 endif()
-    endforeach()
-    add_custom_target(tidy
-        COMMAND ${CLANG_TIDY} -p "${CMAKE_BINARY_DIR}" --quiet ${tidy_sources}
-        WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-tidy" VERBATIM)
-endif()
 
 if(WORKBOOK_COVERAGE)
     find_program(LCOV lcov REQUIRED)

@@ -25,9 +25,9 @@ void resize(List* list, ssize_t new_size) {
     if (new_size == 0) {
         new_allocated = 0;
     }
-    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of object pointers is meant
-    void* items =
-        std::realloc(list->ob_item, static_cast<std::size_t>(new_allocated) * sizeof(Object*));
+    const std::size_t bytes = static_cast<std::size_t>(new_allocated) *
+                              sizeof(Object*);  // NOLINT(bugprone-sizeof-expression)
+    void* items = std::realloc(list->ob_item, bytes);
     if (items == nullptr && new_allocated > 0) {
         throw MemoryError("out of memory growing a list");
     }

@@ -46,11 +46,12 @@ class Ref {
     noexcept : ptr_(other.release()) {}  // NOLINT(google-explicit-constructor)
 
     Ref& operator=(const Ref& other) noexcept {
-        // Take the new reference before dropping the old one: `r = r` must not free the object.
-        T* old = ptr_;
-        xincref(other.ptr_);
-        ptr_ = other.ptr_;
-        xdecref(old);
+        if (this != &other) {
+            // Take the new reference before dropping the old one: if both Refs hold the same
+            // object, an early decref could free it.
+            Ref copy(other);
+            swap(copy);
+        }
         return *this;
     }
     Ref& operator=(Ref&& other) noexcept {
