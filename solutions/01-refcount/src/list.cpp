@@ -10,7 +10,8 @@ namespace py {
 namespace {
 
 // list_resize: make room for `new_size` items, over-allocating by about 1/8 so that n appends
-// cost O(n) in total. The "+ 6" and rounding to a multiple of 4 are CPython 3.9+'s.
+// cost O(n) in total. The "+ 6" and rounding to a multiple of 4 are CPython 3.9+'s. (CPython
+// also special-cases growing by many items at once, which nothing here does.)
 void resize(List* list, ssize_t new_size) {
     if (list->allocated >= new_size && new_size >= (list->allocated >> 1)) {
         list->ob_size = new_size;
@@ -19,9 +20,6 @@ void resize(List* list, ssize_t new_size) {
     auto new_allocated = static_cast<ssize_t>(
         (static_cast<std::size_t>(new_size) + (static_cast<std::size_t>(new_size) >> 3) + 6) &
         ~static_cast<std::size_t>(3));
-    if (new_size - list->ob_size > new_allocated - new_size) {
-        new_allocated = (new_size + 3) & ~static_cast<ssize_t>(3);
-    }
     if (new_size == 0) {
         new_allocated = 0;
     }

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "py/exceptions.hpp"
 #include "py/refchain.hpp"
@@ -10,6 +11,12 @@
 namespace py {
 
 void* generic_alloc(TypeObject* type, ssize_t nitems) {
+    // _PyObject_VAR_SIZE must not overflow: ask for more than any machine has, and say so.
+    if (type->tp_itemsize != 0 &&
+        nitems > (std::numeric_limits<ssize_t>::max() - type->tp_basicsize) / type->tp_itemsize) {
+        throw MemoryError("cannot allocate a '" + std::string(type->tp_name) + "' of " +
+                          std::to_string(nitems) + " items");
+    }
     const auto bytes = static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize);
     void* memory = std::calloc(1, bytes);
     if (memory == nullptr) {
