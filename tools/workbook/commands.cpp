@@ -142,7 +142,8 @@ int command_watch(const CommonOptions& options) {
         }
     }
     std::cout << "Watching " << (options.chapter ? "chapter " + *options.chapter : "every chapter")
-              << ". Save a file to rebuild and rerun; Ctrl-C to stop.\n";
+              << ". Save a file to rebuild and rerun; Ctrl-C to stop.\n"
+              << std::flush;
     for (;;) {
         run_command({"cmake", "--build", index.build_dir.string()});
         print_status(std::cout, index, run_selected(index, options), options.verbose);

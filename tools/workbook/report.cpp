@@ -124,7 +124,7 @@ void print_status(std::ostream& out, const BuildIndex& index,
         if (step != nullptr) {
             out << "  Lesson: " << relative(chapter.lesson, index) << " " << step->section << "\n"
                 << "  Edit:   " << relative(chapter.sources, index) << "/\n"
-                << "  Stuck?  ./workbook hint\n";
+                << "  Hint:   " << step->hint << "\n";
         }
         return;
     }
