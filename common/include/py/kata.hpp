@@ -28,8 +28,10 @@ struct Where {
 };
 
 // The caller's position (GCC and clang builtins), for calls that do not go through the macros.
-#define PY_KATA_CALLER \
-    ::py::kata::Where { __builtin_FUNCTION(), __builtin_FILE(), __builtin_LINE() }
+#define PY_KATA_CALLER                                           \
+    ::py::kata::Where {                                          \
+        __builtin_FUNCTION(), __builtin_FILE(), __builtin_LINE() \
+    }
 
 // Thrown by a skeleton body that the learner has not written yet.
 class NotImplemented : public NotImplementedError {
