@@ -103,6 +103,10 @@ function(workbook_add_chapter chapter_dir)
     file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")
     add_executable(${test_target} ${test_sources})
     target_link_libraries(${test_target} PRIVATE ${library} workbook::test_main)
+    if(WORKBOOK_PCH)
+        # GoogleMock's headers are most of each test file's compile time: parse them once per chapter.
+        target_precompile_headers(${test_target} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)
+    endif()
     set_target_properties(${test_target} PROPERTIES
         RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests/${folder}")
 
