@@ -210,7 +210,7 @@ TEST(MarkSweep, Step18_UncollectableGarbageIsReported) {
     EXPECT_EQ(baseline.growth(), 0);
 }
 
-TEST(MarkSweepDeathTest, Step19_RefcountBugsAreFatalAndNameTheType) {
+TEST(MarkSweep, Step19_RefcountBugsAreFatalAndNameTheType) {
     static py::Class victim("Victim");
     // One decref too many: the count goes below zero (_Py_NegativeRefcount).
     EXPECT_DEATH(
