@@ -186,6 +186,7 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     list_init(&unreachable);
     move_unreachable(young, &unreachable);
     end_collecting(young);  // the reachable ones
+    outcome.reachable = list_size(young);
     if (young != old) {
         list_merge(young, old);
     }

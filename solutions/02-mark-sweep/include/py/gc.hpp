@@ -96,9 +96,11 @@ inline ssize_t list_size(const GCHead* list) noexcept {
     return n;
 }
 
-// What a collection found: `collected` unreachable objects freed (or saved with DEBUG_SAVEALL),
-// `uncollectable` ones left in garbage() because of a legacy finalizer.
+// What a collection found: `reachable` objects of young that survived the first pass (chapter 03's
+// long-lived bookkeeping counts them), `collected` unreachable objects freed (or saved with
+// DEBUG_SAVEALL), `uncollectable` ones left in garbage() because of a legacy finalizer.
 struct Outcome {
+    ssize_t reachable = 0;
     ssize_t collected = 0;
     ssize_t uncollectable = 0;
 };
