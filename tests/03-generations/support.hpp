@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <exception>
 #include <vector>
 
 #include "py/gc_module.hpp"
@@ -15,7 +16,13 @@ namespace generations_test {
 class FreshCollector {
 public:
     FreshCollector() { reset(); }
-    ~FreshCollector() { reset(); }
+    ~FreshCollector() {
+        try {
+            reset();
+        } catch (const std::exception& error) {  // an unwritten kata function: the test failed already
+            ADD_FAILURE() << "resetting the collector: " << error.what();
+        }
+    }
     FreshCollector(const FreshCollector&) = delete;
     FreshCollector& operator=(const FreshCollector&) = delete;
 
