@@ -21,10 +21,12 @@ TEST(MarkSweep, Step05_NothingToCollectChangesNothing) {
     const RefchainBaseline baseline;
     EXPECT_EQ(py::gc::collect(), 0) << "every container is reachable from a C++ reference";
     EXPECT_EQ(baseline.growth(), 0);
-    EXPECT_EQ(py::refcount(inner.get()), 3) << "the collector works on gc_refs, a copy: refcounts stay";
+    EXPECT_EQ(py::refcount(inner.get()), 3)
+        << "the collector works on gc_refs, a copy: refcounts stay";
     EXPECT_EQ(py::refcount(item.get()), 2);
     EXPECT_TRUE(py::gc::is_tracked(inner.get())) << "survivors stay tracked";
-    EXPECT_EQ(py::gc::as_gc(inner.get())->gc_flags, 0U) << "no COLLECTING/UNREACHABLE bit left behind";
+    EXPECT_EQ(py::gc::as_gc(inner.get())->gc_flags, 0U)
+        << "no COLLECTING/UNREACHABLE bit left behind";
     EXPECT_EQ(py::gc::as_gc(outer.get())->gc_flags, 0U);
 }
 

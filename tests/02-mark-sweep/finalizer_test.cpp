@@ -31,7 +31,8 @@ TEST(MarkSweep, Step12_InstancesHaveAttributesAndCanFormCycles) {
         a->setattr("value", value.get());
         EXPECT_EQ(a->getattr("value"), value.get());
         EXPECT_TRUE(a->hasattr("value"));
-        EXPECT_THAT(py::gc::referents(a.get()), testing::ElementsAre(a->in_dict)) << "traverse visits __dict__";
+        EXPECT_THAT(py::gc::referents(a.get()), testing::ElementsAre(a->in_dict))
+            << "traverse visits __dict__";
         try {
             (void)a->getattr("missing");
             ADD_FAILURE() << "getattr of a missing attribute must throw";
@@ -60,7 +61,8 @@ TEST(MarkSweep, Step13_AFinalizerRunsOnceWhenTheLastReferenceGoes) {
         auto a = py::Instance::create(logged);
         EXPECT_FALSE(py::gc::is_finalized(a.get()));
     }
-    EXPECT_EQ(log, std::vector<std::string>{"del 1"}) << "__del__ runs with the object alive (refcount 1)";
+    EXPECT_EQ(log, std::vector<std::string>{"del 1"})
+        << "__del__ runs with the object alive (refcount 1)";
     EXPECT_EQ(baseline.growth(), 0) << "and then the object is freed";
 }
 
@@ -133,7 +135,8 @@ TEST(MarkSweep, Step16_AFinalizerThatThrowsIsReportedAndTheCollectionGoesOn) {
     fresh_collector();
     static std::vector<py::gc::Unraisable> reports;
     reports.clear();
-    py::gc::set_unraisable_hook([](const py::gc::Unraisable& report) { reports.push_back(report); });
+    py::gc::set_unraisable_hook(
+        [](const py::gc::Unraisable& report) { reports.push_back(report); });
     static py::Class angry("Angry", [](py::Instance&) { throw py::RuntimeError("boom"); });
     const RefchainBaseline baseline;
     {
@@ -161,7 +164,8 @@ TEST(MarkSweep, Step17_CollectFromInsideACollectionDoesNothing) {
     fresh_collector();
     static std::vector<py::ssize_t> inner;
     inner.clear();
-    static py::Class reentrant("Reentrant", [](py::Instance&) { inner.push_back(py::gc::collect()); });
+    static py::Class reentrant("Reentrant",
+                               [](py::Instance&) { inner.push_back(py::gc::collect()); });
     {
         auto a = py::Instance::create(reentrant);
         a->setattr("a", a.get());
@@ -175,7 +179,8 @@ TEST(MarkSweep, Step18_UncollectableGarbageIsReported) {
     fresh_collector();
     static int calls = 0;
     calls = 0;
-    static py::Class legacy("Legacy", [](py::Instance&) { ++calls; }, py::Class::FinalizerKind::Legacy);
+    static py::Class legacy(
+        "Legacy", [](py::Instance&) { ++calls; }, py::Class::FinalizerKind::Legacy);
     const RefchainBaseline baseline;
     py::Object* raw = nullptr;
     {
@@ -184,7 +189,8 @@ TEST(MarkSweep, Step18_UncollectableGarbageIsReported) {
         raw = a.get();
     }
     EXPECT_EQ(py::gc::collect(), 2) << "found: the instance (uncollectable) and its dict";
-    ASSERT_EQ(py::gc::garbage().size(), 1U) << "gc.garbage holds the object with the legacy finalizer";
+    ASSERT_EQ(py::gc::garbage().size(), 1U)
+        << "gc.garbage holds the object with the legacy finalizer";
     EXPECT_EQ(py::gc::garbage()[0].get(), raw);
     EXPECT_EQ(calls, 0) << "a legacy finalizer is never called on a cycle";
     EXPECT_EQ(baseline.growth(), 3) << "nothing was freed: the instance, its dict and the key 'a'";

@@ -11,11 +11,11 @@ namespace mark_sweep_test {
 
 // How many objects a test added to refchain since it began.
 class RefchainBaseline {
-public:
+  public:
     RefchainBaseline() : before_(py::refchain::size()) {}
     [[nodiscard]] py::ssize_t growth() const { return py::refchain::size() - before_; }
 
-private:
+  private:
     py::ssize_t before_;
 };
 
@@ -29,6 +29,8 @@ inline void fresh_collector() {
 }
 
 // The objects a visit sees, in order.
-inline std::vector<py::Object*> visited(py::Object* op) { return py::gc::referents(op); }
+inline std::vector<py::Object*> visited(py::Object* op) {
+    return py::gc::referents(op);
+}
 
 }  // namespace mark_sweep_test

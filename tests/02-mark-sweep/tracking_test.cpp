@@ -26,12 +26,14 @@ TEST(MarkSweep, Step01_ContainersCarryAGCHeaderAndAreTracked) {
     EXPECT_EQ(py::Dict::Type.tp_free, &py::gc::gc_free);
     for (py::Object* op : std::initializer_list<py::Object*>{list.get(), dict.get(), tuple.get()}) {
         py::gc::GCHead* gc = py::gc::as_gc(op);
-        EXPECT_EQ(static_cast<void*>(gc + 1), static_cast<void*>(op)) << "the header sits right before the object";
+        EXPECT_EQ(static_cast<void*>(gc + 1), static_cast<void*>(op))
+            << "the header sits right before the object";
         EXPECT_NE(gc->gc_next, nullptr) << "a tracked object is linked into the GC list";
         EXPECT_EQ(gc->gc_next->gc_prev, gc);
         EXPECT_EQ(gc->gc_flags, 0U) << "a new object is not finalized and not being collected";
     }
-    EXPECT_FALSE(py::gc::is_tracked(py::Int::create(1).get())) << "scalars cannot form cycles: no header";
+    EXPECT_FALSE(py::gc::is_tracked(py::Int::create(1).get()))
+        << "scalars cannot form cycles: no header";
     EXPECT_FALSE(py::gc::is_tracked(py::Float::create(1.5).get()));
     EXPECT_FALSE(py::gc::is_tracked(py::Str::create("a").get()));
     EXPECT_FALSE(py::gc::is_tracked(py::None().get()));
@@ -47,10 +49,12 @@ TEST(MarkSweep, Step02_TrackingFollowsTheObjectsLife) {
         auto first = py::List::create();
         auto second = py::Dict::create();
         EXPECT_EQ(py::gc::list_size(young), before + 2) << "track() appends to state().young";
-        EXPECT_EQ(young->gc_prev, py::gc::as_gc(second.get())) << "the newest object is at the tail";
+        EXPECT_EQ(young->gc_prev, py::gc::as_gc(second.get()))
+            << "the newest object is at the tail";
         py::gc::untrack(first.get());
         EXPECT_FALSE(py::gc::is_tracked(first.get()));
-        EXPECT_EQ(py::gc::as_gc(first.get())->gc_next, nullptr) << "untracked means gc_next == nullptr";
+        EXPECT_EQ(py::gc::as_gc(first.get())->gc_next, nullptr)
+            << "untracked means gc_next == nullptr";
         py::gc::untrack(first.get());  // twice: nothing happens
         EXPECT_EQ(py::gc::list_size(young), before + 1);
         py::gc::track(first.get());
@@ -73,7 +77,8 @@ TEST(MarkSweep, Step03_TraverseVisitsEachReference) {
     EXPECT_THAT(visited(tuple.get()), UnorderedElementsAre(one.get(), list.get()));
     auto dict = py::Dict::create();
     dict->setitem(two.get(), list.get());
-    EXPECT_THAT(visited(dict.get()), UnorderedElementsAre(two.get(), list.get())) << "keys and values";
+    EXPECT_THAT(visited(dict.get()), UnorderedElementsAre(two.get(), list.get()))
+        << "keys and values";
     EXPECT_THAT(visited(one.get()), IsEmpty()) << "an int has no tp_traverse";
     EXPECT_THAT(visited(py::List::create().get()), IsEmpty());
 
@@ -101,7 +106,8 @@ TEST(MarkSweep, Step04_ClearDropsTheReferences) {
         EXPECT_EQ(py::refcount(item.get()), 3);
         ASSERT_NE(py::List::Type.tp_clear, nullptr);
         ASSERT_NE(py::Dict::Type.tp_clear, nullptr);
-        EXPECT_EQ(py::Tuple::Type.tp_clear, nullptr) << "CPython's tuples have no tp_clear: immutable";
+        EXPECT_EQ(py::Tuple::Type.tp_clear, nullptr)
+            << "CPython's tuples have no tp_clear: immutable";
         py::Dict::Type.tp_clear(dict.get());
         EXPECT_EQ(dict->size(), 0);
         EXPECT_EQ(dict->get(item.get()), nullptr) << "a cleared dict is an empty, usable dict";

@@ -41,7 +41,8 @@ TEST(Generations, Step07_Generation0IsCollectedAfterThreshold0Allocations) {
     EXPECT_THAT(log.started, ElementsAre(0));
     EXPECT_EQ(py::gc::get_count(), (Counts{0, 1, 0}))
         << "the collection resets generation 0's count and adds one to generation 1's";
-    EXPECT_EQ(py::refchain::size(), before + 10) << "the cycle was collected, the ten live lists kept";
+    EXPECT_EQ(py::refchain::size(), before + 10)
+        << "the cycle was collected, the ten live lists kept";
     EXPECT_EQ(py::gc::generation_of(keep.front().get()), 1) << "the survivors were promoted";
     EXPECT_EQ(py::gc::generation_of(keep.back().get()), 0) << "the list being allocated came after";
 }
@@ -85,10 +86,13 @@ TEST(Generations, Step09_AFullCollectionWaitsForTheLongLived25PercentRule) {
         young_objects.push_back(py::List::create());
     }
     ASSERT_EQ(full_collections, 1) << "the full collection does come, once enough is pending";
-    EXPECT_GE(pending_at_full, total / 4) << "not before long_lived_pending reaches 25% of long_lived_total";
+    EXPECT_GE(pending_at_full, total / 4)
+        << "not before long_lived_pending reaches 25% of long_lived_total";
     const auto gen1 = std::count(log.started.begin(), log.started.end(), 1);
-    EXPECT_GT(gen1, 20) << "until then generation 1 was collected instead, though generation 2's count was over";
-    EXPECT_EQ(py::gc::generations().long_lived_pending, 0) << "a full collection starts the count again";
+    EXPECT_GT(gen1, 20)
+        << "until then generation 1 was collected instead, though generation 2's count was over";
+    EXPECT_EQ(py::gc::generations().long_lived_pending, 0)
+        << "a full collection starts the count again";
     EXPECT_GE(py::gc::generations().long_lived_total, total + pending_at_full);
 }
 
@@ -103,9 +107,11 @@ TEST(Generations, Step10_CallbacksHearStartAndStopWithTheirInfo) {
     };
     std::vector<Call> calls;
     py::gc::callbacks().push_back([&](std::string_view phase, const py::gc::CallbackInfo& info) {
-        calls.push_back({std::string(phase), info.generation, info.collected, info.uncollectable, py::gc::collect()});
+        calls.push_back({std::string(phase), info.generation, info.collected, info.uncollectable,
+                         py::gc::collect()});
     });
-    static py::Class legacy("LegacyDel", [](py::Instance&) {}, py::Class::FinalizerKind::Legacy);
+    static py::Class legacy(
+        "LegacyDel", [](py::Instance&) {}, py::Class::FinalizerKind::Legacy);
     {
         auto cycle = py::List::create();
         cycle->append(cycle.get());
@@ -128,9 +134,12 @@ TEST(Generations, Step10_CallbacksHearStartAndStopWithTheirInfo) {
 
     // A callback that throws is reported; the others and the collection go on.
     std::vector<std::string> reports;
-    py::gc::set_unraisable_hook([&](const py::gc::Unraisable& report) { reports.push_back(report.exc_value); });
+    py::gc::set_unraisable_hook(
+        [&](const py::gc::Unraisable& report) { reports.push_back(report.exc_value); });
     py::gc::callbacks().insert(py::gc::callbacks().begin(),
-                               [](std::string_view, const py::gc::CallbackInfo&) { throw py::RuntimeError("bad callback"); });
+                               [](std::string_view, const py::gc::CallbackInfo&) {
+                                   throw py::RuntimeError("bad callback");
+                               });
     calls.clear();
     EXPECT_EQ(py::gc::collect(), 0);
     EXPECT_THAT(reports, ElementsAre("bad callback", "bad callback"));
@@ -153,7 +162,8 @@ TEST(Generations, Step11_StatsCountCollectionsPerGeneration) {
     EXPECT_EQ(after[2], before[2]);
     py::gc::collect(1);
     after = py::gc::get_stats();
-    EXPECT_EQ(after[0].collections, before[0].collections + 1) << "generation 1's collection counts as 1 only";
+    EXPECT_EQ(after[0].collections, before[0].collections + 1)
+        << "generation 1's collection counts as 1 only";
     EXPECT_EQ(after[1].collections, before[1].collections + 1);
 }
 
@@ -193,7 +203,8 @@ TEST(Generations, Step13_FreezeHidesObjectsFromTheCollector) {
     py::gc::freeze();
     EXPECT_GT(py::gc::get_freeze_count(), 0) << "test_gc.test_freeze";
     EXPECT_EQ(py::gc::generation_of(raw), 3) << "the permanent generation";
-    EXPECT_FALSE(contains(py::gc::get_objects(), raw)) << "get_objects does not list frozen objects";
+    EXPECT_FALSE(contains(py::gc::get_objects(), raw))
+        << "get_objects does not list frozen objects";
     EXPECT_EQ(py::gc::get_count()[0], 0);
     EXPECT_EQ(py::gc::collect(), 0) << "no collection looks at frozen objects";
     EXPECT_EQ(py::refchain::size(), before + 1);

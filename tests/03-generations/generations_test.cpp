@@ -27,7 +27,8 @@ TEST(Generations, Step01_ThreeGenerationsWithCPythonsThresholds) {
     EXPECT_FALSE(contains(py::gc::get_objects(1), list.get()));
     EXPECT_FALSE(contains(py::gc::get_objects(2), list.get()));
     EXPECT_TRUE(contains(py::gc::get_objects(), list.get())) << "no argument: every generation";
-    EXPECT_EQ(py::gc::get_objects().size(), py::gc::get_objects(-1).size()) << "-1 is CPython's 'None'";
+    EXPECT_EQ(py::gc::get_objects().size(), py::gc::get_objects(-1).size())
+        << "-1 is CPython's 'None'";
     EXPECT_EQ(py::gc::generation_of(py::Int::create(3).get()), -1) << "an int is never tracked";
 }
 
@@ -51,7 +52,8 @@ TEST(Generations, Step03_CountIsAllocationsMinusDeallocations) {
     auto a = py::List::create();
     auto b = py::Dict::create();
     auto c = py::Tuple::pack({a.get()});
-    EXPECT_EQ(py::gc::get_count(), (Counts{3, 0, 0})) << "one per GC object allocated (test_gc.test_get_count)";
+    EXPECT_EQ(py::gc::get_count(), (Counts{3, 0, 0}))
+        << "one per GC object allocated (test_gc.test_get_count)";
     auto number = py::Int::create(10);
     auto text = py::Str::create("not a container");
     EXPECT_EQ(py::gc::get_count()[0], 3) << "scalars are not GC objects: not counted";
@@ -138,8 +140,10 @@ TEST(Generations, Step06_BadGenerationArgumentsRaiseCPythonsValueErrors) {
               "generation parameter must be less than the number of available generations (3)");
     EXPECT_EQ(message_of([] { (void)py::gc::get_objects(1000); }),
               "generation parameter must be less than the number of available generations (3)");
-    EXPECT_EQ(message_of([] { (void)py::gc::get_objects(-1000); }), "generation parameter cannot be negative");
-    EXPECT_EQ(message_of([] { (void)py::gc::get_objects(-2); }), "generation parameter cannot be negative");
+    EXPECT_EQ(message_of([] { (void)py::gc::get_objects(-1000); }),
+              "generation parameter cannot be negative");
+    EXPECT_EQ(message_of([] { (void)py::gc::get_objects(-2); }),
+              "generation parameter cannot be negative");
     EXPECT_EQ(py::gc::get_stats(), stats_before) << "the failed calls collected nothing";
 }
 

@@ -14,19 +14,20 @@ namespace generations_test {
 // A test's collector starts from CPython's defaults with nothing pending, and is put back that
 // way when the test ends.
 class FreshCollector {
-public:
+  public:
     FreshCollector() { reset(); }
     ~FreshCollector() {
         try {
             reset();
-        } catch (const std::exception& error) {  // an unwritten kata function: the test failed already
+        } catch (
+            const std::exception& error) {  // an unwritten kata function: the test failed already
             ADD_FAILURE() << "resetting the collector: " << error.what();
         }
     }
     FreshCollector(const FreshCollector&) = delete;
     FreshCollector& operator=(const FreshCollector&) = delete;
 
-private:
+  private:
     static void reset() {
         py::gc::callbacks().clear();
         py::gc::enable();
@@ -40,19 +41,21 @@ private:
 
 // Records which generation each collection was for, through gc.callbacks.
 class CollectionLog {
-public:
+  public:
     CollectionLog() {
-        py::gc::callbacks().push_back([this](std::string_view phase, const py::gc::CallbackInfo& info) {
-            if (phase == "start") {
-                started.push_back(info.generation);
-            }
-        });
+        py::gc::callbacks().push_back(
+            [this](std::string_view phase, const py::gc::CallbackInfo& info) {
+                if (phase == "start") {
+                    started.push_back(info.generation);
+                }
+            });
     }
     std::vector<int> started;
 };
 
 inline bool contains(const std::vector<py::Ref<py::Object>>& objects, const py::Object* op) {
-    return std::any_of(objects.begin(), objects.end(), [op](const auto& ref) { return ref.get() == op; });
+    return std::any_of(objects.begin(), objects.end(),
+                       [op](const auto& ref) { return ref.get() == op; });
 }
 
 }  // namespace generations_test

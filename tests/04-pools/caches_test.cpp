@@ -31,12 +31,14 @@ TEST(Pools, Step01_SmallIntsAreOneObjectEach) {
 TEST(Pools, Step02_EmptyAndLatin1SingleCharacterStringsAreCached) {
     const py::ssize_t before = py::refchain::size();
     EXPECT_EQ(py::str_from("a").get(), py::str_from("a").get());
-    EXPECT_EQ(py::str_from("\xc3\xa9").get(), py::str_from("\xc3\xa9").get()) << "U+00E9 is latin-1";
+    EXPECT_EQ(py::str_from("\xc3\xa9").get(), py::str_from("\xc3\xa9").get())
+        << "U+00E9 is latin-1";
     EXPECT_EQ(py::str_from("").get(), py::str_from("").get()) << "the empty string is a singleton";
     EXPECT_EQ(py::str_from("\xc3\xa9")->view(), "\xc3\xa9");
     EXPECT_EQ(py::str_from("z")->view(), "z");
     EXPECT_EQ(py::refchain::size(), before);
-    EXPECT_NE(py::str_from("\xc4\x81").get(), py::str_from("\xc4\x81").get()) << "U+0101 is past latin-1";
+    EXPECT_NE(py::str_from("\xc4\x81").get(), py::str_from("\xc4\x81").get())
+        << "U+0101 is past latin-1";
     EXPECT_NE(py::str_from("ab").get(), py::str_from("ab").get()) << "two characters: not cached";
     EXPECT_EQ(py::str_from("ab")->view(), "ab");
 }

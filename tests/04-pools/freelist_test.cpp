@@ -57,7 +57,8 @@ TEST(Pools, Step07_AFreedListIsReusedEmptyAndTracked) {
     py::List* address = list.get();
     list.reset();
     EXPECT_EQ(py::gc::collect(), 1);
-    EXPECT_EQ(freelists::lists(), 1) << "the collector's tp_clear and dealloc put it on the free list";
+    EXPECT_EQ(freelists::lists(), 1)
+        << "the collector's tp_clear and dealloc put it on the free list";
     auto again = py::List::create();
     EXPECT_EQ(again.get(), address);
     EXPECT_EQ(again->size(), 0) << "zeroed like new memory";
@@ -102,10 +103,10 @@ TEST(Pools, Step09_TuplesHaveOneFreeListPerSize) {
     EXPECT_EQ(py::refcount(item.get()), py::refcount(item.get()));
     std::vector<py::Object*> items(21, item.get());
     {
-        auto big = py::Tuple::pack({item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
-                                    item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
-                                    item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
-                                    item.get(), item.get(), item.get()});
+        auto big = py::Tuple::pack(
+            {item.get(), item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
+             item.get(), item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
+             item.get(), item.get(), item.get(), item.get(), item.get(), item.get(), item.get()});
         EXPECT_EQ(big->size(), 21);
     }
     EXPECT_EQ(freelists::tuples(21), 0) << "sizes above 20 are freed at once";
@@ -124,7 +125,8 @@ TEST(Pools, Step10_AFullListFreeListReallyFrees) {
     lists.clear();
     EXPECT_EQ(freelists::lists(), 80);
     EXPECT_EQ(py::gc::get_count()[0], count - 20)
-        << "80 kept for reuse (not a deallocation for the collector), 20 really freed through gc_free";
+        << "80 kept for reuse (not a deallocation for the collector), 20 really freed through "
+           "gc_free";
     for (int i = 0; i < 80; ++i) {
         lists.push_back(py::List::create());
     }

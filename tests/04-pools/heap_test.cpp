@@ -18,7 +18,7 @@ using testing::UnorderedElementsAre;
 
 // Sets WORKBOOK_HEAP_DOT for the scope of a test.
 class HeapDotVariable {
-public:
+  public:
     explicit HeapDotVariable(const std::string& value) {
         if (const char* old = std::getenv("WORKBOOK_HEAP_DOT")) {
             old_ = old;
@@ -35,7 +35,7 @@ public:
     HeapDotVariable(const HeapDotVariable&) = delete;
     HeapDotVariable& operator=(const HeapDotVariable&) = delete;
 
-private:
+  private:
     std::string old_;
 };
 
@@ -84,7 +84,8 @@ TEST(Pools, Step13_TheHeapPictureShowsTypesRefcountsGenerationsAndReferences) {
     const std::string dot = py::heap::to_dot(options);
     EXPECT_THAT(dot, HasSubstr("digraph heap {"));
     EXPECT_THAT(dot, HasSubstr("label=\"v1 and a lost cycle\""));
-    EXPECT_THAT(dot, HasSubstr("list len 3\\nrefcnt 1 · gen 0")) << "type, size, refcount, generation";
+    EXPECT_THAT(dot, HasSubstr("list len 3\\nrefcnt 1 · gen 0"))
+        << "type, size, refcount, generation";
     EXPECT_THAT(dot, HasSubstr("int 11\\nrefcnt")) << "scalars show their value";
     EXPECT_THAT(dot, HasSubstr("untracked"));
     EXPECT_THAT(dot, HasSubstr("o0 -> o")) << "one edge per reference";
@@ -100,7 +101,8 @@ TEST(Pools, Step13_TheHeapPictureShowsTypesRefcountsGenerationsAndReferences) {
 }
 
 TEST(Pools, Step14_ASnapshotFromATestIsOneLine) {
-    const auto directory = std::filesystem::temp_directory_path() / ("heap-" + std::to_string(::getpid()));
+    const auto directory =
+        std::filesystem::temp_directory_path() / ("heap-" + std::to_string(::getpid()));
     std::filesystem::create_directories(directory);
     auto list = py::List::create();
     list->append(py::str_from("x").get());
@@ -116,7 +118,8 @@ TEST(Pools, Step14_ASnapshotFromATestIsOneLine) {
         EXPECT_THAT(read((directory / "exact.dot").string()), HasSubstr("label=\"ignored\""));
     }
     ::unsetenv("WORKBOOK_HEAP_DOT");
-    EXPECT_EQ(py::heap::snapshot("nothing", {list.get()}), "") << "without the variable: nothing written";
+    EXPECT_EQ(py::heap::snapshot("nothing", {list.get()}), "")
+        << "without the variable: nothing written";
     EXPECT_THROW(py::heap::write_dot((directory / "missing" / "x.dot").string(), {}), py::OSError);
     std::filesystem::remove_all(directory);
 }

@@ -8,8 +8,12 @@
 
 namespace py::gc {
 
-Outcome collect_list(GCHead* young, GCHead* old) { PY_KATA_TODO("§3"); }
+Outcome collect_list(GCHead* young, GCHead* old) {
+    PY_KATA_TODO("§3");
+}
 
-ssize_t collect() { PY_KATA_TODO("§3"); }
+ssize_t collect() {
+    PY_KATA_TODO("§3");
+}
 
 }  // namespace py::gc

@@ -20,14 +20,22 @@ State& state() noexcept {
 }
 
 // Call state().before_alloc first when it is set (chapter 03 uses it).
-void* gc_alloc(TypeObject* type, ssize_t nitems) { PY_KATA_TODO("§1"); }
+void* gc_alloc(TypeObject* type, ssize_t nitems) {
+    PY_KATA_TODO("§1");
+}
 
 // Call state().after_free last when it is set (chapter 03 uses it).
-void gc_free(void* memory) noexcept { PY_KATA_TODO_NOEXCEPT("§1"); }
+void gc_free(void* memory) noexcept {
+    PY_KATA_TODO_NOEXCEPT("§1");
+}
 
-void track(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§1"); }
+void track(Object* op) noexcept {
+    PY_KATA_TODO_NOEXCEPT("§1");
+}
 
-void untrack(Object* op) noexcept { PY_KATA_TODO_NOEXCEPT("§1"); }
+void untrack(Object* op) noexcept {
+    PY_KATA_TODO_NOEXCEPT("§1");
+}
 
 bool is_tracked(Object* op) noexcept {
     PY_KATA_TODO_NOEXCEPT("§1");
@@ -39,7 +47,9 @@ bool is_finalized(Object* op) noexcept {
     return {};
 }
 
-int traverse(Object* op, visitproc visit, void* arg) { PY_KATA_TODO("§2"); }
+int traverse(Object* op, visitproc visit, void* arg) {
+    PY_KATA_TODO("§2");
+}
 
 std::vector<Object*> referents(Object* op) {
     std::vector<Object*> found;
@@ -53,15 +63,24 @@ std::vector<Object*> referents(Object* op) {
     return found;
 }
 
-std::vector<Ref<Object>>& garbage() noexcept { return state().garbage; }
+std::vector<Ref<Object>>& garbage() noexcept {
+    return state().garbage;
+}
 
-void set_debug(int flags) noexcept { state().debug = flags; }
+void set_debug(int flags) noexcept {
+    state().debug = flags;
+}
 
-int get_debug() noexcept { return state().debug; }
+int get_debug() noexcept {
+    return state().debug;
+}
 
-void set_unraisable_hook(UnraisableHook hook) { state().unraisable = std::move(hook); }
+void set_unraisable_hook(UnraisableHook hook) {
+    state().unraisable = std::move(hook);
+}
 
-void write_unraisable(const std::string& err_msg, const std::exception& error, Object* object) noexcept {
+void write_unraisable(const std::string& err_msg, const std::exception& error,
+                      Object* object) noexcept {
     try {
         const auto* python = dynamic_cast<const BaseException*>(&error);
         const Unraisable report{err_msg, python != nullptr ? python->python_name() : "Exception",
@@ -82,16 +101,26 @@ void write_unraisable(const std::string& err_msg, const std::exception& error, O
 
 namespace py::gc_slots {
 
-int tuple_traverse(Object* self, visitproc visit, void* arg) { PY_KATA_TODO("§2"); }
+int tuple_traverse(Object* self, visitproc visit, void* arg) {
+    PY_KATA_TODO("§2");
+}
 
-int list_traverse(Object* self, visitproc visit, void* arg) { PY_KATA_TODO("§2"); }
+int list_traverse(Object* self, visitproc visit, void* arg) {
+    PY_KATA_TODO("§2");
+}
 
-int list_clear(Object* self) { PY_KATA_TODO("§2"); }
+int list_clear(Object* self) {
+    PY_KATA_TODO("§2");
+}
 
-int dict_traverse(Object* self, visitproc visit, void* arg) { PY_KATA_TODO("§2"); }
+int dict_traverse(Object* self, visitproc visit, void* arg) {
+    PY_KATA_TODO("§2");
+}
 
 // PyDict_Clear: empty the table first, then drop the references.
-int dict_clear(Object* self) { PY_KATA_TODO("§2"); }
+int dict_clear(Object* self) {
+    PY_KATA_TODO("§2");
+}
 
 namespace {
 

@@ -21,11 +21,17 @@ Generations& generations() noexcept {
     return the_generations;
 }
 
-ssize_t collect(int generation) { PY_KATA_TODO("§3"); }
+ssize_t collect(int generation) {
+    PY_KATA_TODO("§3");
+}
 
-void enable() noexcept { PY_KATA_TODO_NOEXCEPT("§1"); }
+void enable() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§1");
+}
 
-void disable() noexcept { PY_KATA_TODO_NOEXCEPT("§1"); }
+void disable() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§1");
+}
 
 bool isenabled() noexcept {
     PY_KATA_TODO_NOEXCEPT("§1");
@@ -46,25 +52,35 @@ std::array<int, NUM_GENERATIONS> get_count() noexcept {
     return {};
 }
 
-std::vector<Ref<Object>> get_objects(std::optional<int> generation) { PY_KATA_TODO("§1"); }
+std::vector<Ref<Object>> get_objects(std::optional<int> generation) {
+    PY_KATA_TODO("§1");
+}
 
 std::array<GenerationStats, NUM_GENERATIONS> get_stats() noexcept {
     PY_KATA_TODO_NOEXCEPT("§5");
     return {};
 }
 
-std::vector<Callback>& callbacks() noexcept { return generations().callbacks; }
+std::vector<Callback>& callbacks() noexcept {
+    return generations().callbacks;
+}
 
-void freeze() noexcept { PY_KATA_TODO_NOEXCEPT("§5"); }
+void freeze() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§5");
+}
 
-void unfreeze() noexcept { PY_KATA_TODO_NOEXCEPT("§5"); }
+void unfreeze() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§5");
+}
 
 ssize_t get_freeze_count() noexcept {
     PY_KATA_TODO_NOEXCEPT("§5");
     return {};
 }
 
-std::vector<Ref<Object>> get_referrers(Object* op) { PY_KATA_TODO("§5"); }
+std::vector<Ref<Object>> get_referrers(Object* op) {
+    PY_KATA_TODO("§5");
+}
 
 int generation_of(Object* op) noexcept {
     PY_KATA_TODO_NOEXCEPT("§1");

@@ -28,6 +28,8 @@ ssize_t tuples(ssize_t size) noexcept {
     return -1;
 }
 
-void clear() noexcept { PY_KATA_TODO_NOEXCEPT("§3"); }
+void clear() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§3");
+}
 
 }  // namespace py::freelists

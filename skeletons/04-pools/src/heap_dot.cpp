@@ -7,13 +7,20 @@
 
 namespace py::heap {
 
-std::vector<Object*> unreachable_objects() { PY_KATA_TODO("§4"); }
+std::vector<Object*> unreachable_objects() {
+    PY_KATA_TODO("§4");
+}
 
-std::string to_dot(const DotOptions& options) { PY_KATA_TODO("§4"); }
+std::string to_dot(const DotOptions& options) {
+    PY_KATA_TODO("§4");
+}
 
-void write_dot(const std::string& path, const DotOptions& options) { PY_KATA_TODO("§4"); }
+void write_dot(const std::string& path, const DotOptions& options) {
+    PY_KATA_TODO("§4");
+}
 
-std::string snapshot(std::string_view name, const std::vector<Object*>& roots, std::string_view title) {
+std::string snapshot(std::string_view name, const std::vector<Object*>& roots,
+                     std::string_view title) {
     PY_KATA_TODO("§4");
 }
 

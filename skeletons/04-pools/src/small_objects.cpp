@@ -7,19 +7,29 @@
 
 namespace py {
 
-Ref<Int> int_from(long long value) { PY_KATA_TODO("§1"); }
+Ref<Int> int_from(long long value) {
+    PY_KATA_TODO("§1");
+}
 
-Ref<Str> str_from(std::string_view text) { PY_KATA_TODO("§2"); }
+Ref<Str> str_from(std::string_view text) {
+    PY_KATA_TODO("§2");
+}
 
-Ref<Str> intern(Str* text) { PY_KATA_TODO("§2"); }
+Ref<Str> intern(Str* text) {
+    PY_KATA_TODO("§2");
+}
 
-Ref<Str> intern(std::string_view text) { PY_KATA_TODO("§2"); }
+Ref<Str> intern(std::string_view text) {
+    PY_KATA_TODO("§2");
+}
 
 bool is_interned(const Str* text) noexcept {
     PY_KATA_TODO_NOEXCEPT("§2");
     return {};
 }
 
-Ref<Str> code_constant(std::string_view text) { PY_KATA_TODO("§2"); }
+Ref<Str> code_constant(std::string_view text) {
+    PY_KATA_TODO("§2");
+}
 
 }  // namespace py

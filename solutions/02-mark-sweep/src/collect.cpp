@@ -82,7 +82,9 @@ void end_collecting(GCHead* list) noexcept {
     }
 }
 
-bool has_legacy_finalizer(Object* op) noexcept { return (op->ob_type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0; }
+bool has_legacy_finalizer(Object* op) noexcept {
+    return (op->ob_type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
+}
 
 int visit_move(Object* op, void* arg) {
     if (in_collection(op)) {

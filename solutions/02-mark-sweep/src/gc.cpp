@@ -20,7 +20,8 @@ void* gc_alloc(TypeObject* type, ssize_t nitems) {
     if (state().before_alloc != nullptr) {
         state().before_alloc();  // chapter 03: may start a collection, before the object exists
     }
-    const auto bytes = sizeof(GCHead) + static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize);
+    const auto bytes =
+        sizeof(GCHead) + static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize);
     void* memory = std::calloc(1, bytes);
     if (memory == nullptr) {
         throw MemoryError("out of memory allocating a '" + std::string(type->tp_name) + "'");
@@ -52,9 +53,13 @@ void untrack(Object* op) noexcept {
     }
 }
 
-bool is_tracked(Object* op) noexcept { return is_gc(op) && as_gc(op)->gc_next != nullptr; }
+bool is_tracked(Object* op) noexcept {
+    return is_gc(op) && as_gc(op)->gc_next != nullptr;
+}
 
-bool is_finalized(Object* op) noexcept { return is_gc(op) && (as_gc(op)->gc_flags & FINALIZED) != 0; }
+bool is_finalized(Object* op) noexcept {
+    return is_gc(op) && (as_gc(op)->gc_flags & FINALIZED) != 0;
+}
 
 int traverse(Object* op, visitproc visit, void* arg) {
     traverseproc slot = op->ob_type->tp_traverse;
@@ -73,15 +78,24 @@ std::vector<Object*> referents(Object* op) {
     return found;
 }
 
-std::vector<Ref<Object>>& garbage() noexcept { return state().garbage; }
+std::vector<Ref<Object>>& garbage() noexcept {
+    return state().garbage;
+}
 
-void set_debug(int flags) noexcept { state().debug = flags; }
+void set_debug(int flags) noexcept {
+    state().debug = flags;
+}
 
-int get_debug() noexcept { return state().debug; }
+int get_debug() noexcept {
+    return state().debug;
+}
 
-void set_unraisable_hook(UnraisableHook hook) { state().unraisable = std::move(hook); }
+void set_unraisable_hook(UnraisableHook hook) {
+    state().unraisable = std::move(hook);
+}
 
-void write_unraisable(const std::string& err_msg, const std::exception& error, Object* object) noexcept {
+void write_unraisable(const std::string& err_msg, const std::exception& error,
+                      Object* object) noexcept {
     try {
         const auto* python = dynamic_cast<const BaseException*>(&error);
         const Unraisable report{err_msg, python != nullptr ? python->python_name() : "Exception",
@@ -103,13 +117,13 @@ void write_unraisable(const std::string& err_msg, const std::exception& error, O
 namespace py::gc_slots {
 
 // Py_VISIT: visit a referent that is there.
-#define PY_VISIT(referent)                              \
-    do {                                                \
-        if ((referent) != nullptr) {                    \
-            if (int result = visit((referent), arg)) {  \
-                return result;                          \
-            }                                           \
-        }                                               \
+#define PY_VISIT(referent)                             \
+    do {                                               \
+        if ((referent) != nullptr) {                   \
+            if (int result = visit((referent), arg)) { \
+                return result;                         \
+            }                                          \
+        }                                              \
     } while (0)
 
 int tuple_traverse(Object* self, visitproc visit, void* arg) {
@@ -148,7 +162,8 @@ int dict_clear(Object* self) {
     auto* dict = static_cast<Dict*>(self);
     const ssize_t n = dict->dk_nentries;
     DictEntry* entries = dict->dk_entries;
-    auto* fresh = static_cast<DictEntry*>(std::malloc(sizeof(DictEntry) * static_cast<std::size_t>((dict->dk_size << 1) / 3)));
+    auto* fresh = static_cast<DictEntry*>(
+        std::malloc(sizeof(DictEntry) * static_cast<std::size_t>((dict->dk_size << 1) / 3)));
     if (fresh == nullptr) {
         fatal_error("dict_clear", "out of memory", self);
     }

@@ -12,7 +12,9 @@
 namespace py {
 namespace {
 
-Instance* as_instance(Object* self) noexcept { return static_cast<Instance*>(self); }
+Instance* as_instance(Object* self) noexcept {
+    return static_cast<Instance*>(self);
+}
 
 // Runs the class's __del__; an exception cannot propagate out of a finalizer, so it is reported
 // through the unraisable hook and the program (or the collection) goes on.
@@ -28,7 +30,9 @@ void run_finalizer(Object* self) noexcept {
 }
 
 // tp_finalize (slot_tp_finalize): what the collector calls; it sets FINALIZED itself.
-void instance_finalize(Object* self) { run_finalizer(self); }
+void instance_finalize(Object* self) {
+    run_finalizer(self);
+}
 
 int instance_traverse(Object* self, visitproc visit, void* arg) {
     Object* dict = as_instance(self)->in_dict;
@@ -114,7 +118,9 @@ Ref<Instance> Instance::create(Class& cls) {
     return Ref<Instance>::steal(instance);
 }
 
-bool Instance::check(const Object* op) noexcept { return op->ob_type->tp_dealloc == &instance_dealloc; }
+bool Instance::check(const Object* op) noexcept {
+    return op->ob_type->tp_dealloc == &instance_dealloc;
+}
 
 void Instance::setattr(std::string_view name, Object* value) {
     if (in_dict == nullptr) {

@@ -99,7 +99,8 @@ void before_alloc() {
     Generations& gens = generations();
     Generation& young = gens.generations[0];
     young.count += 1;
-    if (young.count > young.threshold && gens.enabled && young.threshold != 0 && !state().collecting) {
+    if (young.count > young.threshold && gens.enabled && young.threshold != 0 &&
+        !state().collecting) {
         while_collecting(&collect_generations);
     }
 }
@@ -112,9 +113,13 @@ void after_free() {
     }
 }
 
-ssize_t collect_everything() { return collect(NUM_GENERATIONS - 1); }
+ssize_t collect_everything() {
+    return collect(NUM_GENERATIONS - 1);
+}
 
-int visit_is(Object* referent, void* target) { return referent == target ? 1 : 0; }
+int visit_is(Object* referent, void* target) {
+    return referent == target ? 1 : 0;
+}
 
 // Runs when the library is loaded: generation 0 becomes the list new objects are tracked in.
 const bool installed = [] {
@@ -130,7 +135,8 @@ const bool installed = [] {
 
 }  // namespace
 
-Generations::Generations() noexcept : generations{{{{}, 700, 0}, {{}, 10, 0}, {{}, 10, 0}}}, permanent{{}, 0, 0} {
+Generations::Generations() noexcept
+    : generations{{{{}, 700, 0}, {{}, 10, 0}, {{}, 10, 0}}}, permanent{{}, 0, 0} {
     for (Generation& generation : generations) {
         list_init(&generation.head);
     }
@@ -152,11 +158,17 @@ ssize_t collect(int generation) {
     return while_collecting([generation] { return collect_with_callbacks(generation); });
 }
 
-void enable() noexcept { generations().enabled = true; }
+void enable() noexcept {
+    generations().enabled = true;
+}
 
-void disable() noexcept { generations().enabled = false; }
+void disable() noexcept {
+    generations().enabled = false;
+}
 
-bool isenabled() noexcept { return generations().enabled; }
+bool isenabled() noexcept {
+    return generations().enabled;
+}
 
 std::array<int, NUM_GENERATIONS> get_threshold() noexcept {
     const auto& gens = generations().generations;
@@ -181,8 +193,9 @@ std::array<int, NUM_GENERATIONS> get_count() noexcept {
 
 std::vector<Ref<Object>> get_objects(std::optional<int> generation) {
     if (generation && *generation >= NUM_GENERATIONS) {
-        throw ValueError("generation parameter must be less than the number of available generations (" +
-                         std::to_string(NUM_GENERATIONS) + ")");
+        throw ValueError(
+            "generation parameter must be less than the number of available generations (" +
+            std::to_string(NUM_GENERATIONS) + ")");
     }
     if (generation && *generation < -1) {
         throw ValueError("generation parameter cannot be negative");
@@ -200,9 +213,13 @@ std::vector<Ref<Object>> get_objects(std::optional<int> generation) {
     return found;
 }
 
-std::array<GenerationStats, NUM_GENERATIONS> get_stats() noexcept { return generations().stats; }
+std::array<GenerationStats, NUM_GENERATIONS> get_stats() noexcept {
+    return generations().stats;
+}
 
-std::vector<Callback>& callbacks() noexcept { return generations().callbacks; }
+std::vector<Callback>& callbacks() noexcept {
+    return generations().callbacks;
+}
 
 void freeze() noexcept {
     Generations& gens = generations();
@@ -217,7 +234,9 @@ void unfreeze() noexcept {
     list_merge(&gens.permanent.head, &gens.generations[NUM_GENERATIONS - 1].head);
 }
 
-ssize_t get_freeze_count() noexcept { return list_size(&generations().permanent.head); }
+ssize_t get_freeze_count() noexcept {
+    return list_size(&generations().permanent.head);
+}
 
 std::vector<Ref<Object>> get_referrers(Object* op) {
     std::vector<Ref<Object>> found;

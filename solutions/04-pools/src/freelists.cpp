@@ -50,7 +50,8 @@ void* pop(FreeList& list, TypeObject* type, ssize_t nitems) {
     Object* op = list.head;
     list.head = op->ob_next;
     --list.numfree;
-    std::memset(static_cast<void*>(op), 0, static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize));
+    std::memset(static_cast<void*>(op), 0,
+                static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize));
     if ((type->tp_flags & TPFLAGS_HAVE_GC) != 0) {
         gc::GCHead* gc = gc::as_gc(op);
         gc->gc_refs = 0;
@@ -82,7 +83,8 @@ void drain(FreeList& list, const Previous& previous) noexcept {
 }
 
 void* float_alloc(TypeObject* type, ssize_t nitems) {
-    return float_list.head != nullptr ? pop(float_list, type, nitems) : previous_alloc(float_previous, type, nitems);
+    return float_list.head != nullptr ? pop(float_list, type, nitems)
+                                      : previous_alloc(float_previous, type, nitems);
 }
 void float_free(void* memory) noexcept {
     if (!push(float_list, memory)) {
@@ -91,7 +93,8 @@ void float_free(void* memory) noexcept {
 }
 
 void* list_alloc(TypeObject* type, ssize_t nitems) {
-    return list_list.head != nullptr ? pop(list_list, type, nitems) : previous_alloc(list_previous, type, nitems);
+    return list_list.head != nullptr ? pop(list_list, type, nitems)
+                                     : previous_alloc(list_previous, type, nitems);
 }
 void list_free(void* memory) noexcept {
     if (!push(list_list, memory)) {
@@ -100,7 +103,8 @@ void list_free(void* memory) noexcept {
 }
 
 void* dict_alloc(TypeObject* type, ssize_t nitems) {
-    return dict_list.head != nullptr ? pop(dict_list, type, nitems) : previous_alloc(dict_previous, type, nitems);
+    return dict_list.head != nullptr ? pop(dict_list, type, nitems)
+                                     : previous_alloc(dict_previous, type, nitems);
 }
 void dict_free(void* memory) noexcept {
     if (!push(dict_list, memory)) {
@@ -111,7 +115,8 @@ void dict_free(void* memory) noexcept {
 // Tuples: one free list per size, 1 to TUPLE_MAXSAVESIZE; the size of a freed tuple is still in
 // its ob_size.
 FreeList* tuple_list_for(ssize_t size) noexcept {
-    return size >= 1 && size <= TUPLE_MAXSAVESIZE ? &tuple_lists[static_cast<std::size_t>(size - 1)] : nullptr;
+    return size >= 1 && size <= TUPLE_MAXSAVESIZE ? &tuple_lists[static_cast<std::size_t>(size - 1)]
+                                                  : nullptr;
 }
 void* tuple_alloc(TypeObject* type, ssize_t nitems) {
     FreeList* list = tuple_list_for(nitems);
@@ -142,9 +147,15 @@ const bool installed = [] {
 
 }  // namespace
 
-ssize_t floats() noexcept { return float_list.numfree; }
-ssize_t lists() noexcept { return list_list.numfree; }
-ssize_t dicts() noexcept { return dict_list.numfree; }
+ssize_t floats() noexcept {
+    return float_list.numfree;
+}
+ssize_t lists() noexcept {
+    return list_list.numfree;
+}
+ssize_t dicts() noexcept {
+    return dict_list.numfree;
+}
 ssize_t tuples(ssize_t size) noexcept {
     const FreeList* list = tuple_list_for(size);
     return list != nullptr ? list->numfree : 0;

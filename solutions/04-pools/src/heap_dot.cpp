@@ -17,7 +17,8 @@ namespace {
 std::vector<Object*> tracked_objects() {
     std::vector<Object*> found;
     for (gc::Generation& generation : gc::generations().generations) {
-        for (gc::GCHead* node = generation.head.gc_next; node != &generation.head; node = node->gc_next) {
+        for (gc::GCHead* node = generation.head.gc_next; node != &generation.head;
+             node = node->gc_next) {
             found.push_back(gc::from_gc(node));
         }
     }
@@ -64,7 +65,9 @@ std::string describe(Object* op) {
         }
     }
     const int generation = gc::generation_of(op);
-    const std::string where = generation < 0 ? "untracked" : generation == 3 ? "frozen" : "gen " + std::to_string(generation);
+    const std::string where = generation < 0    ? "untracked"
+                              : generation == 3 ? "frozen"
+                                                : "gen " + std::to_string(generation);
     return escape(std::string(type_name(op)) + (value.empty() ? "" : " " + value)) + "\\nrefcnt " +
            std::to_string(op->ob_refcnt) + " · " + where;
 }
@@ -124,7 +127,8 @@ std::string to_dot(const DotOptions& options) {
         id.emplace(op, id.size());
     }
     std::ostringstream out;
-    out << "digraph heap {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=\"Helvetica\"];\n";
+    out << "digraph heap {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", "
+           "fillcolor=white, fontname=\"Helvetica\"];\n";
     if (!options.title.empty()) {
         out << "  label=\"" << escape(options.title) << "\";\n  labelloc=t;\n";
     }
@@ -162,7 +166,8 @@ void write_dot(const std::string& path, const DotOptions& options) {
     }
 }
 
-std::string snapshot(std::string_view name, const std::vector<Object*>& roots, std::string_view title) {
+std::string snapshot(std::string_view name, const std::vector<Object*>& roots,
+                     std::string_view title) {
     const char* target = std::getenv("WORKBOOK_HEAP_DOT");
     if (target == nullptr || *target == '\0') {
         return "";

@@ -61,7 +61,8 @@ int latin1_code(std::string_view text) {
 // all_name_chars: [A-Za-z0-9_]* (CPython checks the characters, not the length).
 bool all_name_chars(std::string_view text) {
     for (const char c : text) {
-        const bool name_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        const bool name_char =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         if (!name_char) {
             return false;
         }
@@ -73,7 +74,8 @@ bool all_name_chars(std::string_view text) {
 
 Ref<Int> int_from(long long value) {
     if (value >= SMALL_INT_MIN && value <= SMALL_INT_MAX) {
-        return Ref<Int>::borrow(caches().small_ints[static_cast<std::size_t>(value - SMALL_INT_MIN)]);
+        return Ref<Int>::borrow(
+            caches().small_ints[static_cast<std::size_t>(value - SMALL_INT_MIN)]);
     }
     return Int::create(value);
 }

@@ -17,10 +17,10 @@
 namespace py::heap {
 
 struct DotOptions {
-    std::vector<Object*> roots;     // drawn with everything they reach; marked as roots
-    bool unreachable = true;        // also draw every unreachable tracked object (and what it reaches)
-    bool all_objects = false;       // draw every object on refchain (large!)
-    std::string title;              // graph label
+    std::vector<Object*> roots;  // drawn with everything they reach; marked as roots
+    bool unreachable = true;     // also draw every unreachable tracked object (and what it reaches)
+    bool all_objects = false;    // draw every object on refchain (large!)
+    std::string title;           // graph label
 };
 
 // The objects a full collection would find unreachable now (borrowed), found on a side copy of

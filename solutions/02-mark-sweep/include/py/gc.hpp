@@ -45,11 +45,17 @@ constexpr int DEBUG_SAVEALL = 32;
 constexpr int DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
 
 // AS_GC / FROM_GC: the header sits immediately before the object.
-inline GCHead* as_gc(Object* op) noexcept { return reinterpret_cast<GCHead*>(op) - 1; }
-inline Object* from_gc(GCHead* gc) noexcept { return reinterpret_cast<Object*>(gc + 1); }
+inline GCHead* as_gc(Object* op) noexcept {
+    return reinterpret_cast<GCHead*>(op) - 1;
+}
+inline Object* from_gc(GCHead* gc) noexcept {
+    return reinterpret_cast<Object*>(gc + 1);
+}
 
 // PyObject_IS_GC: instances of this type carry a GC header.
-inline bool is_gc(const Object* op) noexcept { return (op->ob_type->tp_flags & TPFLAGS_HAVE_GC) != 0; }
+inline bool is_gc(const Object* op) noexcept {
+    return (op->ob_type->tp_flags & TPFLAGS_HAVE_GC) != 0;
+}
 
 // --- Circular doubly linked lists of GC headers, with a sentinel (gc_list_* in gcmodule.c).
 // Given: these are plumbing, not the lesson.
@@ -57,7 +63,9 @@ inline void list_init(GCHead* list) noexcept {
     list->gc_next = list;
     list->gc_prev = list;
 }
-inline bool list_is_empty(const GCHead* list) noexcept { return list->gc_next == list; }
+inline bool list_is_empty(const GCHead* list) noexcept {
+    return list->gc_next == list;
+}
 // Links `node` at the tail of `list`.
 inline void list_append(GCHead* node, GCHead* list) noexcept {
     GCHead* last = list->gc_prev;
@@ -107,10 +115,10 @@ struct Outcome {
 
 // An exception that nobody can catch (a finalizer's), as sys.unraisablehook sees it.
 struct Unraisable {
-    std::string err_msg;     // "Exception ignored in finalizer"
-    std::string exc_type;    // "RuntimeError"
-    std::string exc_value;   // the exception's message
-    Object* object;          // the object whose finalizer threw (borrowed, only during the call)
+    std::string err_msg;    // "Exception ignored in finalizer"
+    std::string exc_type;   // "RuntimeError"
+    std::string exc_value;  // the exception's message
+    Object* object;         // the object whose finalizer threw (borrowed, only during the call)
 };
 using UnraisableHook = std::function<void(const Unraisable&)>;
 
@@ -121,12 +129,12 @@ struct State {
     State(const State&) = delete;
     State& operator=(const State&) = delete;
 
-    GCHead tracked{};           // chapter 02: every tracked object, in tracking order
-    GCHead* young = &tracked;   // where track() links a new object (chapter 03: generation 0)
-    bool collecting = false;    // a collection is running: collect() does nothing and returns 0
-    int debug = 0;              // set_debug flags
+    GCHead tracked{};          // chapter 02: every tracked object, in tracking order
+    GCHead* young = &tracked;  // where track() links a new object (chapter 03: generation 0)
+    bool collecting = false;   // a collection is running: collect() does nothing and returns 0
+    int debug = 0;             // set_debug flags
     std::vector<Ref<Object>> garbage;  // gc.garbage
-    UnraisableHook unraisable;  // nullptr: print to stderr like CPython's default hook
+    UnraisableHook unraisable;         // nullptr: print to stderr like CPython's default hook
 
     // Seams for chapter 03 (nullptr in chapter 02).
     ssize_t (*collect_override)() = nullptr;  // replaces the body of collect()
@@ -182,6 +190,7 @@ int get_debug() noexcept;
 // default, which prints "Exception ignored in: ..." to stderr.
 void set_unraisable_hook(UnraisableHook hook);
 // Reports `error` (thrown while finalizing `object`) through the hook. Never throws.
-void write_unraisable(const std::string& err_msg, const std::exception& error, Object* object) noexcept;
+void write_unraisable(const std::string& err_msg, const std::exception& error,
+                      Object* object) noexcept;
 
 }  // namespace py::gc

@@ -1,8 +1,9 @@
 // A user-defined class and its instances: objects with a dict of attributes and, optionally, a
 // finalizer (__del__), which is what most cycles in real Python programs are made of.
 //
-// CPython: Objects/typeobject.c (subtype_traverse, subtype_clear, subtype_dealloc, slot_tp_finalize),
-// Objects/object.c (PyObject_CallFinalizerFromDealloc), PEP 442 (safe object finalization).
+// CPython: Objects/typeobject.c (subtype_traverse, subtype_clear, subtype_dealloc,
+// slot_tp_finalize), Objects/object.c (PyObject_CallFinalizerFromDealloc), PEP 442 (safe object
+// finalization).
 #pragma once
 
 #include <functional>
@@ -21,7 +22,7 @@ struct Instance;
 // class Name: ... with an optional __del__. A Class owns the TypeObject of its instances, so it
 // must outlive them (declare it static, or before the instances in a test). Not copyable.
 class Class {
-public:
+  public:
     using Finalizer = std::function<void(Instance& self)>;
     enum class FinalizerKind {
         Pep442,  // __del__ since Python 3.4: tp_finalize, runs once, cycles are still collected
@@ -39,7 +40,7 @@ public:
     [[nodiscard]] const Finalizer& finalizer() const noexcept { return finalizer_; }
     [[nodiscard]] FinalizerKind kind() const noexcept { return kind_; }
 
-private:
+  private:
     std::string name_;
     Finalizer finalizer_;
     FinalizerKind kind_;
@@ -58,7 +59,8 @@ struct Instance : Object {
 
     // setattr(obj, name, value): the dict takes a reference to `value`.
     void setattr(std::string_view name, Object* value);
-    // getattr(obj, name) (borrowed). Throws py::AttributeError("'Node' object has no attribute 'x'").
+    // getattr(obj, name) (borrowed). Throws py::AttributeError("'Node' object has no attribute
+    // 'x'").
     [[nodiscard]] Object* getattr(std::string_view name) const;
     [[nodiscard]] bool hasattr(std::string_view name) const;
     // delattr(obj, name). Throws py::AttributeError like getattr.
