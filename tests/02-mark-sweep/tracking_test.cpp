@@ -10,7 +10,6 @@ namespace {
 using mark_sweep_test::fresh_collector;
 using mark_sweep_test::RefchainBaseline;
 using mark_sweep_test::visited;
-using testing::ElementsAre;
 using testing::IsEmpty;
 using testing::UnorderedElementsAre;
 

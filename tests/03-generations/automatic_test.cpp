@@ -30,6 +30,7 @@ TEST(Generations, Step07_Generation0IsCollectedAfterThreshold0Allocations) {
     }
     const CollectionLog log;
     std::vector<py::Ref<py::List>> keep;
+    keep.reserve(12);
     for (int i = 0; i < 9; ++i) {
         keep.push_back(py::List::create());
     }
@@ -52,6 +53,7 @@ TEST(Generations, Step08_Generation1IsCollectedAfterThreshold1CollectionsOfGener
     py::gc::set_threshold(1, 2, 1000);
     const CollectionLog log;
     std::vector<py::Ref<py::List>> keep;
+    keep.reserve(16);
     for (int i = 0; i < 16; ++i) {
         keep.push_back(py::List::create());
     }
@@ -64,6 +66,7 @@ TEST(Generations, Step08_Generation1IsCollectedAfterThreshold1CollectionsOfGener
 TEST(Generations, Step09_AFullCollectionWaitsForTheLongLived25PercentRule) {
     const FreshCollector fresh;
     std::vector<py::Ref<py::List>> old_objects;
+    old_objects.reserve(400);
     for (int i = 0; i < 400; ++i) {
         old_objects.push_back(py::List::create());
     }
@@ -173,6 +176,7 @@ TEST(Generations, Step12_DisableStopsOnlyTheAutomaticTrigger) {
     py::gc::disable();
     const CollectionLog log;
     std::vector<py::Ref<py::List>> keep;
+    keep.reserve(41);
     for (int i = 0; i < 20; ++i) {
         keep.push_back(py::List::create());
     }
