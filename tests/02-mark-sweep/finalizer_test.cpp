@@ -151,6 +151,11 @@ TEST(MarkSweep, Step16_AFinalizerThatThrowsIsReportedAndTheCollectionGoesOn) {
     EXPECT_EQ(reports[0].exc_value, "boom");
     EXPECT_EQ(reports[0].err_msg, "Exception ignored in");
     EXPECT_EQ(baseline.growth(), 0);
+    // Not even a C++ exception of a standard type escapes.
+    static py::Class odd("Odd", [](py::Instance&) { throw 42; });
+    (void)py::Instance::create(odd);
+    ASSERT_EQ(reports.size(), 3U);
+    EXPECT_EQ(reports[2].exc_value, "unknown C++ exception");
     py::gc::set_unraisable_hook(nullptr);
     // The default hook prints to stderr, like CPython's "Exception ignored in: ...".
     testing::internal::CaptureStderr();

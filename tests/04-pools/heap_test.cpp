@@ -78,14 +78,19 @@ TEST(Pools, Step13_TheHeapPictureShowsTypesRefcountsGenerationsAndReferences) {
         auto cycle = py::List::create();
         cycle->append(cycle.get());
     }
+    auto long_text = py::Str::create("a string far too long to show in full");
+    auto pair = py::Tuple::pack({long_text.get(), py::None().get()});
+    root->append(pair.get());
     py::heap::DotOptions options;
     options.roots = {root.get()};
     options.title = "v1 and a lost cycle";
     const std::string dot = py::heap::to_dot(options);
     EXPECT_THAT(dot, HasSubstr("digraph heap {"));
     EXPECT_THAT(dot, HasSubstr("label=\"v1 and a lost cycle\""));
-    EXPECT_THAT(dot, HasSubstr("list len 3\\nrefcnt 1 · gen 0"))
+    EXPECT_THAT(dot, HasSubstr("list len 4\\nrefcnt 1 · gen 0"))
         << "type, size, refcount, generation";
+    EXPECT_THAT(dot, HasSubstr("tuple len 2"));
+    EXPECT_THAT(dot, HasSubstr("str 'a string far too lon...")) << "long values are cut";
     EXPECT_THAT(dot, HasSubstr("int 11\\nrefcnt")) << "scalars show their value";
     EXPECT_THAT(dot, HasSubstr("untracked"));
     EXPECT_THAT(dot, HasSubstr("o0 -> o")) << "one edge per reference";
