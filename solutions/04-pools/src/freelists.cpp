@@ -91,6 +91,11 @@ void float_free(void* memory) noexcept {
         previous_free(float_previous, memory);
     }
 }
+// float_dealloc: a float holds no references, so its tp_dealloc can go to the free list at once
+// instead of through free_object and tp_free (two indirect calls on the hottest path).
+void float_dealloc(Object* self) {
+    float_free(self);
+}
 
 void* list_alloc(TypeObject* type, ssize_t nitems) {
     return list_list.head != nullptr ? pop(list_list, type, nitems)
@@ -139,6 +144,7 @@ void install(TypeObject& type, Previous& previous, allocfunc alloc, freefunc fre
 
 const bool installed = [] {
     install(Float::Type, float_previous, &float_alloc, &float_free);
+    Float::Type.tp_dealloc = &float_dealloc;
     install(List::Type, list_previous, &list_alloc, &list_free);
     install(Dict::Type, dict_previous, &dict_alloc, &dict_free);
     install(Tuple::Type, tuple_previous, &tuple_alloc, &tuple_free);

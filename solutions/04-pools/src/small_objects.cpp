@@ -21,30 +21,31 @@ struct Caches {
 };
 
 // Built when the library loads, so the objects exist before any test counts refchain: the
-// "interpreter start-up" of this runtime. They are never freed.
+// "interpreter start-up" of this runtime. They are never freed. A namespace-scope object (not a
+// function-local static) so that int_from pays no initialisation guard on every call.
+Caches the_caches;
+
 Caches& caches() {
-    static Caches the_caches = [] {
-        Caches made;
-        for (std::size_t i = 0; i < SMALL_INT_COUNT; ++i) {
-            made.small_ints[i] = Int::create(SMALL_INT_MIN + static_cast<long long>(i)).release();
-        }
-        for (std::size_t code = 0; code < 256; ++code) {
-            std::string utf8;
-            if (code < 0x80) {
-                utf8.push_back(static_cast<char>(code));
-            } else {
-                utf8.push_back(static_cast<char>(0xC0 | (code >> 6)));
-                utf8.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-            }
-            made.latin1[code] = Str::create(utf8).release();
-        }
-        made.empty = Str::create("").release();
-        return made;
-    }();
     return the_caches;
 }
 
-const bool loaded = (caches(), true);
+const bool loaded = [] {
+    for (std::size_t i = 0; i < SMALL_INT_COUNT; ++i) {
+        the_caches.small_ints[i] = Int::create(SMALL_INT_MIN + static_cast<long long>(i)).release();
+    }
+    for (std::size_t code = 0; code < 256; ++code) {
+        std::string utf8;
+        if (code < 0x80) {
+            utf8.push_back(static_cast<char>(code));
+        } else {
+            utf8.push_back(static_cast<char>(0xC0 | (code >> 6)));
+            utf8.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        }
+        the_caches.latin1[code] = Str::create(utf8).release();
+    }
+    the_caches.empty = Str::create("").release();
+    return true;
+}();
 
 // The code point of a one-character latin-1 string, or -1.
 int latin1_code(std::string_view text) {
