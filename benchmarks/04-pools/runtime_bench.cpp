@@ -144,10 +144,7 @@ void collect_1m_garbage_ours(benchmark::State& state) {
     }
     py::gc::enable();
 }
-BENCHMARK(collect_1m_garbage_ours)
-    ->Name("collect_1M_cyclic_garbage/ours")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(5);
+BENCHMARK(collect_1m_garbage_ours)->Name("collect_1M_cyclic_garbage/ours");
 
 void collect_1m_garbage_cpython(benchmark::State& state) {
     if (!workbook::bench::cpython_ready(state)) {
@@ -175,10 +172,7 @@ void collect_1m_garbage_cpython(benchmark::State& state) {
     PyGC_Enable();
 #endif
 }
-BENCHMARK(collect_1m_garbage_cpython)
-    ->Name("collect_1M_cyclic_garbage/cpython")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(5);
+BENCHMARK(collect_1m_garbage_cpython)->Name("collect_1M_cyclic_garbage/cpython");
 
 // --- collecting with 1M live tracked lists and no garbage -------------------------------------
 
@@ -195,10 +189,7 @@ void collect_1m_live_ours(benchmark::State& state) {
     holder.reset();
     py::gc::enable();
 }
-BENCHMARK(collect_1m_live_ours)
-    ->Name("collect_1M_live_lists/ours")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(10);
+BENCHMARK(collect_1m_live_ours)->Name("collect_1M_live_lists/ours");
 
 void collect_1m_live_cpython(benchmark::State& state) {
     if (!workbook::bench::cpython_ready(state)) {
@@ -220,10 +211,7 @@ void collect_1m_live_cpython(benchmark::State& state) {
     Py_DECREF(holder);
 #endif
 }
-BENCHMARK(collect_1m_live_cpython)
-    ->Name("collect_1M_live_lists/cpython")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(10);
+BENCHMARK(collect_1m_live_cpython)->Name("collect_1M_live_lists/cpython");
 
 // --- bytes per object: ours (header + object + separate arrays) against sys.getsizeof, which
 // already includes CPython's 16-byte GC header for GC objects. The time column of these three
