@@ -231,7 +231,7 @@ TEST(Generations, Step14_GetReferrersFindsWhoHoldsAnObject) {
     EXPECT_TRUE(contains(referrers, list.get()));
     EXPECT_TRUE(contains(referrers, tuple.get()));
     EXPECT_FALSE(contains(referrers, dict.get()));
-    EXPECT_THAT(py::gc::referents(list.get()), ElementsAre(target.get())) << "gc.get_referents";
+    EXPECT_THAT(py::gc::get_referents(list.get()), ElementsAre(target.get())) << "gc.get_referents";
 }
 
 }  // namespace

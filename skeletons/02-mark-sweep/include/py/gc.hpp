@@ -167,6 +167,10 @@ bool is_finalized(Object* op) noexcept;
 int traverse(Object* op, visitproc visit, void* arg);
 // gc.get_referents(op) for one object: what its tp_traverse visits, in order (borrowed).
 std::vector<Object*> referents(Object* op);
+// The same under Python's name.
+inline std::vector<Object*> get_referents(Object* op) {
+    return referents(op);
+}
 
 // --- §3 The collection ------------------------------------------------------------------------
 
