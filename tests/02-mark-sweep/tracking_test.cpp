@@ -116,6 +116,29 @@ TEST(MarkSweep, Step04_ClearDropsTheReferences) {
         py::List::Type.tp_clear(list.get());
         EXPECT_EQ(list->size(), 0);
         EXPECT_EQ(py::refcount(item.get()), 3) << "the list let go, the dict holds key and value";
+
+        // A cleared container is an ordinary empty one: it compares like a new one.
+        auto empty_list = py::List::create();
+        auto empty_dict = py::Dict::create();
+        EXPECT_TRUE(py::equal(list.get(), empty_list.get()));
+        py::Dict::Type.tp_clear(dict.get());
+        EXPECT_TRUE(py::equal(dict.get(), empty_dict.get()));
+        EXPECT_FALSE(py::equal(list.get(), dict.get()))
+            << "list == dict: both NotImplemented, so False";
+        list->append(item.get());
+        empty_list->append(list.get());
+        EXPECT_FALSE(py::equal(list.get(), empty_list.get())) << "[1000] != [[1000]]";
+        empty_list->append(item.get());
+        EXPECT_FALSE(py::equal(list.get(), empty_list.get())) << "different lengths";
+        dict->setitem(item.get(), list.get());
+        EXPECT_FALSE(py::equal(dict.get(), empty_dict.get())) << "different sizes";
+        empty_dict->setitem(item.get(), empty_list.get());
+        EXPECT_FALSE(py::equal(dict.get(), empty_dict.get())) << "same key, different values";
+        empty_dict->setitem(item.get(), list.get());
+        EXPECT_TRUE(py::equal(dict.get(), empty_dict.get()));
+        py::List::Type.tp_clear(empty_list.get());
+        py::Dict::Type.tp_clear(dict.get());
+        py::Dict::Type.tp_clear(empty_dict.get());
     }
     EXPECT_EQ(baseline.growth(), 0);
 }
