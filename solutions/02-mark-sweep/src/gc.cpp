@@ -1,0 +1,220 @@
+// The GC header, tracking, and the traverse/clear slots of tuple, list and dict
+// (Modules/gcmodule.c, Objects/tupleobject.c, Objects/listobject.c, Objects/dictobject.c).
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include "py/exceptions.hpp"
+#include "py/gc.hpp"
+#include "py/mark_sweep.hpp"
+#include "slots.hpp"
+
+namespace py::gc {
+
+State& state() noexcept {
+    static State the_state;
+    return the_state;
+}
+
+void* gc_alloc(TypeObject* type, ssize_t nitems) {
+    if (state().before_alloc != nullptr) {
+        state().before_alloc();  // chapter 03: may start a collection, before the object exists
+    }
+    const auto bytes =
+        sizeof(GCHead) + static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize);
+    void* memory = std::calloc(1, bytes);
+    if (memory == nullptr) {
+        throw MemoryError("out of memory allocating a '" + std::string(type->tp_name) + "'");
+    }
+    Object* op = from_gc(static_cast<GCHead*>(memory));
+    track(op);
+    return op;
+}
+
+void gc_free(void* memory) noexcept {
+    std::free(as_gc(static_cast<Object*>(memory)));
+    if (state().after_free != nullptr) {
+        state().after_free();
+    }
+}
+
+void track(Object* op) noexcept {
+    GCHead* gc = as_gc(op);
+    if (gc->gc_next == nullptr) {
+        list_append(gc, state().young);
+    }
+}
+
+void untrack(Object* op) noexcept {
+    GCHead* gc = as_gc(op);
+    if (gc->gc_next != nullptr) {
+        list_remove(gc);
+        gc->gc_flags &= FINALIZED;  // the scratch bits of a collection go, FINALIZED stays
+    }
+}
+
+bool is_tracked(Object* op) noexcept {
+    return is_gc(op) && as_gc(op)->gc_next != nullptr;
+}
+
+bool is_finalized(Object* op) noexcept {
+    return is_gc(op) && (as_gc(op)->gc_flags & FINALIZED) != 0;
+}
+
+int traverse(Object* op, visitproc visit, void* arg) {
+    traverseproc slot = op->ob_type->tp_traverse;
+    return slot == nullptr ? 0 : slot(op, visit, arg);
+}
+
+std::vector<Object*> referents(Object* op) {
+    std::vector<Object*> found;
+    traverse(
+        op,
+        [](Object* referent, void* arg) {
+            static_cast<std::vector<Object*>*>(arg)->push_back(referent);
+            return 0;
+        },
+        &found);
+    return found;
+}
+
+std::vector<Ref<Object>>& garbage() noexcept {
+    return state().garbage;
+}
+
+void set_debug(int flags) noexcept {
+    state().debug = flags;
+}
+
+int get_debug() noexcept {
+    return state().debug;
+}
+
+void set_unraisable_hook(UnraisableHook hook) {
+    state().unraisable = std::move(hook);
+}
+
+void write_unraisable(const std::string& err_msg, const std::exception& error,
+                      Object* object) noexcept {
+    try {
+        const auto* python = dynamic_cast<const BaseException*>(&error);
+        const Unraisable report{err_msg, python != nullptr ? python->python_name() : "Exception",
+                                error.what(), object};
+        if (state().unraisable) {
+            state().unraisable(report);
+            return;
+        }
+        std::fprintf(stderr, "%s: <%s object at %p>\n%s: %s\n", report.err_msg.c_str(),
+                     object != nullptr ? type_name(object) : "NULL", static_cast<void*>(object),
+                     report.exc_type.c_str(), report.exc_value.c_str());
+    } catch (...) {
+        std::fputs("Exception ignored while reporting an unraisable exception\n", stderr);
+    }
+}
+
+}  // namespace py::gc
+
+namespace py::gc_slots {
+
+// Py_VISIT: visit a referent that is there.
+#define PY_VISIT(referent)                             \
+    do {                                               \
+        if ((referent) != nullptr) {                   \
+            if (int result = visit((referent), arg)) { \
+                return result;                         \
+            }                                          \
+        }                                              \
+    } while (0)
+
+int tuple_traverse(Object* self, visitproc visit, void* arg) {
+    auto* tuple = static_cast<Tuple*>(self);
+    for (ssize_t i = tuple->ob_size - 1; i >= 0; --i) {
+        PY_VISIT(tuple->items()[i]);
+    }
+    return 0;
+}
+
+int list_traverse(Object* self, visitproc visit, void* arg) {
+    auto* list = static_cast<List*>(self);
+    for (ssize_t i = list->ob_size - 1; i >= 0; --i) {
+        PY_VISIT(list->ob_item[i]);
+    }
+    return 0;
+}
+
+int list_clear(Object* self) {
+    static_cast<List*>(self)->clear();
+    return 0;
+}
+
+int dict_traverse(Object* self, visitproc visit, void* arg) {
+    auto* dict = static_cast<Dict*>(self);
+    for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
+        PY_VISIT(dict->dk_entries[i].key);
+        PY_VISIT(dict->dk_entries[i].value);
+    }
+    return 0;
+}
+
+// PyDict_Clear: empty the table first, then drop the references, so that code run by a decref
+// sees an empty dict rather than a half-cleared one.
+int dict_clear(Object* self) {
+    auto* dict = static_cast<Dict*>(self);
+    const ssize_t n = dict->dk_nentries;
+    DictEntry* entries = dict->dk_entries;
+    auto* fresh = static_cast<DictEntry*>(
+        std::malloc(sizeof(DictEntry) * static_cast<std::size_t>((dict->dk_size << 1) / 3)));
+    if (fresh == nullptr) {
+        fatal_error("dict_clear", "out of memory", self);
+    }
+    for (ssize_t i = 0; i < dict->dk_size; ++i) {
+        dict->dk_indices[i] = Dict::EMPTY;
+    }
+    dict->dk_entries = fresh;
+    dict->dk_nentries = 0;
+    dict->ma_used = 0;
+    for (ssize_t i = 0; i < n; ++i) {
+        xdecref(entries[i].key);
+        xdecref(entries[i].value);
+    }
+    std::free(entries);
+    return 0;
+}
+
+#undef PY_VISIT
+
+namespace {
+
+// The tp_dealloc each container had before this library loaded.
+destructor original_tuple_dealloc = nullptr;
+destructor original_list_dealloc = nullptr;
+destructor original_dict_dealloc = nullptr;
+
+// PyObject_GC_UnTrack at the top of list_dealloc & co: a collection must never meet an object
+// that is half torn down.
+void tuple_dealloc(Object* self) {
+    gc::untrack(self);
+    original_tuple_dealloc(self);
+}
+void list_dealloc(Object* self) {
+    gc::untrack(self);
+    original_list_dealloc(self);
+}
+void dict_dealloc(Object* self) {
+    gc::untrack(self);
+    original_dict_dealloc(self);
+}
+
+// Runs when the library is loaded, before any object of these types exists.
+const bool installed = [] {
+    install_gc_type(Tuple::Type, &tuple_traverse, nullptr);  // tuples have no tp_clear in CPython
+    install_gc_type(List::Type, &list_traverse, &list_clear);
+    install_gc_type(Dict::Type, &dict_traverse, &dict_clear);
+    original_tuple_dealloc = std::exchange(Tuple::Type.tp_dealloc, &tuple_dealloc);
+    original_list_dealloc = std::exchange(List::Type.tp_dealloc, &list_dealloc);
+    original_dict_dealloc = std::exchange(Dict::Type.tp_dealloc, &dict_dealloc);
+    return true;
+}();
+
+}  // namespace
+}  // namespace py::gc_slots
