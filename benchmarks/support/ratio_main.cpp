@@ -23,13 +23,22 @@ class CollectingReporter : public benchmark::ConsoleReporter {
             if (run.error_occurred || run.run_type != Run::RT_Iteration) {
                 continue;
             }
+            // "workload/impl" plus whatever Google Benchmark appends ("/iterations:10",
+            // "/manual_time", "/real_time"): pair on the first two parts only.
             const std::string name = run.benchmark_name();
             const auto slash = name.find('/');
             if (slash == std::string::npos) {
                 continue;
             }
-            Measured& measured = results_[name.substr(0, slash)][name.substr(slash + 1)];
-            measured.ns_per_iteration = run.GetAdjustedRealTime();
+            const auto impl_end = name.find('/', slash + 1);
+            const std::string impl =
+                name.substr(slash + 1, impl_end == std::string::npos ? std::string::npos
+                                                                     : impl_end - slash - 1);
+            Measured& measured = results_[name.substr(0, slash)][impl];
+            // GetAdjustedRealTime is in the benchmark's own unit; the table is in nanoseconds.
+            measured.ns_per_iteration = run.GetAdjustedRealTime() *
+                                        benchmark::GetTimeUnitMultiplier(benchmark::kNanosecond) /
+                                        benchmark::GetTimeUnitMultiplier(run.time_unit);
             for (const auto& [counter, value] : run.counters) {
                 measured.counters[counter] = value;
             }
