@@ -274,13 +274,17 @@ class ThreadPoolExecutor {
     auto submit(F&& fn, Args&&... args) {
         using R = std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>;
         Future<R> future;
+        // The task computes the value and hands back the step that completes the future, so the
+        // worker can count itself idle before anybody sees the result.
         auto task = [future, fn = std::forward<F>(fn),
-                     tuple = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+                     tuple = std::make_tuple(std::forward<Args>(args)...)]() mutable
+            -> std::function<void()> {
             if constexpr (std::is_void_v<R>) {
                 std::apply(fn, tuple);
-                future.set_result();
+                return [future] { future.set_result(); };
             } else {
-                future.set_result(std::apply(fn, tuple));
+                auto value = std::make_shared<R>(std::apply(fn, tuple));
+                return [future, value] { future.set_result(std::move(*value)); };
             }
         };
         submit_core(future.core(), std::move(task));
@@ -331,7 +335,8 @@ class ThreadPoolExecutor {
     struct Impl;
 
   private:
-    void submit_core(const std::shared_ptr<FutureCore>& future, std::function<void()> task);
+    void submit_core(const std::shared_ptr<FutureCore>& future,
+                     std::function<std::function<void()>()> task);
     static double monotonic() noexcept;
     std::shared_ptr<Impl> impl_;
 };

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "py/exceptions.hpp"
+
 namespace py::threading {
 
 // threading.get_ident(): a nonzero number naming the calling OS thread while it lives.
@@ -28,9 +30,9 @@ using Ident = std::uint64_t;
 // Python's keyword arguments of Thread(...): name=, daemon=, and (C++ has no target.__name__)
 // the name of the target, used for the default name "Thread-N (target_name)".
 struct ThreadOptions {
-    std::string name;
-    std::optional<bool> daemon;
-    std::string target_name;
+    std::string name = {};
+    std::optional<bool> daemon = {};
+    std::string target_name = {};
 };
 
 class Thread;
