@@ -24,7 +24,7 @@ namespace {
 namespace cf = py::concurrent;
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
         if (fd_ >= 0) {
@@ -35,7 +35,7 @@ public:
     Fd& operator=(const Fd&) = delete;
     [[nodiscard]] int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
@@ -52,7 +52,7 @@ void send_all(int fd, const std::string& data) {
 
 // Serves `files` to exactly `requests` GETs, one connection each, then stops.
 class LoopbackServer {
-public:
+  public:
     LoopbackServer(std::map<std::string, std::string> files, int requests)
         : files_(std::move(files)), listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
         sockaddr_in address{};
@@ -79,7 +79,7 @@ public:
     LoopbackServer& operator=(const LoopbackServer&) = delete;
     [[nodiscard]] int port() const { return port_; }
 
-private:
+  private:
     void serve_one() {
         Fd client(::accept(listener_.get(), nullptr, nullptr));
         if (client.get() < 0) {
@@ -103,9 +103,9 @@ private:
             send_all(client.get(), "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
             return;
         }
-        send_all(client.get(), "HTTP/1.0 200 OK\r\nContent-Length: " +
-                                   std::to_string(found->second.size()) + "\r\n\r\n" +
-                                   found->second);
+        send_all(client.get(),
+                 "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(found->second.size()) +
+                     "\r\n\r\n" + found->second);
     }
 
     std::map<std::string, std::string> files_;

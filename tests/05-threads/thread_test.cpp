@@ -50,7 +50,7 @@ TEST(Threads, Step02_TargetWithArgsLikeThreadArgs) {
 
 // The seed's custom thread class: run() is overridden and reads the thread's own arguments.
 class SumThread : public Thread {
-public:
+  public:
     SumThread(int from, int to) : from_(from), to_(to) {}
     ~SumThread() override {
         if (is_alive()) {
@@ -68,7 +68,7 @@ public:
     long total = 0;
     std::string name_inside;
 
-private:
+  private:
     int from_;
     int to_;
 };

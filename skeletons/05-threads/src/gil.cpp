@@ -11,7 +11,9 @@
 
 namespace py::gil {
 
-void set_switch_interval(double seconds) { PY_KATA_TODO("§4"); }
+void set_switch_interval(double seconds) {
+    PY_KATA_TODO("§4");
+}
 
 double get_switch_interval() noexcept {
     PY_KATA_TODO_NOEXCEPT("§4");
@@ -38,18 +40,32 @@ bool drop_requested() noexcept {
     return false;
 }
 
-void acquire() { PY_KATA_TODO("§3"); }
+void acquire() {
+    PY_KATA_TODO("§3");
+}
 
-void release() { PY_KATA_TODO("§3"); }
+void release() {
+    PY_KATA_TODO("§3");
+}
 
-bool yield_if_requested() { PY_KATA_TODO("§4"); }
+bool yield_if_requested() {
+    PY_KATA_TODO("§4");
+}
 
-Hold::Hold() : took_(false) { PY_KATA_TODO("§3"); }
+Hold::Hold() : took_(false) {
+    PY_KATA_TODO("§3");
+}
 
-Hold::~Hold() { PY_KATA_TODO_NOEXCEPT("§3"); }
+Hold::~Hold() {
+    PY_KATA_TODO_NOEXCEPT("§3");
+}
 
-Release::Release() : dropped_(false) { PY_KATA_TODO("§3"); }
+Release::Release() : dropped_(false) {
+    PY_KATA_TODO("§3");
+}
 
-Release::~Release() { PY_KATA_TODO_NOEXCEPT("§3"); }
+Release::~Release() {
+    PY_KATA_TODO_NOEXCEPT("§3");
+}
 
 }  // namespace py::gil

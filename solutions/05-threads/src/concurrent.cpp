@@ -35,7 +35,7 @@ Clock::time_point deadline_after(double seconds) {
 
 // _base.py's waiters, one class for every return_when (and for as_completed).
 class EventWaiter : public Waiter {
-public:
+  public:
     enum class Mode { FirstCompleted, FirstException, AllCompleted, AsCompleted };
     explicit EventWaiter(Mode mode) : mode_(mode) {}
 
@@ -71,7 +71,7 @@ public:
         return finished;
     }
 
-private:
+  private:
     void event(FutureCore* future, bool exception) {
         std::lock_guard lock(mutex_);
         finished_.push_back(future);
@@ -198,9 +198,13 @@ bool FutureCore::cancelled() const {
     return s == FutureState::Cancelled || s == FutureState::CancelledAndNotified;
 }
 
-bool FutureCore::running() const { return state() == FutureState::Running; }
+bool FutureCore::running() const {
+    return state() == FutureState::Running;
+}
 
-bool FutureCore::done() const { return is_done(state()); }
+bool FutureCore::done() const {
+    return is_done(state());
+}
 
 FutureState FutureCore::state() const {
     std::lock_guard lock(impl_->mutex);
@@ -337,7 +341,8 @@ std::vector<std::size_t> wait_cores(const std::vector<std::shared_ptr<FutureCore
             installed.push_back(future.get());
         }
     }
-    const bool ready = installed.empty() || (mode == EventWaiter::Mode::FirstCompleted && any_done) ||
+    const bool ready = installed.empty() ||
+                       (mode == EventWaiter::Mode::FirstCompleted && any_done) ||
                        (mode == EventWaiter::Mode::FirstException && any_exception);
     if (!ready) {
         waiter->expect(static_cast<long>(installed.size()));
@@ -490,12 +495,13 @@ ThreadPoolExecutor::ThreadPoolExecutor(std::optional<int> max_workers,
         impl_->max_workers = std::min(32, cpus + 4);
     }
     const int number = executor_counter.fetch_add(1);
-    impl_->prefix = thread_name_prefix.empty()
-                        ? "ThreadPoolExecutor-" + std::to_string(number)
-                        : std::move(thread_name_prefix);
+    impl_->prefix = thread_name_prefix.empty() ? "ThreadPoolExecutor-" + std::to_string(number)
+                                               : std::move(thread_name_prefix);
 }
 
-ThreadPoolExecutor::~ThreadPoolExecutor() { shutdown(true); }
+ThreadPoolExecutor::~ThreadPoolExecutor() {
+    shutdown(true);
+}
 
 void ThreadPoolExecutor::submit_core(const std::shared_ptr<FutureCore>& future,
                                      std::function<std::function<void()>()> task) {
@@ -512,8 +518,9 @@ void ThreadPoolExecutor::submit_core(const std::shared_ptr<FutureCore>& future,
     }
     if (static_cast<int>(impl_->threads.size()) < impl_->max_workers) {
         const std::string name = impl_->prefix + "_" + std::to_string(impl_->threads.size());
-        auto thread = std::make_unique<threading::Thread>(
-            [impl = impl_.get()] { Impl::worker(impl); }, threading::ThreadOptions{name, false, {}});
+        auto thread =
+            std::make_unique<threading::Thread>([impl = impl_.get()] { Impl::worker(impl); },
+                                                threading::ThreadOptions{name, false, {}});
         thread->start();
         impl_->threads.push_back(std::move(thread));
     }
@@ -543,7 +550,9 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
     }
 }
 
-int ThreadPoolExecutor::max_workers() const noexcept { return impl_->max_workers; }
+int ThreadPoolExecutor::max_workers() const noexcept {
+    return impl_->max_workers;
+}
 
 std::size_t ThreadPoolExecutor::thread_count() const {
     std::lock_guard lock(impl_->mutex);

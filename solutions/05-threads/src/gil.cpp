@@ -38,8 +38,7 @@ void take(Gil& gil) {
         const auto interval = std::chrono::microseconds(gil.interval_us.load());
         const bool timed_out = gil.cond.wait_for(lock, interval) == std::cv_status::timeout;
         // Nobody switched for a whole interval: ask the holder to drop it.
-        if (timed_out && gil.is_locked &&
-            gil.switches.load(std::memory_order_relaxed) == saved) {
+        if (timed_out && gil.is_locked && gil.switches.load(std::memory_order_relaxed) == saved) {
             gil.drop_request.store(true, std::memory_order_relaxed);
         }
     }
@@ -80,9 +79,13 @@ double get_switch_interval() noexcept {
     return static_cast<double>(the_gil().interval_us.load()) / 1e6;
 }
 
-bool held() noexcept { return holding; }
+bool held() noexcept {
+    return holding;
+}
 
-bool locked() noexcept { return the_gil().any_locked.load(std::memory_order_relaxed); }
+bool locked() noexcept {
+    return the_gil().any_locked.load(std::memory_order_relaxed);
+}
 
 std::uint64_t switch_number() noexcept {
     return the_gil().switches.load(std::memory_order_relaxed);

@@ -117,7 +117,7 @@ std::shared_ptr<Thread::State> alive_state(std::string name, bool daemon) {
 
 // The main thread and dummy threads: alive from the start, never started by us.
 class AliveThread : public Thread {
-public:
+  public:
     explicit AliveThread(std::shared_ptr<State> state) : Thread(std::move(state)) {}
     AliveThread(const AliveThread&) = delete;
     AliveThread& operator=(const AliveThread&) = delete;
@@ -156,9 +156,13 @@ const bool main_registered = [] {
 
 }  // namespace
 
-Ident get_ident() noexcept { return static_cast<Ident>(pthread_self()); }
+Ident get_ident() noexcept {
+    return static_cast<Ident>(pthread_self());
+}
 
-long get_native_id() noexcept { return static_cast<long>(syscall(SYS_gettid)); }
+long get_native_id() noexcept {
+    return static_cast<long>(syscall(SYS_gettid));
+}
 
 ExceptHook set_excepthook(ExceptHook hook) {
     auto& reg = registry();
@@ -335,7 +339,9 @@ Thread& current_thread() {
     return *dummy.thread;
 }
 
-Thread& main_thread() { return the_main_thread(); }
+Thread& main_thread() {
+    return the_main_thread();
+}
 
 std::vector<Thread*> enumerate() {
     auto& reg = registry();

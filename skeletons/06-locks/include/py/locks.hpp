@@ -39,7 +39,8 @@ class FutexLock {
     // Takes the lock; waits at most `timeout` seconds (< 0: forever). False on timeout.
     bool acquire_for(double timeout) noexcept;
     bool try_acquire() noexcept;
-    void release() noexcept;
+    // Unlocks; false if it was not locked.
+    bool release() noexcept;
     [[nodiscard]] bool locked() const noexcept {
         return word_.load(std::memory_order_relaxed) != 0;
     }
@@ -108,7 +109,7 @@ class RLock {
   private:
     detail::FutexLock futex_;
     std::atomic<Ident> owner_{0};
-    std::size_t count_ = 0;  // written only by the owner
+    std::atomic<std::size_t> count_{0};  // written only by the owner
 };
 
 // threading.Condition: over an RLock of its own, or over a Lock or RLock given to it.
@@ -168,7 +169,7 @@ class Semaphore {
 
   protected:
     Lock lock_;
-    Condition cond_;
+    mutable Condition cond_;
     long value_;
 };
 
@@ -198,7 +199,7 @@ class Event {
 
   private:
     Lock lock_;
-    Condition cond_;
+    mutable Condition cond_;
     bool flag_ = false;
 };
 
@@ -225,7 +226,7 @@ class Barrier {
 
   private:
     Lock lock_;
-    Condition cond_;
+    mutable Condition cond_;
     std::function<void()> action_;
     std::optional<double> timeout_;
     std::size_t parties_;

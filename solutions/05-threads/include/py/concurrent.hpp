@@ -277,8 +277,8 @@ class ThreadPoolExecutor {
         // The task computes the value and hands back the step that completes the future, so the
         // worker can count itself idle before anybody sees the result.
         auto task = [future, fn = std::forward<F>(fn),
-                     tuple = std::make_tuple(std::forward<Args>(args)...)]() mutable
-            -> std::function<void()> {
+                     tuple = std::make_tuple(
+                         std::forward<Args>(args)...)]() mutable -> std::function<void()> {
             if constexpr (std::is_void_v<R>) {
                 std::apply(fn, tuple);
                 return [future] { future.set_result(); };
