@@ -61,6 +61,7 @@ void counter(benchmark::State& state, int threads) {
         long value = 0;
         const auto start = std::chrono::steady_clock::now();
         std::vector<std::thread> workers;
+        workers.reserve(static_cast<std::size_t>(threads));
         for (int t = 0; t < threads; ++t) {
             workers.emplace_back([&] {
                 for (long i = 0; i < kIncrements / threads; ++i) {

@@ -144,7 +144,8 @@ std::string http_get(int port, const std::string& name) {
 TEST(Threads, Step32_ThreadPoolDownloadsFilesOverLoopback) {
     std::map<std::string, std::string> files;
     for (int i = 1; i <= 6; ++i) {
-        files[std::to_string(i) + ".mp4"] = std::string(1000 * i, static_cast<char>('a' + i));
+        files[std::to_string(i) + ".mp4"] =
+            std::string(static_cast<std::size_t>(i) * 1000, static_cast<char>('a' + i));
     }
     LoopbackServer server(files, static_cast<int>(files.size()));
     const auto directory =

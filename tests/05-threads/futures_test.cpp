@@ -97,6 +97,7 @@ TEST(Threads, Step22_SubmitRunsTasksAndShutdownWaits) {
     // Seed examples 1 and 2: submit returns at once; shutdown(wait=True) waits for the tasks.
     std::atomic<int> ran{0};
     std::vector<cf::Future<int>> futures;
+    futures.reserve(30);
     cf::ThreadPoolExecutor pool(10);
     EXPECT_EQ(pool.max_workers(), 10);
     for (int i = 0; i < 30; ++i) {
@@ -139,7 +140,7 @@ TEST(Threads, Step24_DoneCallbacksRunInTheWorker) {
     std::string callback_thread;
     int callback_value = 0;
     std::latch called(1);
-    future.add_done_callback([&](cf::Future<int> done) {
+    future.add_done_callback([&](const cf::Future<int>& done) {
         callback_thread = py::threading::current_thread().name();
         callback_value = done.result();
         called.count_down();
@@ -150,15 +151,15 @@ TEST(Threads, Step24_DoneCallbacksRunInTheWorker) {
     EXPECT_EQ(callback_value, 7);
     std::string late_thread;
     future.add_done_callback(
-        [&](cf::Future<int>) { late_thread = py::threading::current_thread().name(); });
+        [&](const cf::Future<int>&) { late_thread = py::threading::current_thread().name(); });
     EXPECT_EQ(late_thread, "MainThread") << "on a done future the callback runs at once";
     cf::Future<int> cancelled;
     bool saw_cancel = false;
-    cancelled.add_done_callback([&](cf::Future<int> f) { saw_cancel = f.cancelled(); });
+    cancelled.add_done_callback([&](const cf::Future<int>& f) { saw_cancel = f.cancelled(); });
     cancelled.cancel();
     EXPECT_TRUE(saw_cancel) << "cancel() calls the callbacks too";
     testing::internal::CaptureStderr();
-    future.add_done_callback([](cf::Future<int>) { throw py::ValueError("in callback"); });
+    future.add_done_callback([](const cf::Future<int>&) { throw py::ValueError("in callback"); });
     EXPECT_THAT(testing::internal::GetCapturedStderr(),
                 HasSubstr("exception calling callback for <Future"))
         << "a failing callback is logged and swallowed";
@@ -168,11 +169,13 @@ TEST(Threads, Step25_CollectTheResultsAtTheEnd) {
     // Seed example 4: keep the futures, read the results once everything ran.
     cf::ThreadPoolExecutor pool(4);
     std::vector<cf::Future<std::string>> futures;
+    futures.reserve(5);
     for (int i = 0; i < 5; ++i) {
         futures.push_back(pool.submit([](int n) { return "video-" + std::to_string(n); }, i));
     }
     pool.shutdown();
     std::vector<std::string> results;
+    results.reserve(futures.size());
     for (auto& future : futures) {
         results.push_back(future.result());
     }
@@ -194,6 +197,7 @@ TEST(Threads, Step26_WorkersStartLazilyAndAreReused) {
     std::latch gate(1);
     OpenOnExit open{gate};
     std::vector<cf::Future<void>> blocked;
+    blocked.reserve(5);
     for (int i = 0; i < 5; ++i) {
         blocked.push_back(pool.submit([&] { gate.wait(); }));
     }
@@ -237,6 +241,7 @@ TEST(Threads, Step28_ShutdownCanCancelPendingFutures) {
     });
     started.wait();
     std::vector<cf::Future<int>> queued;
+    queued.reserve(3);
     for (int i = 0; i < 3; ++i) {
         queued.push_back(pool.submit([] { return 2; }));
     }
@@ -298,6 +303,7 @@ TEST(Threads, Step30_AsCompletedYieldsInCompletionOrder) {
     OpenOnExit open1{gates[1]};
     OpenOnExit open2{gates[2]};
     std::vector<cf::Future<int>> futures;
+    futures.reserve(3);
     for (int i = 0; i < 3; ++i) {
         futures.push_back(pool.submit(
             [&gates](int n) {

@@ -188,6 +188,7 @@ TEST(Threads, Step19_ManyThreadsAppendingToOneListLoseNothing) {
         shared = py::Ref<py::Object>(py::Int::create(12345));
     }
     std::vector<std::unique_ptr<Thread>> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.push_back(std::make_unique<Thread>([&] {
             py::gil::Hold hold;

@@ -151,8 +151,8 @@ FutureCore::FutureCore() : impl_(std::make_unique<Impl>()) {}
 FutureCore::~FutureCore() = default;
 
 namespace {
-void invoke_callbacks(FutureCore& future, std::vector<FutureCore::Callback> callbacks) {
-    for (auto& callback : callbacks) {
+void invoke_callbacks(FutureCore& future, const std::vector<FutureCore::Callback>& callbacks) {
+    for (const auto& callback : callbacks) {
         try {
             callback(future);
         } catch (const std::exception& e) {
@@ -177,7 +177,7 @@ bool FutureCore::cancel() {
         callbacks.swap(impl_->callbacks);
     }
     impl_->changed.notify_all();
-    invoke_callbacks(*this, std::move(callbacks));
+    invoke_callbacks(*this, callbacks);
     return true;
 }
 
@@ -227,7 +227,7 @@ void FutureCore::add_done_callback(Callback callback) {
     }
     std::vector<Callback> now;
     now.push_back(std::move(callback));
-    invoke_callbacks(*this, std::move(now));
+    invoke_callbacks(*this, now);
 }
 
 bool FutureCore::set_running_or_notify_cancel() {
@@ -262,7 +262,7 @@ void FutureCore::set_result_with(const std::function<void()>& store) {
         callbacks.swap(impl_->callbacks);
     }
     impl_->changed.notify_all();
-    invoke_callbacks(*this, std::move(callbacks));
+    invoke_callbacks(*this, callbacks);
 }
 
 void FutureCore::set_exception(std::exception_ptr exception) {
@@ -281,7 +281,7 @@ void FutureCore::set_exception(std::exception_ptr exception) {
         callbacks.swap(impl_->callbacks);
     }
     impl_->changed.notify_all();
-    invoke_callbacks(*this, std::move(callbacks));
+    invoke_callbacks(*this, callbacks);
 }
 
 std::string FutureCore::repr() const {

@@ -79,7 +79,7 @@ void default_excepthook(const ExceptHookArgs& args) {
                  args.message.c_str());
 }
 
-void report_exception(Thread* thread, std::exception_ptr error) {
+void report_exception(Thread* thread, const std::exception_ptr& error) {
     ExceptHookArgs args{error, "exception", "", thread};
     try {
         std::rethrow_exception(error);

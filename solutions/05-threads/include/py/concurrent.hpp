@@ -6,9 +6,11 @@
 // Impl, which are the kata.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -131,8 +133,8 @@ class Future {
     void set_result() const {
         state_->set_result_with([&] { state_->value.emplace(); });
     }
-    void set_exception(std::exception_ptr exception) const {
-        state_->set_exception(std::move(exception));
+    void set_exception(const std::exception_ptr& exception) const {
+        state_->set_exception(exception);
     }
     [[nodiscard]] std::string repr() const { return state_->repr(); }
 
@@ -300,6 +302,8 @@ class ThreadPoolExecutor {
         using R = std::invoke_result_t<F&, const Item&>;
         const double deadline = timeout ? monotonic() + *timeout : 0.0;
         std::vector<Future<R>> futures;
+        futures.reserve(
+            static_cast<std::size_t>(std::distance(std::begin(items), std::end(items))));
         for (const auto& item : items) {
             futures.push_back(submit(fn, item));
         }

@@ -60,11 +60,11 @@ class Thread {
     explicit Thread(Target target, ThreadOptions options = {});
     // Thread(target=f, args=(a, b)).
     template <class F, class... Args>
-    Thread(F&& target, std::tuple<Args...> args, ThreadOptions options = {})
+    Thread(F&& target, std::tuple<Args...> args, const ThreadOptions& options = {})
         : Thread(Target([f = std::forward<F>(target), a = std::move(args)]() mutable {
                      std::apply(f, a);
                  }),
-                 std::move(options)) {}
+                 options) {}
     virtual ~Thread();
     Thread(const Thread&) = delete;
     Thread& operator=(const Thread&) = delete;
