@@ -23,7 +23,8 @@ class CollectingReporter : public benchmark::ConsoleReporter {
             if (run.error_occurred || run.run_type != Run::RT_Iteration) {
                 continue;
             }
-            const std::string name = run.benchmark_name();
+            // The name given with ->Name(), without suffixes such as "/iterations:5/manual_time".
+            const std::string name = run.run_name.function_name;
             const auto slash = name.find('/');
             if (slash == std::string::npos) {
                 continue;

@@ -10,11 +10,6 @@ namespace py::threading {
 // condition variable, name, daemon flag, started/finished flags, ident, native id, ...).
 struct Thread::State {};
 
-Ident get_ident() noexcept {
-    PY_KATA_TODO_NOEXCEPT("§2");
-    return 0;
-}
-
 long get_native_id() noexcept {
     PY_KATA_TODO_NOEXCEPT("§2");
     return 0;

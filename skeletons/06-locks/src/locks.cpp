@@ -8,19 +8,13 @@
 namespace py::threading {
 namespace detail {
 
-bool FutexLock::try_acquire() noexcept {
-    PY_KATA_TODO_NOEXCEPT("§1");
-    return false;
-}
-
 bool FutexLock::acquire_for(double timeout) noexcept {
     PY_KATA_TODO_NOEXCEPT("§1");
     return false;
 }
 
-bool FutexLock::release() noexcept {
+void FutexLock::wake_one() noexcept {
     PY_KATA_TODO_NOEXCEPT("§1");
-    return false;
 }
 
 void check_acquire_args(bool blocking, double timeout) {

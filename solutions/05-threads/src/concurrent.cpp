@@ -421,23 +421,42 @@ struct ThreadPoolExecutor::Impl {
     std::condition_variable work_ready;
     std::deque<WorkItem> queue;
     bool shutdown = false;
-    int idle = 0;  // _idle_semaphore's value
+    int idle = 0;      // _idle_semaphore's value
+    int sleeping = 0;  // workers blocked on work_ready (submit wakes one only if there is one)
+    std::atomic<std::size_t> queued{0};  // queue.size(), readable without the mutex
+    std::atomic<bool> stopping{false};
     int max_workers = 1;
     std::string prefix;
     std::vector<std::unique_ptr<threading::Thread>> threads;
+
+    static constexpr int kSpins = 256;
 
     // The executor joins its workers before Impl goes away, so they may use a plain pointer.
     static void worker(Impl* self) {
         for (;;) {
             WorkItem item;
             {
+                // Before sleeping, give the submitter a moment: a burst of small tasks is then
+                // taken without a futex wake-up per task.
+                for (int spin = 0;
+                     spin < kSpins && self->queued.load(std::memory_order_relaxed) == 0 &&
+                     !self->stopping.load(std::memory_order_relaxed);
+                     ++spin) {
+                    std::this_thread::yield();
+                }
                 std::unique_lock lock(self->mutex);
-                self->work_ready.wait(lock, [&] { return !self->queue.empty() || self->shutdown; });
+                if (self->queue.empty() && !self->shutdown) {
+                    ++self->sleeping;
+                    self->work_ready.wait(lock,
+                                          [&] { return !self->queue.empty() || self->shutdown; });
+                    --self->sleeping;
+                }
                 if (self->queue.empty()) {
                     return;
                 }
                 item = std::move(self->queue.front());
                 self->queue.pop_front();
+                self->queued.store(self->queue.size(), std::memory_order_relaxed);
             }
             if (!item.future->set_running_or_notify_cancel()) {
                 std::lock_guard lock(self->mutex);
@@ -498,7 +517,10 @@ void ThreadPoolExecutor::submit_core(const std::shared_ptr<FutureCore>& future,
         throw RuntimeError("cannot schedule new futures after shutdown");
     }
     impl_->queue.push_back(Impl::WorkItem{future, std::move(task)});
-    impl_->work_ready.notify_one();
+    impl_->queued.store(impl_->queue.size(), std::memory_order_relaxed);
+    if (impl_->sleeping > 0) {
+        impl_->work_ready.notify_one();
+    }
     // _adjust_thread_count: reuse an idle worker, else start one while below max_workers.
     if (impl_->idle > 0) {
         --impl_->idle;
@@ -520,8 +542,10 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
     {
         std::lock_guard lock(impl_->mutex);
         impl_->shutdown = true;
+        impl_->stopping.store(true, std::memory_order_relaxed);
         if (cancel_futures) {
             cancelled.swap(impl_->queue);
+            impl_->queued.store(0, std::memory_order_relaxed);
         }
         for (const auto& thread : impl_->threads) {
             threads.push_back(thread.get());

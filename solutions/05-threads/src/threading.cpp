@@ -156,10 +156,6 @@ const bool main_registered = [] {
 
 }  // namespace
 
-Ident get_ident() noexcept {
-    return static_cast<Ident>(pthread_self());
-}
-
 long get_native_id() noexcept {
     return static_cast<long>(syscall(SYS_gettid));
 }

@@ -28,12 +28,6 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value,
 
 }  // namespace
 
-bool FutexLock::try_acquire() noexcept {
-    std::uint32_t expected = 0;
-    return word_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
-                                         std::memory_order_relaxed);
-}
-
 bool FutexLock::acquire_for(double timeout) noexcept {
     std::uint32_t state = 0;
     if (word_.compare_exchange_strong(state, 1, std::memory_order_acquire,
@@ -68,12 +62,8 @@ bool FutexLock::acquire_for(double timeout) noexcept {
     return true;
 }
 
-bool FutexLock::release() noexcept {
-    const std::uint32_t previous = word_.exchange(0, std::memory_order_release);
-    if (previous == 2) {
-        futex(&word_, FUTEX_WAKE_PRIVATE, 1, nullptr);
-    }
-    return previous != 0;
+void FutexLock::wake_one() noexcept {
+    futex(&word_, FUTEX_WAKE_PRIVATE, 1, nullptr);
 }
 
 void check_acquire_args(bool blocking, double timeout) {
@@ -103,7 +93,9 @@ Lock::~Lock() {
 }
 
 bool Lock::acquire(bool blocking, double timeout) {
-    detail::check_acquire_args(blocking, timeout);
+    if (timeout != -1) {  // with the default timeout every `blocking` is valid
+        detail::check_acquire_args(blocking, timeout);
+    }
     auto* observer = lock_observer();
     if (observer != nullptr) {
         observer->before_acquire(this, LockKind::Lock, blocking, timeout);
@@ -154,7 +146,9 @@ RLock::~RLock() {
 }
 
 bool RLock::acquire(bool blocking, double timeout) {
-    detail::check_acquire_args(blocking, timeout);
+    if (timeout != -1) {
+        detail::check_acquire_args(blocking, timeout);
+    }
     const Ident me = get_ident();
     if (owner_.load(std::memory_order_relaxed) == me) {
         count_.fetch_add(1, std::memory_order_relaxed);
@@ -184,7 +178,8 @@ bool RLock::acquire(bool blocking, double timeout) {
 }
 
 void RLock::release() {
-    if (!is_owned()) {
+    if (owner_.load(std::memory_order_relaxed) != get_ident() ||
+        count_.load(std::memory_order_relaxed) == 0) {
         throw RuntimeError("cannot release un-acquired lock");
     }
     if (count_.fetch_sub(1, std::memory_order_relaxed) == 1) {

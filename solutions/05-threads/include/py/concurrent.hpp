@@ -284,6 +284,10 @@ class ThreadPoolExecutor {
             if constexpr (std::is_void_v<R>) {
                 std::apply(fn, tuple);
                 return [future] { future.set_result(); };
+            } else if constexpr (std::is_copy_constructible_v<R>) {
+                return [future, value = std::apply(fn, tuple)]() mutable {
+                    future.set_result(std::move(value));
+                };
             } else {
                 auto value = std::make_shared<R>(std::apply(fn, tuple));
                 return [future, value] { future.set_result(std::move(*value)); };

@@ -7,6 +7,8 @@
 // The target runs WITHOUT the GIL: take it with py::gil::Hold around runtime work.
 #pragma once
 
+#include <pthread.h>
+
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -23,7 +25,9 @@ namespace py::threading {
 
 // threading.get_ident(): a nonzero number naming the calling OS thread while it lives.
 using Ident = std::uint64_t;
-[[nodiscard]] Ident get_ident() noexcept;
+[[nodiscard]] inline Ident get_ident() noexcept {
+    return static_cast<Ident>(::pthread_self());
+}
 // threading.get_native_id(): the kernel's thread id (gettid).
 [[nodiscard]] long get_native_id() noexcept;
 

@@ -38,9 +38,23 @@ class FutexLock {
   public:
     // Takes the lock; waits at most `timeout` seconds (< 0: forever). False on timeout.
     bool acquire_for(double timeout) noexcept;
-    bool try_acquire() noexcept;
-    // Unlocks; false if it was not locked.
-    bool release() noexcept;
+    // The uncontended paths are given (and inline: they are what a lock costs when nobody
+    // waits); the kata is the waiting and the waking.
+    bool try_acquire() noexcept {
+        std::uint32_t expected = 0;
+        return word_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                             std::memory_order_relaxed);
+    }
+    // Unlocks; false if it was not locked. Wakes a sleeper if the word said there may be one.
+    bool release() noexcept {
+        const std::uint32_t previous = word_.exchange(0, std::memory_order_release);
+        if (previous == 2) {
+            wake_one();
+        }
+        return previous != 0;
+    }
+    // futex(FUTEX_WAKE_PRIVATE, 1) on the word.
+    void wake_one() noexcept;
     [[nodiscard]] bool locked() const noexcept {
         return word_.load(std::memory_order_relaxed) != 0;
     }
