@@ -138,6 +138,26 @@ TEST(Locks, Step06_AddAndSubtractUnderALockEndAtZero) {
     add.join();
     sub.join();
     EXPECT_EQ(number, 0) << "the lock makes each loop run alone (§1)";
+
+    // The seed's "Lock allowed" case: a function may lock and unlock several times in a row;
+    // the threads compete for the lock between the sections and no increment is lost.
+    long num = 0;
+    auto task = [&] {
+        for (int section = 0; section < 2; ++section) {
+            lock.acquire();
+            for (int i = 0; i < kLoop; ++i) {
+                ++num;
+            }
+            lock.release();
+        }
+    };
+    Thread first(task);
+    Thread second(task);
+    first.start();
+    second.start();
+    first.join();
+    second.join();
+    EXPECT_EQ(num, 4L * kLoop) << "two threads x two locked sections each";
 }
 
 TEST(Locks, Step07_WaitingForALockReleasesTheGil) {
