@@ -23,9 +23,9 @@ class CollectingReporter : public benchmark::ConsoleReporter {
             if (run.error_occurred || run.run_type != Run::RT_Iteration) {
                 continue;
             }
-            // "workload/impl" plus whatever Google Benchmark appends ("/iterations:10",
-            // "/manual_time", "/real_time"): pair on the first two parts only.
-            const std::string name = run.benchmark_name();
+            // The name given with ->Name() ("workload/impl"), without the suffixes Google Benchmark
+            // appends ("/iterations:5/manual_time"); a longer name pairs on its first two parts.
+            const std::string name = run.run_name.function_name;
             const auto slash = name.find('/');
             if (slash == std::string::npos) {
                 continue;
