@@ -1,0 +1,88 @@
+// Steps 17-19: the function-local static. Lesson §6.
+//
+// A function-local static lives until the program exits and cannot be reset, and the test binary
+// may run every test many times in a row (the TSan preset runs them 100 times). So each type here
+// counts for the whole process, and each test checks what stays true on every repetition.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "py/singleton.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using py::singleton::local_static;
+using py::singleton::Widget;
+using singleton_test::call_together;
+using singleton_test::distinct_widgets;
+using singleton_test::errors_of;
+using testing::IsEmpty;
+
+constexpr int kManyThreads = 64;
+
+struct Config {
+    static inline std::atomic<int> constructed{0};
+    Config() { constructed.fetch_add(1); }
+    std::string name = "config";
+};
+struct Registry {
+    static inline std::atomic<int> constructed{0};
+    Registry() { constructed.fetch_add(1); }
+    std::string name = "registry";
+};
+struct Crowded : Widget {
+    static inline std::atomic<int> constructed{0};
+    Crowded() : Widget("crowded") { constructed.fetch_add(1); }
+};
+// Its constructor fails the first time it ever runs, then works.
+struct Fragile : Widget {
+    static inline std::atomic<int> attempts{0};
+    static inline std::atomic<int> failures{0};
+    Fragile() : Widget("fragile") {
+        if (attempts.fetch_add(1) == 0) {
+            failures.fetch_add(1);
+            throw py::RuntimeError("constructor failed");
+        }
+    }
+};
+
+TEST(Singleton, Step17_LocalStaticIsOnePerType) {
+    Config& config = local_static<Config>();
+    EXPECT_EQ(&local_static<Config>(), &config) << "the same function, the same static";
+    EXPECT_EQ(config.name, "config");
+    Registry& registry = local_static<Registry>();
+    EXPECT_NE(static_cast<void*>(&registry), static_cast<void*>(&config))
+        << "each instantiation of the template has its own static";
+    EXPECT_EQ(Config::constructed.load(), 1) << "constructed by the first call, never again";
+    EXPECT_EQ(Registry::constructed.load(), 1);
+}
+
+TEST(Singleton, Step18_LocalStatic64ThreadsReleasedTogetherConstructOne) {
+    const auto outcomes =
+        call_together(kManyThreads, []() -> Widget& { return local_static<Crowded>(); });
+    ASSERT_THAT(errors_of(outcomes), IsEmpty());
+    EXPECT_EQ(Crowded::constructed.load(), 1) << "the compiler's guard lets one thread construct";
+    EXPECT_EQ(distinct_widgets(outcomes).size(), 1U);
+}
+
+TEST(Singleton, Step19_LocalStaticRetriesAfterAThrowingConstructor) {
+    const int failures_before = Fragile::failures.load();
+    const auto outcomes =
+        call_together(kManyThreads, []() -> Widget& { return local_static<Fragile>(); });
+    const auto errors = errors_of(outcomes);
+    EXPECT_EQ(static_cast<int>(errors.size()), Fragile::failures.load() - failures_before)
+        << "the failed construction's caller (and only it) gets the exception";
+    for (const auto& error : errors) {
+        EXPECT_EQ(error, "constructor failed");
+    }
+    EXPECT_EQ(Fragile::failures.load(), 1) << "the first construction ever fails";
+    EXPECT_EQ(Fragile::attempts.load(), 2) << "the guard was released by the exception, so the "
+                                              "next thread constructed it, and nobody after that";
+    ASSERT_EQ(distinct_widgets(outcomes).size(), 1U);
+    EXPECT_EQ(&local_static<Fragile>(), *distinct_widgets(outcomes).begin());
+}
+
+}  // namespace
