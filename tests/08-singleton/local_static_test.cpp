@@ -19,6 +19,7 @@ using py::singleton::Widget;
 using singleton_test::call_together;
 using singleton_test::distinct_widgets;
 using singleton_test::errors_of;
+using singleton_test::runtime_error_of;
 using testing::IsEmpty;
 
 constexpr int kManyThreads = 64;
@@ -74,20 +75,19 @@ TEST(Singleton, Step18_LocalStatic64ThreadsReleasedTogetherConstructOne) {
 }
 
 TEST(Singleton, Step19_LocalStaticRetriesAfterAThrowingConstructor) {
+    // The first construction of Fragile ever made in this process throws (on a repeated run of
+    // this test it has already happened, so every call just returns the object).
     const int failures_before = Fragile::failures.load();
-    const auto outcomes =
-        call_together(kManyThreads, []() -> Widget& { return local_static<Fragile>(); });
-    const auto errors = errors_of(outcomes);
-    EXPECT_EQ(static_cast<int>(errors.size()), Fragile::failures.load() - failures_before)
-        << "the failed construction's caller (and only it) gets the exception";
-    for (const auto& error : errors) {
-        EXPECT_EQ(error, "constructor failed");
-    }
+    const std::string error = runtime_error_of([] { (void)local_static<Fragile>(); });
+    const bool failed_now = Fragile::failures.load() > failures_before;
+    EXPECT_EQ(error, failed_now ? "constructor failed" : "")
+        << "the constructor's exception reaches the caller of local_static<Fragile>()";
+    Fragile& made = local_static<Fragile>();
+    EXPECT_EQ(made.name, "fragile") << "after a failed construction the next call constructs it";
+    EXPECT_EQ(&local_static<Fragile>(), &made);
     EXPECT_EQ(Fragile::failures.load(), 1) << "the first construction ever fails";
     EXPECT_EQ(Fragile::attempts.load(), 2) << "the guard was released by the exception, so the "
-                                              "next thread constructed it, and nobody after that";
-    ASSERT_EQ(distinct_widgets(outcomes).size(), 1U);
-    EXPECT_EQ(&local_static<Fragile>(), *distinct_widgets(outcomes).begin());
+                                              "next call constructed it, and no call after that";
 }
 
 }  // namespace
