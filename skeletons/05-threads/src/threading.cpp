@@ -1,0 +1,103 @@
+// threading.Thread and the module functions: write them here (lesson §1, §2).
+#include "py/threading.hpp"
+
+#include "py/exceptions.hpp"
+#include "py/kata.hpp"
+
+namespace py::threading {
+
+// What the Thread object shares with its OS thread: add the members you need (a mutex, a
+// condition variable, name, daemon flag, started/finished flags, ident, native id, ...).
+struct Thread::State {};
+
+Ident get_ident() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§2");
+    return 0;
+}
+
+long get_native_id() noexcept {
+    PY_KATA_TODO_NOEXCEPT("§2");
+    return 0;
+}
+
+ExceptHook set_excepthook(ExceptHook hook) {
+    PY_KATA_TODO("§2");
+}
+
+Thread::Thread(ThreadOptions options) : Thread(Target(), std::move(options)) {}
+
+Thread::Thread(Target target, ThreadOptions options) : target_(std::move(target)) {
+    PY_KATA_TODO("§1");
+}
+
+Thread::Thread(std::shared_ptr<State> state) : state_(std::move(state)) {
+    PY_KATA_TODO("§2");
+}
+
+Thread::~Thread() = default;
+
+void Thread::start() {
+    PY_KATA_TODO("§1");
+}
+
+void Thread::run() {
+    PY_KATA_TODO("§1");
+}
+
+bool Thread::join(std::optional<double> timeout) {
+    PY_KATA_TODO("§1");
+}
+
+bool Thread::is_alive() const {
+    PY_KATA_TODO("§1");
+}
+
+std::string Thread::name() const {
+    PY_KATA_TODO("§2");
+}
+
+void Thread::set_name(std::string name) {
+    PY_KATA_TODO("§2");
+}
+
+std::optional<Ident> Thread::ident() const {
+    PY_KATA_TODO("§2");
+}
+
+std::optional<long> Thread::native_id() const {
+    PY_KATA_TODO("§2");
+}
+
+bool Thread::daemon() const {
+    PY_KATA_TODO("§2");
+}
+
+void Thread::set_daemon(bool daemonic) {
+    PY_KATA_TODO("§2");
+}
+
+std::string Thread::repr() const {
+    PY_KATA_TODO("§2");
+}
+
+Thread& current_thread() {
+    PY_KATA_TODO("§2");
+}
+
+Thread& main_thread() {
+    PY_KATA_TODO("§2");
+}
+
+std::vector<Thread*> enumerate() {
+    PY_KATA_TODO("§2");
+}
+
+std::size_t active_count() {
+    PY_KATA_TODO("§2");
+}
+
+std::size_t shutdown() {
+    PY_KATA_TODO("§2");
+}
+
+}  // namespace py::threading

@@ -1,0 +1,389 @@
+// threading.Thread and the module's functions (Lib/threading.py, 3.11).
+#include "py/threading.hpp"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "py/exceptions.hpp"
+#include "py/gil.hpp"
+
+namespace py::threading {
+
+struct Thread::State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::string name;
+    bool daemon = false;
+    bool started = false;  // start() was called
+    bool running = false;  // the OS thread runs run()
+    bool finished = false;
+    Ident ident = 0;
+    long native_id = 0;
+    std::uint64_t order = 0;  // start order, for enumerate()
+};
+
+namespace {
+
+struct Registry {
+    std::mutex mutex;
+    struct Entry {
+        Thread* thread;
+        std::shared_ptr<Thread::State> state;
+    };
+    std::map<Thread::State*, Entry> active;  // threading._active
+    std::uint64_t next_order = 0;
+    unsigned counter = 0;  // threading._counter: "Thread-N" and "Dummy-N" share it
+    ExceptHook hook;
+};
+
+Registry& registry() {
+    static auto* instance = new Registry;  // never destroyed: threads may outlive statics
+    return *instance;
+}
+
+thread_local Thread* current = nullptr;
+
+void register_alive(Thread* thread, const std::shared_ptr<Thread::State>& state) {
+    auto& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    state->order = reg.next_order++;
+    reg.active[state.get()] = Registry::Entry{thread, state};
+}
+
+void unregister(Thread::State& state) {
+    auto& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    reg.active.erase(&state);
+}
+
+std::string new_name(const char* pattern) {
+    auto& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    const unsigned number = ++reg.counter;
+    return std::string(pattern) + std::to_string(number);
+}
+
+void default_excepthook(const ExceptHookArgs& args) {
+    std::fprintf(stderr, "Exception in thread %s:\n%s: %s\n",
+                 args.thread ? args.thread->name().c_str() : "?", args.exc_type.c_str(),
+                 args.message.c_str());
+}
+
+void report_exception(Thread* thread, std::exception_ptr error) {
+    ExceptHookArgs args{error, "exception", "", thread};
+    try {
+        std::rethrow_exception(error);
+    } catch (const BaseException& e) {
+        args.exc_type = e.python_name();
+        args.message = e.what();
+    } catch (const std::exception& e) {
+        args.message = e.what();
+    } catch (...) {
+        args.message = "unknown exception";
+    }
+    ExceptHook hook;
+    {
+        auto& reg = registry();
+        std::lock_guard lock(reg.mutex);
+        hook = reg.hook;
+    }
+    if (hook) {
+        hook(args);
+    } else {
+        default_excepthook(args);
+    }
+}
+
+std::shared_ptr<Thread::State> alive_state(std::string name, bool daemon) {
+    auto state = std::make_shared<Thread::State>();
+    state->name = std::move(name);
+    state->daemon = daemon;
+    state->started = true;
+    state->running = true;
+    state->ident = get_ident();
+    state->native_id = get_native_id();
+    return state;
+}
+
+// The main thread and dummy threads: alive from the start, never started by us.
+class AliveThread : public Thread {
+  public:
+    explicit AliveThread(std::shared_ptr<State> state) : Thread(std::move(state)) {}
+    AliveThread(const AliveThread&) = delete;
+    AliveThread& operator=(const AliveThread&) = delete;
+    ~AliveThread() override = default;
+};
+
+// A std::thread's Thread object; unregistered when the OS thread ends.
+struct DummyHolder {
+    std::unique_ptr<AliveThread> thread;
+    std::shared_ptr<Thread::State> state;
+    ~DummyHolder() {
+        if (state) {
+            unregister(*state);
+            std::lock_guard lock(state->mutex);
+            state->running = false;
+            state->finished = true;
+        }
+    }
+};
+thread_local DummyHolder dummy;
+
+AliveThread& the_main_thread() {
+    static auto* thread = [] {
+        auto* t = new AliveThread(alive_state("MainThread", false));
+        return t;
+    }();
+    return *thread;
+}
+
+// Loading the library happens on the main thread: remember it there.
+const bool main_registered = [] {
+    auto& main = the_main_thread();
+    current = &main;
+    return true;
+}();
+
+}  // namespace
+
+Ident get_ident() noexcept {
+    return static_cast<Ident>(pthread_self());
+}
+
+long get_native_id() noexcept {
+    return static_cast<long>(syscall(SYS_gettid));
+}
+
+ExceptHook set_excepthook(ExceptHook hook) {
+    auto& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    std::swap(reg.hook, hook);
+    return hook;
+}
+
+Thread::Thread(ThreadOptions options) : Thread(Target(), std::move(options)) {}
+
+Thread::Thread(Target target, ThreadOptions options)
+    : target_(std::move(target)), state_(std::make_shared<State>()) {
+    if (options.name.empty()) {
+        state_->name = new_name("Thread-");
+        if (!options.target_name.empty()) {
+            state_->name += " (" + options.target_name + ")";
+        }
+    } else {
+        state_->name = std::move(options.name);
+    }
+    state_->daemon = options.daemon ? *options.daemon : current_thread().daemon();
+}
+
+Thread::Thread(std::shared_ptr<State> state) : state_(std::move(state)) {
+    register_alive(this, state_);
+}
+
+Thread::~Thread() {
+    bool wait = false;
+    {
+        std::lock_guard lock(state_->mutex);
+        wait = state_->started && !state_->finished && state_->ident != get_ident();
+    }
+    if (wait) {
+        join();
+    }
+}
+
+void Thread::start() {
+    {
+        std::lock_guard lock(state_->mutex);
+        if (state_->started) {
+            throw RuntimeError("threads can only be started once");
+        }
+        state_->started = true;
+    }
+    register_alive(this, state_);
+    std::thread([this, state = state_] {
+        current = this;
+        {
+            std::lock_guard lock(state->mutex);
+            state->ident = get_ident();
+            state->native_id = get_native_id();
+            state->running = true;
+        }
+        state->changed.notify_all();
+        try {
+            run();
+        } catch (...) {
+            report_exception(this, std::current_exception());
+        }
+        current = nullptr;
+        unregister(*state);
+        {
+            std::lock_guard lock(state->mutex);
+            state->running = false;
+            state->finished = true;
+        }
+        state->changed.notify_all();
+    }).detach();
+    // Like Thread.start(): wait until the new thread runs.
+    gil::Release no_gil;
+    std::unique_lock lock(state_->mutex);
+    state_->changed.wait(lock, [&] { return state_->running || state_->finished; });
+}
+
+void Thread::run() {
+    if (target_) {
+        target_();
+    }
+}
+
+bool Thread::join(std::optional<double> timeout) {
+    {
+        std::lock_guard lock(state_->mutex);
+        if (!state_->started) {
+            throw RuntimeError("cannot join thread before it is started");
+        }
+    }
+    if (&current_thread() == this) {
+        throw RuntimeError("cannot join current thread");
+    }
+    gil::Release no_gil;
+    std::unique_lock lock(state_->mutex);
+    if (!timeout) {
+        state_->changed.wait(lock, [&] { return state_->finished; });
+    } else {
+        const auto wait = std::chrono::duration<double>(std::max(*timeout, 0.0));
+        state_->changed.wait_for(lock, wait, [&] { return state_->finished; });
+    }
+    return state_->finished;
+}
+
+bool Thread::is_alive() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->started && !state_->finished;
+}
+
+std::string Thread::name() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->name;
+}
+
+void Thread::set_name(std::string name) {
+    std::lock_guard lock(state_->mutex);
+    state_->name = std::move(name);
+}
+
+std::optional<Ident> Thread::ident() const {
+    std::lock_guard lock(state_->mutex);
+    if (state_->ident == 0) {
+        return std::nullopt;
+    }
+    return state_->ident;
+}
+
+std::optional<long> Thread::native_id() const {
+    std::lock_guard lock(state_->mutex);
+    if (state_->native_id == 0) {
+        return std::nullopt;
+    }
+    return state_->native_id;
+}
+
+bool Thread::daemon() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->daemon;
+}
+
+void Thread::set_daemon(bool daemonic) {
+    std::lock_guard lock(state_->mutex);
+    if (state_->started) {
+        throw RuntimeError("cannot set daemon status of active thread");
+    }
+    state_->daemon = daemonic;
+}
+
+std::string Thread::repr() const {
+    std::lock_guard lock(state_->mutex);
+    std::ostringstream out;
+    out << "<Thread(" << state_->name << ", ";
+    if (!state_->started) {
+        out << "initial";
+    } else if (state_->finished) {
+        out << "stopped " << state_->ident;
+    } else {
+        out << "started " << state_->ident;
+    }
+    if (state_->daemon) {
+        out << " daemon";
+    }
+    out << ")>";
+    return out.str();
+}
+
+Thread& current_thread() {
+    if (current != nullptr) {
+        return *current;
+    }
+    if (!dummy.thread) {
+        dummy.state = alive_state(new_name("Dummy-"), true);
+        dummy.thread = std::make_unique<AliveThread>(dummy.state);
+    }
+    return *dummy.thread;
+}
+
+Thread& main_thread() {
+    return the_main_thread();
+}
+
+std::vector<Thread*> enumerate() {
+    auto& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    std::vector<std::pair<std::uint64_t, Thread*>> ordered;
+    ordered.reserve(reg.active.size());
+    for (const auto& [state, entry] : reg.active) {
+        ordered.emplace_back(state->order, entry.thread);
+    }
+    std::sort(ordered.begin(), ordered.end());
+    std::vector<Thread*> result;
+    result.reserve(ordered.size());
+    for (const auto& entry : ordered) {
+        result.push_back(entry.second);
+    }
+    return result;
+}
+
+std::size_t active_count() {
+    auto& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    return reg.active.size();
+}
+
+std::size_t shutdown() {
+    const Thread* self = &current_thread();
+    std::vector<std::shared_ptr<Thread::State>> to_join;
+    {
+        auto& reg = registry();
+        std::lock_guard lock(reg.mutex);
+        for (const auto& [state, entry] : reg.active) {
+            if (entry.thread != self && entry.thread != &the_main_thread() && !state->daemon) {
+                to_join.push_back(entry.state);
+            }
+        }
+    }
+    gil::Release no_gil;
+    for (const auto& state : to_join) {
+        std::unique_lock lock(state->mutex);
+        state->changed.wait(lock, [&] { return state->finished; });
+    }
+    return to_join.size();
+}
+
+}  // namespace py::threading
