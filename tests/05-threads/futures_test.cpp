@@ -33,8 +33,10 @@ TEST(Threads, Step20_FutureStateMachine) {
     cf::Future<int> future;
     EXPECT_EQ(future.state(), cf::FutureState::Pending);
     EXPECT_FALSE(future.done());
+    EXPECT_THAT(future.repr(), testing::MatchesRegex("<Future at .* state=pending>"));
     EXPECT_TRUE(future.set_running_or_notify_cancel()) << "PENDING -> RUNNING (§5)";
     EXPECT_TRUE(future.running());
+    EXPECT_THAT(future.repr(), HasSubstr("state=running"));
     EXPECT_FALSE(future.cancel()) << "a running future cannot be cancelled";
     future.set_result(42);
     EXPECT_TRUE(future.done());
@@ -53,6 +55,14 @@ TEST(Threads, Step20_FutureStateMachine) {
     EXPECT_TRUE(cancelled.cancel()) << "cancelling again still answers true";
     EXPECT_TRUE(cancelled.cancelled());
     EXPECT_TRUE(cancelled.done());
+    EXPECT_THAT(cancelled.repr(), HasSubstr("state=cancelled"));
+    EXPECT_STREQ(cf::state_name(cf::FutureState::Pending), "PENDING");
+    EXPECT_STREQ(cf::state_name(cf::FutureState::Running), "RUNNING");
+    EXPECT_STREQ(cf::state_name(cf::FutureState::Cancelled), "CANCELLED");
+    EXPECT_STREQ(cf::state_name(cf::FutureState::Finished), "FINISHED");
+    EXPECT_STREQ(cf::CancelledError("").python_name(), "CancelledError");
+    EXPECT_STREQ(cf::InvalidStateError("").python_name(), "InvalidStateError");
+    EXPECT_STREQ(cf::Error("").python_name(), "Error");
     EXPECT_THROW(cancelled.result(), cf::CancelledError);
     EXPECT_THROW((void)cancelled.exception(), cf::CancelledError);
     EXPECT_FALSE(cancelled.set_running_or_notify_cancel())
@@ -230,6 +240,8 @@ TEST(Threads, Step28_ShutdownCanCancelPendingFutures) {
     for (int i = 0; i < 3; ++i) {
         queued.push_back(pool.submit([] { return 2; }));
     }
+    auto cancelled_by_hand = pool.submit([] { return 3; });
+    EXPECT_TRUE(cancelled_by_hand.cancel()) << "a queued future can be cancelled";
     pool.shutdown(false, true);
     for (auto& future : queued) {
         EXPECT_TRUE(future.cancelled()) << "cancel_futures cancels what no worker took yet (§6)";
@@ -237,6 +249,22 @@ TEST(Threads, Step28_ShutdownCanCancelPendingFutures) {
     EXPECT_FALSE(running.cancelled()) << "a running task is not cancelled";
     gate.count_down();
     EXPECT_EQ(running.result(), 1);
+    pool.shutdown(true);
+    EXPECT_EQ(cancelled_by_hand.state(), cf::FutureState::Cancelled)
+        << "cancel_futures took it off the queue before a worker notified it";
+
+    // A worker that dequeues a cancelled item skips it and tells the future.
+    cf::ThreadPoolExecutor single(1);
+    std::latch gate2(1);
+    OpenOnExit open2{gate2};
+    auto blocker = single.submit([&] { gate2.wait(); });
+    auto skipped = single.submit([] { return 5; });
+    EXPECT_TRUE(skipped.cancel());
+    auto after = single.submit([] { return 6; });
+    gate2.count_down();
+    EXPECT_EQ(after.result(), 6);
+    EXPECT_EQ(skipped.state(), cf::FutureState::CancelledAndNotified)
+        << "set_running_or_notify_cancel() ran in the worker, which then went on";
 }
 
 TEST(Threads, Step29_MapKeepsTheOrderAndRaisesTheFirstError) {
@@ -293,6 +321,23 @@ TEST(Threads, Step30_AsCompletedYieldsInCompletionOrder) {
     EXPECT_THAT(order, ElementsAre(99, 2, 0, 1)) << "as_completed yields futures as they finish";
     EXPECT_FALSE(iterator.next().has_value()) << "and stops after the last one";
 
+    // Completions reported to the waiter while we iterate: an exception, a cancellation.
+    cf::Future<int> raises;
+    cf::Future<int> cancels;
+    cf::Future<int> returns;
+    auto manual = cf::as_completed(std::vector{raises, cancels, returns});
+    raises.set_exception(std::make_exception_ptr(py::ValueError("x")));
+    EXPECT_EQ(*manual.next(), raises);
+    cancels.cancel();
+    EXPECT_FALSE(cancels.set_running_or_notify_cancel());
+    EXPECT_EQ(*manual.next(), cancels) << "CANCELLED_AND_NOTIFIED counts as completed";
+    returns.set_result(5);
+    std::vector<int> rest;
+    for (const auto& future : manual) {
+        rest.push_back(future.result());
+    }
+    EXPECT_THAT(rest, ElementsAre(5)) << "range-for over as_completed works too";
+
     cf::Future<int> never;
     cf::Future<int> also_never;
     try {
@@ -328,8 +373,8 @@ TEST(Threads, Step31_WaitReturnsWhenTheConditionHolds) {
 
     py::threading::Thread opener([&] { gate.count_down(); });
     opener.start();
-    auto all = cf::wait(std::vector{slow, fast, failing});
-    EXPECT_EQ(all.done.size(), 3U) << "ALL_COMPLETED waits for every future (§6)";
+    auto all = cf::wait(std::vector{slow, fast, failing, fast});
+    EXPECT_EQ(all.done.size(), 4U) << "ALL_COMPLETED waits for every future (§6)";
     EXPECT_TRUE(all.not_done.empty());
     opener.join();
 }

@@ -141,6 +141,7 @@ TEST(Threads, Step07_JoinWithATimeoutReturnsWhileTheThreadRuns) {
     thread.start();
     EXPECT_FALSE(thread.join(0.01)) << "the thread waits for the gate, so join(0.01) times out";
     EXPECT_TRUE(thread.is_alive()) << "a timed-out join leaves the thread running (§2)";
+    EXPECT_THAT(thread.repr(), HasSubstr(", started "));
     EXPECT_FALSE(thread.join(-1.0)) << "a negative timeout is treated as 0";
     gate.count_down();
     EXPECT_TRUE(thread.join());
@@ -277,6 +278,15 @@ TEST(Threads, Step12_AnExceptionInRunGoesToExcepthook) {
     EXPECT_THAT(printed, StartsWith("Exception in thread " + plain.name() + ":\n"))
         << "the default hook prints like CPython's";
     EXPECT_THAT(printed, HasSubstr("plain"));
+
+    std::string odd;
+    py::threading::set_excepthook(
+        [&](const py::threading::ExceptHookArgs& args) { odd = args.message; });
+    Thread throws_int([] { throw 42; });
+    throws_int.start();
+    throws_int.join();
+    py::threading::set_excepthook(nullptr);
+    EXPECT_EQ(odd, "unknown exception") << "what is not a std::exception is still reported";
 }
 
 }  // namespace

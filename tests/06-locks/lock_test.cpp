@@ -173,9 +173,20 @@ TEST(Locks, Step08_RLockIsReentrant) {
     bool other_got = true;
     in_thread([&] { other_got = rlock.acquire(false); });
     EXPECT_FALSE(other_got) << "another thread cannot take an owned RLock";
+    std::latch about_to_block(1);
+    bool waited_and_got = false;
+    Thread blocked([&] {
+        about_to_block.count_down();
+        waited_and_got = rlock.acquire();
+        rlock.release();
+    });
+    blocked.start();
+    about_to_block.wait();
     rlock.release();
     EXPECT_TRUE(rlock.is_owned()) << "one release per acquire";
     rlock.release();
+    blocked.join();
+    EXPECT_TRUE(waited_and_got) << "a blocked acquirer gets the RLock after the last release";
     EXPECT_FALSE(rlock.is_owned());
     EXPECT_FALSE(rlock.owner().has_value());
 

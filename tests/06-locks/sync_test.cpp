@@ -305,6 +305,7 @@ TEST(Locks, Step19_BarrierAbortResetAndTimeoutBreakIt) {
         << "a wait that times out breaks the barrier";
     EXPECT_TRUE(barrier.broken());
 
+    EXPECT_STREQ(py::threading::BrokenBarrierError("").python_name(), "BrokenBarrierError");
     Barrier failing(1, [] { throw py::ValueError("action failed"); });
     EXPECT_THROW(failing.wait(), py::ValueError) << "the action's exception propagates";
     EXPECT_TRUE(failing.broken()) << "and breaks the barrier";
@@ -367,6 +368,17 @@ TEST(Locks, Step20_TheLockObserverSeesEveryAcquireAndRelease) {
         rlock.release();
         rlock.release();
         lock.reset();
+        rlock.acquire();
+        bool other_got = true;
+        Thread other([&] { other_got = rlock.acquire(false); });
+        other.start();
+        other.join();
+        EXPECT_FALSE(other_got);
+        {
+            Condition cond(rlock);
+            EXPECT_FALSE(cond.wait(0)) << "wait() reports releasing and re-taking the RLock";
+        }
+        rlock.release();
         recorder.refuse = &rlock;
         EXPECT_THROW(rlock.acquire(), py::DeadlockError) << "the observer may refuse (§8)";
         EXPECT_FALSE(rlock.is_owned()) << "a refused acquire leaves the lock alone";
@@ -376,8 +388,25 @@ TEST(Locks, Step20_TheLockObserverSeesEveryAcquireAndRelease) {
         recorder.events,
         testing::ElementsAre("before Lock", "acquired Lock", "before Lock", "failed Lock",
                              "released Lock", "before RLock", "acquired RLock", "released RLock",
-                             "destroyed Lock", "before RLock", "destroyed RLock"))
+                             "destroyed Lock", "before RLock", "acquired RLock", "before RLock",
+                             "failed RLock", "released RLock", "before RLock", "acquired RLock",
+                             "released RLock", "before RLock", "destroyed RLock"))
         << "recursive RLock acquires are not reported; only the outermost pair is";
+
+    // An observer that overrides nothing still works: every hook has a default.
+    py::threading::LockObserver silent;
+    py::threading::set_lock_observer(&silent);
+    {
+        RLock rlock;
+        Lock lock;
+        rlock.acquire();
+        EXPECT_TRUE(lock.acquire(true, 0.0));
+        EXPECT_FALSE(lock.acquire(false));
+        lock.release();
+        rlock.release();
+    }
+    py::threading::set_lock_observer(nullptr);
+    EXPECT_STREQ(py::DeadlockError("").python_name(), "DeadlockError");
 }
 
 }  // namespace

@@ -47,9 +47,7 @@ class EventWaiter : public Waiter {
     void expect(long installed) {
         std::lock_guard lock(mutex_);
         pending_ += installed;
-        if (pending_ == 0 && (mode_ == Mode::AllCompleted || mode_ == Mode::FirstException)) {
-            set_ = true;
-        }
+        set_ = set_ || pending_ == 0;
     }
 
     // Waits until the event is set or the deadline passes; true if set.
@@ -76,18 +74,8 @@ class EventWaiter : public Waiter {
         std::lock_guard lock(mutex_);
         finished_.push_back(future);
         --pending_;
-        switch (mode_) {
-            case Mode::FirstCompleted:
-            case Mode::AsCompleted:
-                set_ = true;
-                break;
-            case Mode::FirstException:
-                set_ = set_ || exception || pending_ == 0;
-                break;
-            case Mode::AllCompleted:
-                set_ = set_ || pending_ == 0;
-                break;
-        }
+        const bool any = mode_ == Mode::FirstCompleted || mode_ == Mode::AsCompleted;
+        set_ = set_ || any || (exception && mode_ == Mode::FirstException) || pending_ == 0;
         cond_.notify_all();
     }
 

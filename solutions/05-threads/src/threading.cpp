@@ -191,14 +191,11 @@ Thread::Thread(std::shared_ptr<State> state) : state_(std::move(state)) {
 }
 
 Thread::~Thread() {
-    bool wait = false;
-    {
-        std::lock_guard lock(state_->mutex);
-        wait = state_->started && !state_->finished && state_->ident != get_ident();
-    }
-    if (wait) {
-        join();
-    }
+    // A running thread still uses this object: wait until it is done (unless it is the caller).
+    gil::Release no_gil;
+    std::unique_lock lock(state_->mutex);
+    state_->changed.wait(
+        lock, [&] { return !state_->started || state_->finished || state_->ident == get_ident(); });
 }
 
 void Thread::start() {

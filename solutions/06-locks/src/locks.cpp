@@ -37,11 +37,9 @@ bool FutexLock::try_acquire() noexcept {
 bool FutexLock::acquire_for(double timeout) noexcept {
     std::uint32_t state = 0;
     if (word_.compare_exchange_strong(state, 1, std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
-        return true;
-    }
-    if (timeout == 0) {
-        return false;
+                                      std::memory_order_relaxed) ||
+        timeout == 0) {
+        return state == 0;
     }
     const bool forever = timeout < 0;
     const auto deadline =
@@ -129,10 +127,7 @@ bool Lock::acquire(bool blocking, double timeout) {
 }
 
 void Lock::release() {
-    if (!futex_.locked()) {
-        throw RuntimeError("release unlocked lock");
-    }
-    owner_.store(0, std::memory_order_relaxed);
+    owner_.store(0, std::memory_order_relaxed);  // an unlocked lock has no owner anyway
     if (!futex_.release()) {
         throw RuntimeError("release unlocked lock");
     }
@@ -251,7 +246,7 @@ void RLock::acquire_restore(std::size_t count) {
 // Condition
 
 struct Condition::Impl {
-    RLock own;
+    std::optional<RLock> own;  // Condition() makes its own RLock, as threading.py does
     Lock* lock = nullptr;
     RLock* rlock = nullptr;
     std::deque<detail::FutexLock*> waiters;  // guarded by the condition's lock
@@ -278,7 +273,7 @@ struct Condition::Impl {
 };
 
 Condition::Condition() : impl_(new Impl) {
-    impl_->rlock = &impl_->own;
+    impl_->rlock = &impl_->own.emplace();
 }
 
 Condition::Condition(Lock& lock) : impl_(new Impl) {
