@@ -37,17 +37,16 @@ if(CLANG_FORMAT)
         COMMAND ${CLANG_FORMAT} -i ${formatted_sources}
         WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-format -i" VERBATIM)
 endif()
-if(CLANG_TIDY)
-    # The solutions are the reference code, so they (not the learner's skeletons) are linted.
-    set(tidy_sources "")
-    foreach(source IN LISTS formatted_sources)
-        if(source MATCHES "\\.cpp$" AND NOT source MATCHES "/skeletons/")
-            list(APPEND tidy_sources "${source}")
-        endif()
-    endforeach()
+find_program(RUN_CLANG_TIDY NAMES run-clang-tidy run-clang-tidy-14)
+if(CLANG_TIDY AND RUN_CLANG_TIDY)
+    # The solutions are the reference code, so they (not the learner's skeletons) are linted,
+    # with the tests, tools and shared harness: every .cpp of this build's compile database
+    # under those folders. Benchmarks are linted by the bench build only.
+    cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
     add_custom_target(tidy
-        COMMAND ${CLANG_TIDY} -p "${CMAKE_BINARY_DIR}" --quiet ${tidy_sources}
-        WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-tidy" VERBATIM)
+        COMMAND ${RUN_CLANG_TIDY} -clang-tidy-binary ${CLANG_TIDY} -p "${CMAKE_BINARY_DIR}"
+            -j ${cores} -quiet "${PROJECT_SOURCE_DIR}/(solutions|tests|tools|common)/.*[.]cpp$"
+        WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-tidy" VERBATIM USES_TERMINAL)
 endif()
 
 if(WORKBOOK_COVERAGE)

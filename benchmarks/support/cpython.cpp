@@ -17,7 +17,8 @@ bool cpython_ready(benchmark::State& state) {
     }
     return started;
 #else
-    state.SkipWithError("no libpython in this build: apt-get install python3-dev, then reconfigure");
+    state.SkipWithError(
+        "no libpython in this build: apt-get install python3-dev, then reconfigure");
     return false;
 #endif
 }

@@ -16,7 +16,7 @@ struct Measured {
 };
 
 class CollectingReporter : public benchmark::ConsoleReporter {
-public:
+  public:
     void ReportRuns(const std::vector<Run>& runs) override {
         ConsoleReporter::ReportRuns(runs);
         for (const Run& run : runs) {
@@ -47,21 +47,23 @@ public:
                 if (impl == "ours") {
                     continue;
                 }
-                std::printf("  %-36s time  %10.1f ns vs %-8s %10.1f ns   ratio %5.2f\n", workload.c_str(),
-                            ours->second.ns_per_iteration, impl.c_str(), measured.ns_per_iteration,
+                std::printf("  %-36s time  %10.1f ns vs %-8s %10.1f ns   ratio %5.2f\n",
+                            workload.c_str(), ours->second.ns_per_iteration, impl.c_str(),
+                            measured.ns_per_iteration,
                             ours->second.ns_per_iteration / measured.ns_per_iteration);
                 for (const auto& [counter, value] : ours->second.counters) {
                     const auto peer = measured.counters.find(counter);
                     if (peer != measured.counters.end() && peer->second != 0) {
                         std::printf("  %-36s %-5s %10.1f    vs %-8s %10.1f      ratio %5.2f\n", "",
-                                    counter.c_str(), value, impl.c_str(), peer->second, value / peer->second);
+                                    counter.c_str(), value, impl.c_str(), peer->second,
+                                    value / peer->second);
                     }
                 }
             }
         }
     }
 
-private:
+  private:
     std::map<std::string, std::map<std::string, Measured>> results_;
 };
 

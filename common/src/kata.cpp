@@ -8,12 +8,12 @@
 namespace py::kata {
 namespace {
 
-void print_once_to_stderr(const std::string& message, const std::source_location& where) {
+void print_once_to_stderr(const std::string& message, const Where& where) {
     // A destructor in a loop would otherwise print the same line thousands of times.
     static std::mutex mutex;
     static std::set<std::string> seen;
     std::lock_guard guard(mutex);
-    if (seen.insert(where.function_name()).second) {
+    if (seen.insert(where.function).second) {
         std::fprintf(stderr, "%s\n", message.c_str());
     }
 }
@@ -23,8 +23,8 @@ std::atomic<TodoReporter> reporter{&print_once_to_stderr};
 }  // namespace
 
 std::string todo_message(std::string_view chapter_dir, std::string_view section,
-                         const std::source_location& where) {
-    std::string message = where.function_name();
+                         const Where& where) {
+    std::string message = where.function;
     message += " is not written yet: read ";
     message += chapter_dir;
     message += "/README.md ";
@@ -32,13 +32,12 @@ std::string todo_message(std::string_view chapter_dir, std::string_view section,
     return message;
 }
 
-void todo(std::string_view chapter_dir, std::string_view section,
-          const std::source_location& where) {
+void todo(std::string_view chapter_dir, std::string_view section, const Where& where) {
     throw NotImplemented(todo_message(chapter_dir, section, where));
 }
 
 void todo_noexcept(std::string_view chapter_dir, std::string_view section,
-                   const std::source_location& where) noexcept {
+                   const Where& where) noexcept {
     try {
         reporter.load()(todo_message(chapter_dir, section, where), where);
     } catch (...) {

@@ -24,8 +24,8 @@
 
 namespace {
 
-void fail_running_test(const std::string& message, const std::source_location& where) {
-    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << message;
+void fail_running_test(const std::string& message, const py::kata::Where& where) {
+    ADD_FAILURE_AT(where.file, where.line) << message;
 }
 
 // The name of the running test, kept in a fixed buffer the signal handler may read.
@@ -41,6 +41,18 @@ void on_timeout(int /*signal*/) {
     (void)!write(STDERR_FILENO, suffix, sizeof suffix - 1);
     _exit(124);  // the exit code timeout(1) uses
 }
+
+#ifdef WORKBOOK_COVERAGE
+// A death test's child ends in abort(), which skips gcov's exit-time write-out; without this the
+// coverage report would miss every line of a fatal-error path that a death test runs.
+extern "C" void __gcov_dump();  // NOLINT(bugprone-reserved-identifier): libgcov's entry point
+
+void dump_coverage_then_abort(int signal) {
+    __gcov_dump();
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+}
+#endif
 
 unsigned timeout_seconds() {
     if (const char* value = std::getenv("WORKBOOK_TEST_TIMEOUT")) {
@@ -70,6 +82,9 @@ int main(int argc, char** argv) {
     }
     testing::InitGoogleTest(&argc, argv);
     GTEST_FLAG_SET(death_test_style, "threadsafe");
+#ifdef WORKBOOK_COVERAGE
+    std::signal(SIGABRT, dump_coverage_then_abort);
+#endif
     py::kata::set_todo_reporter(&fail_running_test);
     testing::UnitTest::GetInstance()->listeners().Append(new Watchdog);
     return RUN_ALL_TESTS();

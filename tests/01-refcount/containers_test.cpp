@@ -42,6 +42,7 @@ TEST(Refcount, Step09_TupleHoldsAReferenceToEachItem) {
         EXPECT_EQ(py::refcount(one.get()), 1);
         EXPECT_EQ(py::refcount(two.get()), 1);
         EXPECT_EQ(py::Tuple::pack({})->size(), 0);
+        EXPECT_EQ(py::refcount(one.get()), 1) << "the empty tuple above held nothing";
     }
     EXPECT_EQ(baseline.growth(), 0);
 }
@@ -58,7 +59,8 @@ TEST(Refcount, Step10_ListAppendHoldsAReference) {
         for (long long n : {44, 55, 66}) {
             v2->append(py::Int::create(n).get());
         }
-        EXPECT_EQ(py::refcount(v1->item(0)), 1) << "after the temporary is gone only the list holds it";
+        EXPECT_EQ(py::refcount(v1->item(0)), 1)
+            << "after the temporary is gone only the list holds it";
         v1->append(v2.get());
         EXPECT_EQ(py::refcount(v2.get()), 2);
         EXPECT_EQ(v1->size(), 4);
@@ -103,6 +105,10 @@ TEST(Refcount, Step11_ListOverAllocatesLikeCPython) {
     }
     EXPECT_EQ(list->size(), 10);
     EXPECT_LT(list->allocated, 40) << "a list that shrinks below half its array gives memory back";
+    while (list->size() > 0) {
+        (void)list->pop();
+    }
+    EXPECT_EQ(list->allocated, 0) << "an emptied list frees its item array";
 }
 
 TEST(Refcount, Step12_FreeingAContainerReleasesItsItems) {

@@ -35,7 +35,8 @@ TEST(Refcount, Step14_DictKeepsInsertionOrderAndReplacesValues) {
         d->setitem(a.get(), one.get());
         d->setitem(b.get(), two.get());
         EXPECT_EQ(d->size(), 3);
-        EXPECT_THAT(key_reprs(d), ElementsAre("'c'", "'a'", "'b'")) << "insertion order, not sorted";
+        EXPECT_THAT(key_reprs(d), ElementsAre("'c'", "'a'", "'b'"))
+            << "insertion order, not sorted";
         EXPECT_EQ(py::refcount(one.get()), 3) << "the dict holds a reference to each value";
         EXPECT_EQ(py::refcount(c.get()), 2) << "... and to each key";
 
@@ -49,12 +50,14 @@ TEST(Refcount, Step14_DictKeepsInsertionOrderAndReplacesValues) {
 
         // Many items: the tables are rebuilt several times, and the order survives.
         for (int i = 0; i < 1000; ++i) {
-            d->setitem(py::Int::create(i).get(), py::Int::create(i * i).get());
+            d->setitem(py::Int::create(i).get(),
+                       py::Int::create(static_cast<long long>(i) * i).get());
         }
         EXPECT_EQ(d->size(), 1003);
         EXPECT_EQ(py::repr(d->keys()[3]), "0");
         EXPECT_EQ(py::repr(d->keys().back()), "999");
-        EXPECT_EQ(static_cast<py::Int*>(d->getitem(py::Int::create(777).get()))->value(), 777 * 777);
+        EXPECT_EQ(static_cast<py::Int*>(d->getitem(py::Int::create(777).get()))->value(),
+                  777 * 777);
         EXPECT_GE(d->dk_size * 2 / 3, d->dk_nentries) << "at most two thirds of the slots in use";
         EXPECT_EQ(d->dk_size & (d->dk_size - 1), 0) << "the table size is a power of two";
     }
@@ -92,7 +95,8 @@ TEST(Refcount, Step16_DictMissingKeysAndDeletion) {
         EXPECT_EQ(d->size(), 3);
         EXPECT_FALSE(d->contains(b.get()));
         EXPECT_EQ(d->get(b.get()), nullptr);
-        EXPECT_TRUE(d->contains(py::Str::create("d").get())) << "probing must go on past a deleted slot";
+        EXPECT_TRUE(d->contains(py::Str::create("d").get()))
+            << "probing must go on past a deleted slot";
         d->setitem(b.get(), py::None().get());
         EXPECT_THAT(key_reprs(d), ElementsAre("'a'", "'c'", "'d'", "'b'"))
             << "a key inserted again goes to the end";

@@ -9,6 +9,14 @@
 
 namespace {
 
+// A type whose instances equal everything, like unittest.mock.ANY: it shows that == asks the
+// right operand when the left one answers NotImplemented.
+py::Comparison equals_anything(py::Object* /*self*/, py::Object* /*other*/) {
+    return py::Comparison::True;
+}
+py::TypeObject AnyType = {
+    .tp_name = "ANY", .tp_basicsize = sizeof(py::Object), .tp_equal = &equals_anything};
+
 TEST(Refcount, Step13_HashAndEqualityFollowPython) {
     auto h = [](const auto& ref) { return py::hash(ref.get()); };
     // Values printed by CPython 3.11 on a 64-bit build.
@@ -40,13 +48,48 @@ TEST(Refcount, Step13_HashAndEqualityFollowPython) {
     auto nan = py::Float::create(std::nan(""));
     EXPECT_FALSE(eq(nan, py::Float::create(std::nan("")))) << "nan != nan";
     EXPECT_TRUE(eq(nan, nan)) << "... but an object is itself (identity first, as in containers)";
-    EXPECT_TRUE(eq(py::Tuple::pack({one.get(), s.get()}), py::Tuple::pack({py::True().get(), s.get()})));
+    EXPECT_TRUE(
+        eq(py::Tuple::pack({one.get(), s.get()}), py::Tuple::pack({py::True().get(), s.get()})));
     auto l1 = py::List::create();
     auto l2 = py::List::create();
     l1->append(one.get());
     l2->append(py::Float::create(1.0).get());
     EXPECT_TRUE(eq(l1, l2)) << "[1] == [1.0]";
     EXPECT_TRUE(eq(py::None(), py::None()));
+    py::Object any{nullptr, nullptr, 1, &AnyType};  // a static object, never freed
+    EXPECT_TRUE(py::equal(py::Int::create(5).get(), &any))
+        << "5 == ANY: int says NotImplemented, ANY says yes";
+    EXPECT_FALSE(py::equal(py::Str::create("x").get(), py::Int::create(5).get()));
+
+    // Mixed and mismatched containers.
+    EXPECT_FALSE(eq(l1, py::Tuple::pack({one.get()}))) << "[1] != (1,): different types";
+    EXPECT_FALSE(eq(py::Tuple::pack({one.get()}), py::Tuple::pack({one.get(), one.get()})));
+    EXPECT_FALSE(eq(py::Tuple::pack({one.get()}), py::Tuple::pack({two.get()})));
+    l2->append(one.get());
+    EXPECT_FALSE(eq(l1, l2)) << "lists of different lengths";
+    l1->append(two.get());
+    EXPECT_FALSE(eq(l1, l2)) << "[1, 2] != [1.0, 1]";
+    auto d1 = py::Dict::create();
+    auto d2 = py::Dict::create();
+    d1->setitem(one.get(), s.get());
+    d1->setitem(two.get(), s.get());
+    d2->setitem(two.get(), s.get());
+    EXPECT_FALSE(eq(d1, d2)) << "dicts of different sizes";
+    d2->setitem(py::Float::create(1.0).get(), s.get());
+    EXPECT_TRUE(eq(d1, d2)) << "{1: 's', 2: 's'} == {2: 's', 1.0: 's'}: order does not matter";
+    d2->setitem(one.get(), two.get());
+    EXPECT_FALSE(eq(d1, d2)) << "same keys, a different value";
+    d2->delitem(one.get());
+    d2->setitem(py::Int::create(3).get(), s.get());
+    EXPECT_FALSE(eq(d1, d2)) << "same size, a different key";
+    EXPECT_FALSE(eq(d1, l1));
+    EXPECT_FALSE(eq(py::Int::create(9223372036854775807LL), py::Float::create(1e19)))
+        << "a float beyond the int range is not equal to it";
+
+    // None and NaN hash by identity: stable for one object.
+    EXPECT_EQ(h(py::None()), h(py::None()));
+    EXPECT_EQ(py::hash(nan.get()), py::hash(nan.get()));
+    EXPECT_EQ(h(py::Float::create(-1.0)), -2) << "hash(-1.0) == hash(-1) == -2";
 
     try {
         (void)py::hash(l1.get());

@@ -60,7 +60,8 @@ TEST(Refcount, Step07_RefCountsByScope) {
     EXPECT_EQ(baseline.growth(), 0) << "every Ref dropped its reference, so both ints are gone";
 
     py::Ref<py::Int> empty;
-    EXPECT_THROW((void)empty->value(), py::RuntimeError) << "dereferencing an empty Ref is an error";
+    EXPECT_THROW((void)empty->value(), py::RuntimeError)
+        << "dereferencing an empty Ref is an error";
 }
 
 }  // namespace

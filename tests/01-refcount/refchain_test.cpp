@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "py/runtime.hpp"
 #include "test_support.hpp"
 
@@ -18,7 +20,8 @@ TEST(Refcount, Step01_NewReferenceLinksIntoRefchain) {
 
     py::new_reference(&probe);
     EXPECT_EQ(py::refcount(&probe), 1) << "a new object starts with one reference: its creator's";
-    EXPECT_TRUE(py::refchain::contains(&probe)) << "new_reference must link the object into refchain";
+    EXPECT_TRUE(py::refchain::contains(&probe))
+        << "new_reference must link the object into refchain";
     EXPECT_EQ(py::refchain::size(), before + 1);
     EXPECT_EQ(probe.ob_prev, &py::refchain::head()) << "new objects go right after the sentinel";
 
@@ -26,6 +29,9 @@ TEST(Refcount, Step01_NewReferenceLinksIntoRefchain) {
     EXPECT_FALSE(py::refchain::contains(&probe)) << "forget_reference must unlink the object";
     EXPECT_EQ(probe.ob_next, nullptr) << "an unlinked object keeps no stale links";
     EXPECT_EQ(probe.ob_prev, nullptr);
+    EXPECT_EQ(py::refchain::size(), before);
+
+    py::forget_reference(&probe);  // an object that is not linked: nothing to do, nothing broken
     EXPECT_EQ(py::refchain::size(), before);
 }
 
@@ -40,6 +46,7 @@ TEST(Refcount, Step02_RefchainIsCircularAroundItsSentinel) {
 
     // Walking forward from the sentinel meets the newest object first ...
     EXPECT_THAT(py::refchain::objects(3), ElementsAre(&c, &b, &a));
+    EXPECT_THAT(py::refchain::objects(2), ElementsAre(&c, &b)) << "objects(limit) stops at limit";
     EXPECT_EQ(head.ob_next, &c);
     // ... and the links are symmetric all the way round, back to the sentinel.
     py::ssize_t steps = 0;
@@ -82,6 +89,15 @@ TEST(Refcount, Step03_AllocObjectGivesZeroedMemoryOnRefchain) {
             }
         },
         py::ValueError);
+
+    // More memory than exists: a clear py::MemoryError, not a crash and not a wrapped-around size.
+    const py::ssize_t before = py::refchain::size();
+    EXPECT_THROW((void)py::alloc_object(&VarProbeType, std::numeric_limits<py::ssize_t>::max() / 4),
+                 py::MemoryError)
+        << "the byte count would overflow";
+    EXPECT_THROW((void)py::alloc_object(&VarProbeType, py::ssize_t{1} << 42), py::MemoryError)
+        << "32 TiB cannot be allocated";
+    EXPECT_EQ(py::refchain::size(), before) << "a failed allocation leaves nothing on refchain";
 
     for (py::Object* each : {op, static_cast<py::Object*>(var)}) {
         py::forget_reference(each);

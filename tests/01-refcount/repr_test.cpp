@@ -1,14 +1,18 @@
 // Step 17: repr(), the text Python prints for a value. Lesson §9.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "py/runtime.hpp"
+#include "test_support.hpp"
 
 namespace {
 
-std::string float_repr(double value) { return py::repr(py::Float::create(value).get()); }
+std::string float_repr(double value) {
+    return py::repr(py::Float::create(value).get());
+}
 
 TEST(Refcount, Step17_ReprLooksLikePython) {
     EXPECT_EQ(py::repr(py::None().get()), "None");
@@ -28,6 +32,10 @@ TEST(Refcount, Step17_ReprLooksLikePython) {
     EXPECT_EQ(py::repr(py::Str::create("Bob").get()), "'Bob'");
     EXPECT_EQ(py::repr(py::Str::create("it's").get()), "\"it's\"");
     EXPECT_EQ(py::repr(py::Str::create("a\nb\\").get()), "'a\\nb\\\\'");
+    EXPECT_EQ(py::repr(py::Str::create("\t\r\x01\x7f").get()), "'\\t\\r\\x01\\x7f'");
+    EXPECT_EQ(py::repr(py::Str::create("both ' and \"").get()), "'both \\' and \"'");
+    EXPECT_EQ(float_repr(1.5e16), "1.5e+16");
+    EXPECT_EQ(float_repr(-2.5e-7), "-2.5e-07");
 
     auto one = py::Int::create(1);
     EXPECT_EQ(py::repr(py::Tuple::pack({}).get()), "()");
@@ -36,6 +44,17 @@ TEST(Refcount, Step17_ReprLooksLikePython) {
     list->append(one.get());
     list->append(py::Str::create("x").get());
     EXPECT_EQ(py::repr(py::Tuple::pack({one.get(), list.get()}).get()), "(1, [1, 'x'])");
+    {
+        // t = ([],); t[0].append(t); repr(t) == '([(...)],)'
+        auto inner = py::List::create();
+        auto t = py::Tuple::pack({inner.get()});
+        inner->append(t.get());
+        EXPECT_EQ(py::repr(t.get()), "([(...)],)");
+        inner->clear();
+    }
+    // A type without tp_repr prints like object.__repr__.
+    py::Object plain{nullptr, nullptr, 1, &refcount_test::ProbeType};
+    EXPECT_THAT(py::repr(&plain), testing::MatchesRegex("<probe object at 0x[0-9a-f]+>"));
     auto d = py::Dict::create();
     d->setitem(py::Str::create("k").get(), list.get());
     EXPECT_EQ(py::repr(d.get()), "{'k': [1, 'x']}");

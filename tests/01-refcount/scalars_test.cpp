@@ -60,6 +60,14 @@ TEST(Refcount, Step08_ScalarsCarryTheirValuesAndTypes) {
             }
         },
         "deallocating None");
+    EXPECT_DEATH(
+        {
+            py::Object* yes = py::True().release();
+            for (py::ssize_t n = py::refcount(yes); n > 0; --n) {
+                py::decref(yes);
+            }
+        },
+        "deallocating True or False");
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ inline py::TypeObject VarProbeType = {.tp_name = "varprobe",
 
 // Installs a dealloc spy for the lifetime of a test.
 class DeallocSpy {
-public:
+  public:
     DeallocSpy() { dealloc_spy = &mock; }
     ~DeallocSpy() { dealloc_spy = nullptr; }
     DeallocSpy(const DeallocSpy&) = delete;
@@ -45,11 +45,11 @@ public:
 // How many objects a test added to refchain since it began. Every test that frees what it made
 // ends with EXPECT_EQ(baseline.growth(), 0).
 class RefchainBaseline {
-public:
+  public:
     RefchainBaseline() : before_(py::refchain::size()) {}
     [[nodiscard]] py::ssize_t growth() const { return py::refchain::size() - before_; }
 
-private:
+  private:
     py::ssize_t before_;
 };
 

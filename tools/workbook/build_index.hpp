@@ -25,7 +25,7 @@ struct Chapter {
     std::string number;  // "01"
     std::string folder;  // "01-refcount"
     std::string title;
-    std::string tree;    // "skeletons" or "solutions"
+    std::string tree;  // "skeletons" or "solutions"
     std::string test_suite;
     std::filesystem::path lesson;   // chapters/NN-slug/README.md
     std::filesystem::path sources;  // skeletons/NN-slug or solutions/NN-slug
@@ -34,7 +34,9 @@ struct Chapter {
     std::vector<Step> steps;
 
     [[nodiscard]] std::string slug() const { return folder.substr(number.size() + 1); }
-    [[nodiscard]] std::string full_name(const Step& step) const { return test_suite + "." + step.test; }
+    [[nodiscard]] std::string full_name(const Step& step) const {
+        return test_suite + "." + step.test;
+    }
     [[nodiscard]] const Step* find_step(const std::string& test_name) const;
 };
 

@@ -1,8 +1,8 @@
 #include "commands.hpp"
 
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <array>
@@ -40,6 +40,7 @@ std::vector<ChapterProgress> run_selected(const BuildIndex& index, const CommonO
 // Runs a command line through the shell-free exec family; returns its exit code.
 int run_command(const std::vector<std::string>& argv) {
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& arg : argv) {
         args.push_back(const_cast<char*>(arg.c_str()));
     }
@@ -141,7 +142,8 @@ int command_watch(const CommonOptions& options) {
         }
     }
     std::cout << "Watching " << (options.chapter ? "chapter " + *options.chapter : "every chapter")
-              << ". Save a file to rebuild and rerun; Ctrl-C to stop.\n";
+              << ". Save a file to rebuild and rerun; Ctrl-C to stop.\n"
+              << std::flush;
     for (;;) {
         run_command({"cmake", "--build", index.build_dir.string()});
         print_status(std::cout, index, run_selected(index, options), options.verbose);
@@ -172,17 +174,20 @@ int command_reset(const fs::path& source_dir, const std::string& chapter_text,
         }
     }
     if (folder.empty()) {
-        throw UsageError("no chapter " + chapter_text + " under " + (source_dir / "skeletons").string());
+        throw UsageError("no chapter " + chapter_text + " under " +
+                         (source_dir / "skeletons").string());
     }
     const std::string git = "git -C " + shell_quote(source_dir.string()) + " ";
     if (!capture(git + "rev-parse --is-inside-work-tree 2>/dev/null")) {
-        throw UsageError(source_dir.string() + " is not a git checkout, so there is no untouched "
+        throw UsageError(source_dir.string() +
+                         " is not a git checkout, so there is no untouched "
                          "skeleton to restore from");
     }
     std::string revision;
     if (from) {
         revision = *from;
-    } else if (auto upstream = capture(git + "rev-parse --abbrev-ref --symbolic-full-name @{upstream} 2>/dev/null")) {
+    } else if (auto upstream = capture(
+                   git + "rev-parse --abbrev-ref --symbolic-full-name @{upstream} 2>/dev/null")) {
         revision = *upstream;
     } else {
         revision = "HEAD";
@@ -199,8 +204,8 @@ int command_reset(const fs::path& source_dir, const std::string& chapter_text,
     fs::create_directories(backup.parent_path());
     fs::copy(folder, backup, fs::copy_options::recursive);
     fs::remove_all(folder);
-    const int rc = run_command({"git", "-C", source_dir.string(), "checkout", revision, "--",
-                                relative.string()});
+    const int rc = run_command(
+        {"git", "-C", source_dir.string(), "checkout", revision, "--", relative.string()});
     if (rc != 0) {
         fs::copy(backup, folder, fs::copy_options::recursive);  // put the learner's files back
         throw UsageError("git checkout failed; your files are unchanged");

@@ -7,7 +7,9 @@
 
 #include "commands.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     namespace fs = std::filesystem;
     CLI::App app{"The Python-internals workbook: run the katas, see your progress, get hints."};
     app.require_subcommand(1);
@@ -19,9 +21,12 @@ int main(int argc, char** argv) {
     std::string chapter;
 
     auto add_common = [&](CLI::App* command, bool with_chapter) {
-        command->add_option("--build-dir", options.build_dir, "a configured build (default build/learn)");
-        command->add_option("-j,--jobs", options.run.jobs, "tests run at once")->check(CLI::Range(1, 64));
-        command->add_option("--timeout", timeout_seconds, "seconds one test may take")->check(CLI::Range(1, 3600));
+        command->add_option("--build-dir", options.build_dir,
+                            "a configured build (default build/learn)");
+        command->add_option("-j,--jobs", options.run.jobs, "tests run at once")
+            ->check(CLI::Range(1, 64));
+        command->add_option("--timeout", timeout_seconds, "seconds one test may take")
+            ->check(CLI::Range(1, 3600));
         command->add_flag("-v,--verbose", options.verbose, "list every test");
         if (with_chapter) {
             command->add_option("--chapter,chapter", chapter, "only this chapter (1 or 01)");
@@ -36,16 +41,19 @@ int main(int argc, char** argv) {
     add_common(hint, true);
     auto* watch = app.add_subcommand("watch", "rebuild and rerun whenever a file changes");
     add_common(watch, true);
-    auto* check = app.add_subcommand("check-skeletons", "fail if any kata test passes on the untouched skeletons");
+    auto* check = app.add_subcommand("check-skeletons",
+                                     "fail if any kata test passes on the untouched skeletons");
     add_common(check, true);
 
-    auto* reset = app.add_subcommand("reset", "restore a chapter's untouched skeleton (your files are backed up)");
+    auto* reset = app.add_subcommand(
+        "reset", "restore a chapter's untouched skeleton (your files are backed up)");
     fs::path source_dir = fs::current_path();
     std::string reset_chapter;
     std::optional<std::string> from;
     reset->add_option("chapter", reset_chapter, "chapter number")->required();
     reset->add_option("--source-dir", source_dir, "the workbook checkout (default: here)");
-    reset->add_option("--from", from, "git revision to restore from (default: upstream branch, else HEAD)");
+    reset->add_option("--from", from,
+                      "git revision to restore from (default: upstream branch, else HEAD)");
 
     CLI11_PARSE(app, argc, argv);
     options.run.timeout = std::chrono::seconds(timeout_seconds);
@@ -53,12 +61,24 @@ int main(int argc, char** argv) {
         options.chapter = chapter;
     }
     try {
-        if (*list) return workbook::command_list(options);
-        if (*status) return workbook::command_status(options);
-        if (*hint) return workbook::command_hint(options);
-        if (*watch) return workbook::command_watch(options);
-        if (*check) return workbook::command_check_skeletons(options);
-        if (*reset) return workbook::command_reset(source_dir, reset_chapter, from);
+        if (*list) {
+            return workbook::command_list(options);
+        }
+        if (*status) {
+            return workbook::command_status(options);
+        }
+        if (*hint) {
+            return workbook::command_hint(options);
+        }
+        if (*watch) {
+            return workbook::command_watch(options);
+        }
+        if (*check) {
+            return workbook::command_check_skeletons(options);
+        }
+        if (*reset) {
+            return workbook::command_reset(source_dir, reset_chapter, from);
+        }
     } catch (const workbook::UsageError& error) {
         std::cerr << "workbook: " << error.what() << "\n";
         return 2;
@@ -67,4 +87,17 @@ int main(int argc, char** argv) {
         return 3;
     }
     return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& error) {
+        std::cerr << "workbook: " << error.what() << "\n";
+    } catch (...) {
+        std::cerr << "workbook: unknown error\n";
+    }
+    return 3;
 }

@@ -92,16 +92,21 @@ void print_status(std::ostream& out, const BuildIndex& index,
             << (chapter.tree == "solutions" ? "  (solution)" : "") << "\n";
         if (verbose) {
             for (const TestResult& result : chapter_progress.results) {
-                out << "       " << (result.outcome == Outcome::Passed ? "ok  " : "--  ") << result.name
-                    << (result.outcome == Outcome::Passed ? "" : std::string("  (") + outcome_name(result.outcome) + ")")
+                out << "       " << (result.outcome == Outcome::Passed ? "ok  " : "--  ")
+                    << result.name
+                    << (result.outcome == Outcome::Passed
+                            ? ""
+                            : std::string("  (") + outcome_name(result.outcome) + ")")
                     << "\n";
             }
         }
         for (const std::string& name : chapter_progress.missing_from_binary) {
-            out << "       warning: the manifest lists " << name << ", the test binary has no such test\n";
+            out << "       warning: the manifest lists " << name
+                << ", the test binary has no such test\n";
         }
         for (const std::string& name : chapter_progress.missing_from_manifest) {
-            out << "       warning: " << name << " is not a step in " << chapter.folder << "/chapter.json\n";
+            out << "       warning: " << name << " is not a step in " << chapter.folder
+                << "/chapter.json\n";
         }
     }
     out << "\n  " << all_passed << " of " << all_total << " steps pass.\n";
@@ -119,16 +124,18 @@ void print_status(std::ostream& out, const BuildIndex& index,
         if (step != nullptr) {
             out << "  Lesson: " << relative(chapter.lesson, index) << " " << step->section << "\n"
                 << "  Edit:   " << relative(chapter.sources, index) << "/\n"
-                << "  Stuck?  ./workbook hint\n";
+                << "  Hint:   " << step->hint << "\n";
         }
         return;
     }
     if (all_total > 0) {
-        out << "\nEvery step passes. Compare with the reference: cmake --workflow --preset solutions\n";
+        out << "\nEvery step passes. Compare with the reference: cmake --workflow --preset "
+               "solutions\n";
     }
 }
 
-bool print_hint(std::ostream& out, const BuildIndex& index, const std::vector<ChapterProgress>& progress) {
+bool print_hint(std::ostream& out, const BuildIndex& index,
+                const std::vector<ChapterProgress>& progress) {
     for (const ChapterProgress& chapter_progress : progress) {
         const TestResult* next = chapter_progress.first_unfinished();
         if (next == nullptr) {

@@ -45,6 +45,7 @@ std::string tail(const std::string& text, std::size_t max_lines) {
 // timeout can kill whatever it started too.
 pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& arg : argv) {
         args.push_back(const_cast<char*>(arg.c_str()));
     }
@@ -90,7 +91,8 @@ std::string gtest_text(const std::string& parsed) {
     for (std::size_t i = 0; i < parsed.size(); ++i) {
         const auto c = static_cast<unsigned char>(parsed[i]);
         if ((c == 0xC2 || c == 0xC3) && i + 1 < parsed.size()) {
-            bytes += static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(parsed[i + 1]) & 0x3F));
+            bytes += static_cast<char>(((c & 0x03) << 6) |
+                                       (static_cast<unsigned char>(parsed[i + 1]) & 0x3F));
             ++i;
         } else {
             bytes += static_cast<char>(c);
@@ -111,8 +113,10 @@ TestResult interpret(const std::string& name, const Running& run, int status) {
     const std::string log = read_file(run.log);
     if (run.killed || (WIFEXITED(status) && WEXITSTATUS(status) == 124)) {
         result.outcome = Outcome::TimedOut;
-        result.message = "did not finish in time: a deadlock, an endless loop, or a wait that "
-                         "nobody signals.\n" + tail(log, 8);
+        result.message =
+            "did not finish in time: a deadlock, an endless loop, or a wait that "
+            "nobody signals.\n" +
+            tail(log, 8);
         return result;
     }
     nlohmann::json report;
@@ -133,7 +137,8 @@ TestResult interpret(const std::string& name, const Running& run, int status) {
             }
             for (const auto& failure : test["failures"]) {
                 const std::string text = gtest_text(failure.value("failure", ""));
-                if (result.message.empty() || (is_not_implemented(text) && !is_not_implemented(result.message))) {
+                if (result.message.empty() ||
+                    (is_not_implemented(text) && !is_not_implemented(result.message))) {
                     result.message = text;
                 }
             }
@@ -156,24 +161,31 @@ TestResult interpret(const std::string& name, const Running& run, int status) {
 
 const char* outcome_name(Outcome outcome) {
     switch (outcome) {
-        case Outcome::Passed: return "passed";
-        case Outcome::Failed: return "failed";
-        case Outcome::NotImplemented: return "not written yet";
-        case Outcome::Crashed: return "crashed";
-        case Outcome::TimedOut: return "timed out";
+        case Outcome::Passed:
+            return "passed";
+        case Outcome::Failed:
+            return "failed";
+        case Outcome::NotImplemented:
+            return "not written yet";
+        case Outcome::Crashed:
+            return "crashed";
+        case Outcome::TimedOut:
+            return "timed out";
     }
     return "?";
 }
 
 std::vector<std::string> list_tests(const fs::path& binary) {
     if (!fs::exists(binary)) {
-        throw UsageError(binary.string() + " does not exist: build first (cmake --build --preset ...)");
+        throw UsageError(binary.string() +
+                         " does not exist: build first (cmake --build --preset ...)");
     }
     char dir_template[] = "/tmp/workbook-list-XXXXXX";
     const fs::path dir = mkdtemp(dir_template);
     const fs::path json = dir / "list.json";
-    const pid_t pid = spawn({binary.string(), "--gtest_list_tests", "--gtest_output=json:" + json.string()},
-                            dir / "list.log");
+    const pid_t pid =
+        spawn({binary.string(), "--gtest_list_tests", "--gtest_output=json:" + json.string()},
+              dir / "list.log");
     int status = 0;
     waitpid(pid, &status, 0);
     std::vector<std::string> names;
@@ -181,13 +193,15 @@ std::vector<std::string> list_tests(const fs::path& binary) {
         const auto report = nlohmann::json::parse(read_file(json));
         for (const auto& suite : report.at("testsuites")) {
             for (const auto& test : suite.at("testsuite")) {
-                names.push_back(suite.at("name").get<std::string>() + "." + test.at("name").get<std::string>());
+                names.push_back(suite.at("name").get<std::string>() + "." +
+                                test.at("name").get<std::string>());
             }
         }
     } catch (const nlohmann::json::exception& error) {
         const std::string log = read_file(dir / "list.log");
         fs::remove_all(dir);
-        throw UsageError("cannot list the tests of " + binary.string() + ": " + error.what() + "\n" + log);
+        throw UsageError("cannot list the tests of " + binary.string() + ": " + error.what() +
+                         "\n" + log);
     }
     fs::remove_all(dir);
     return names;

@@ -14,19 +14,21 @@ namespace py {
 // BaseException: the root. `what()` is the message alone, like `str(exc)` in Python;
 // `python_name()` is the class name, so "KeyError: 'x'" is `python_name() + ": " + what()`.
 class BaseException : public std::runtime_error {
-public:
+  public:
     explicit BaseException(const std::string& message) : std::runtime_error(message) {}
     [[nodiscard]] virtual const char* python_name() const noexcept { return "BaseException"; }
     // "KeyError: 'x'", the line Python prints last in a traceback.
-    [[nodiscard]] std::string formatted() const { return std::string(python_name()) + ": " + what(); }
+    [[nodiscard]] std::string formatted() const {
+        return std::string(python_name()) + ": " + what();
+    }
 };
 
 // Declares `Name : Base` with Python's class name. One line per exception keeps the hierarchy
 // readable as a table.
-#define PY_DECLARE_EXCEPTION(Name, Base)                                                \
-    class Name : public Base {                                                          \
-    public:                                                                             \
-        using Base::Base;                                                               \
+#define PY_DECLARE_EXCEPTION(Name, Base)                                                  \
+    class Name : public Base {                                                            \
+      public:                                                                             \
+        using Base::Base;                                                                 \
         [[nodiscard]] const char* python_name() const noexcept override { return #Name; } \
     }
 

@@ -6,11 +6,12 @@
 //
 // which throws `py::kata::NotImplemented` with a message that names the function and the lesson
 // section to read. Functions that must not throw (destructors, `decref`, anything `noexcept`) use
-// PY_KATA_TODO_NOEXCEPT instead: it reports the same message through `py::kata::report_todo`, which
-// the test main turns into a test failure, and returns so the program goes on.
+// PY_KATA_TODO_NOEXCEPT instead: it reports the same message through the installed reporter,
+// which the test main turns into a failure of the running test, and returns so the program goes
+// on. Code in headers, compiled outside the chapter's library, names its chapter explicitly:
+// PY_KATA_TODO_IN("chapters/01-refcount", "§4").
 #pragma once
 
-#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -18,28 +19,44 @@
 
 namespace py::kata {
 
-// Thrown by a skeleton body that the learner has not written yet.
-class NotImplemented : public NotImplementedError {
-public:
-    using NotImplementedError::NotImplementedError;
-    [[nodiscard]] const char* python_name() const noexcept override { return "NotImplementedError"; }
+// Where a TODO stands. (Not std::source_location: clang 14, which clangd and clang-tidy use
+// here, cannot compile that with GCC 12's standard library.)
+struct Where {
+    const char* function;
+    const char* file;
+    int line;
 };
 
-// "py::List::append(py::Object*) is not written yet: read chapters/01-refcount/README.md §5".
+// The caller's position (GCC and clang builtins), for calls that do not go through the macros.
+#define PY_KATA_CALLER                                           \
+    ::py::kata::Where {                                          \
+        __builtin_FUNCTION(), __builtin_FILE(), __builtin_LINE() \
+    }
+
+// Thrown by a skeleton body that the learner has not written yet.
+class NotImplemented : public NotImplementedError {
+  public:
+    using NotImplementedError::NotImplementedError;
+    [[nodiscard]] const char* python_name() const noexcept override {
+        return "NotImplementedError";
+    }
+};
+
+// "void py::List::append(py::Object*) is not written yet: read chapters/01-refcount/README.md §5".
 std::string todo_message(std::string_view chapter_dir, std::string_view section,
-                         const std::source_location& where);
+                         const Where& where);
 
 // Throws NotImplemented with todo_message(...).
 [[noreturn]] void todo(std::string_view chapter_dir, std::string_view section,
-                       const std::source_location& where = std::source_location::current());
+                       const Where& where = PY_KATA_CALLER);
 
 // For bodies that cannot throw: hands the message to the installed reporter and returns.
 void todo_noexcept(std::string_view chapter_dir, std::string_view section,
-                   const std::source_location& where = std::source_location::current()) noexcept;
+                   const Where& where = PY_KATA_CALLER) noexcept;
 
 // Who hears about a todo_noexcept. The default prints the message to stderr once per function;
 // the workbook's test main installs one that fails the running test.
-using TodoReporter = void (*)(const std::string& message, const std::source_location& where);
+using TodoReporter = void (*)(const std::string& message, const Where& where);
 void set_todo_reporter(TodoReporter reporter) noexcept;
 
 }  // namespace py::kata
@@ -49,5 +66,12 @@ void set_todo_reporter(TodoReporter reporter) noexcept;
 #define WORKBOOK_CHAPTER_DIR "chapters"
 #endif
 
-#define PY_KATA_TODO(section) ::py::kata::todo(WORKBOOK_CHAPTER_DIR, section)
-#define PY_KATA_TODO_NOEXCEPT(section) ::py::kata::todo_noexcept(WORKBOOK_CHAPTER_DIR, section)
+#define PY_KATA_WHERE                           \
+    ::py::kata::Where {                         \
+        __PRETTY_FUNCTION__, __FILE__, __LINE__ \
+    }
+#define PY_KATA_TODO_IN(chapter_dir, section) ::py::kata::todo(chapter_dir, section, PY_KATA_WHERE)
+#define PY_KATA_TODO_NOEXCEPT_IN(chapter_dir, section) \
+    ::py::kata::todo_noexcept(chapter_dir, section, PY_KATA_WHERE)
+#define PY_KATA_TODO(section) PY_KATA_TODO_IN(WORKBOOK_CHAPTER_DIR, section)
+#define PY_KATA_TODO_NOEXCEPT(section) PY_KATA_TODO_NOEXCEPT_IN(WORKBOOK_CHAPTER_DIR, section)

@@ -16,34 +16,61 @@ namespace {
 [[maybe_unused]] constexpr int PERTURB_SHIFT = 5;
 
 // Two thirds of the slots may be used before the table is rebuilt.
-[[maybe_unused]] constexpr ssize_t usable_fraction(ssize_t size) { return (size << 1) / 3; }
+[[maybe_unused]] constexpr ssize_t usable_fraction(ssize_t size) {
+    return (size << 1) / 3;
+}
 
-void dict_dealloc(Object* self) { PY_KATA_TODO_NOEXCEPT("§8"); }
+void dict_dealloc(Object* self) {
+    PY_KATA_TODO_NOEXCEPT("§8");
+}
 
-std::string dict_repr(Object* self) { PY_KATA_TODO("§9"); }
+std::string dict_repr(Object* self) {
+    PY_KATA_TODO("§9");
+}
 
-Comparison dict_equal(Object* self, Object* other) { PY_KATA_TODO("§8"); }
+Comparison dict_equal(Object* self, Object* other) {
+    PY_KATA_TODO("§8");
+}
 
 }  // namespace
 
-TypeObject Dict::Type = {
-    .tp_name = "dict", .tp_basicsize = sizeof(Dict), .tp_dealloc = &dict_dealloc,
-    .tp_repr = &dict_repr, .tp_equal = &dict_equal, .tp_flags = TPFLAGS_HAVE_GC};
+TypeObject Dict::Type = {.tp_name = "dict",
+                         .tp_basicsize = sizeof(Dict),
+                         .tp_dealloc = &dict_dealloc,
+                         .tp_repr = &dict_repr,
+                         .tp_equal = &dict_equal,
+                         .tp_flags = TPFLAGS_HAVE_GC};
 
-Ref<Dict> Dict::create() { PY_KATA_TODO("§8"); }
+Ref<Dict> Dict::create() {
+    PY_KATA_TODO("§8");
+}
 
-void Dict::setitem(Object* key, Object* value) { PY_KATA_TODO("§8"); }
+void Dict::setitem(Object* key, Object* value) {
+    PY_KATA_TODO("§8");
+}
 
-Object* Dict::getitem(Object* key) const { PY_KATA_TODO("§8"); }
+Object* Dict::getitem(Object* key) const {
+    PY_KATA_TODO("§8");
+}
 
-Object* Dict::get(Object* key) const { PY_KATA_TODO("§8"); }
+Object* Dict::get(Object* key) const {
+    PY_KATA_TODO("§8");
+}
 
-bool Dict::contains(Object* key) const { PY_KATA_TODO("§8"); }
+bool Dict::contains(Object* key) const {
+    PY_KATA_TODO("§8");
+}
 
-void Dict::delitem(Object* key) { PY_KATA_TODO("§8"); }
+void Dict::delitem(Object* key) {
+    PY_KATA_TODO("§8");
+}
 
-std::vector<Object*> Dict::keys() const { PY_KATA_TODO("§8"); }
+std::vector<Object*> Dict::keys() const {
+    PY_KATA_TODO("§8");
+}
 
-std::vector<std::pair<Object*, Object*>> Dict::items() const { PY_KATA_TODO("§8"); }
+std::vector<std::pair<Object*, Object*>> Dict::items() const {
+    PY_KATA_TODO("§8");
+}
 
 }  // namespace py

@@ -7,10 +7,16 @@
 
 namespace py {
 
-hash_t hash(Object* op) { PY_KATA_TODO("§7"); }
+hash_t hash(Object* op) {
+    PY_KATA_TODO("§7");
+}
 
-bool equal(Object* a, Object* b) { PY_KATA_TODO("§7"); }
+bool equal(Object* a, Object* b) {
+    PY_KATA_TODO("§7");
+}
 
-std::string repr(Object* op) { PY_KATA_TODO("§9"); }
+std::string repr(Object* op) {
+    PY_KATA_TODO("§9");
+}
 
 }  // namespace py

@@ -1,7 +1,7 @@
 // The list of all live objects (Objects/object.c in a Py_TRACE_REFS build).
 // KATA (lesson §2, steps 1-2). head() is given.
-#include "py/kata.hpp"
 #include "py/refchain.hpp"
+#include "py/kata.hpp"
 
 namespace py::refchain {
 
@@ -17,7 +17,9 @@ ssize_t size() noexcept {
     return 0;
 }
 
-std::vector<Object*> objects(ssize_t limit, const TypeObject* type) { PY_KATA_TODO("§2"); }
+std::vector<Object*> objects(ssize_t limit, const TypeObject* type) {
+    PY_KATA_TODO("§2");
+}
 
 bool contains(const Object* op) noexcept {
     PY_KATA_TODO_NOEXCEPT("§2");

@@ -10,9 +10,10 @@
 namespace py {
 
 class ReprGuard {
-public:
+  public:
     explicit ReprGuard(const Object* op)
-        : recursive_(std::find(in_progress().begin(), in_progress().end(), op) != in_progress().end()) {
+        : recursive_(std::find(in_progress().begin(), in_progress().end(), op) !=
+                     in_progress().end()) {
         if (!recursive_) {
             in_progress().push_back(op);
         }
@@ -28,7 +29,7 @@ public:
     // True when `op` is already being printed further up this thread's stack.
     [[nodiscard]] bool recursive() const noexcept { return recursive_; }
 
-private:
+  private:
     // The containers whose repr is being written on this thread, outermost first.
     static std::vector<const Object*>& in_progress() {
         thread_local std::vector<const Object*> objects;

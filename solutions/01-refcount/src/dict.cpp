@@ -21,7 +21,9 @@ namespace {
 constexpr int PERTURB_SHIFT = 5;
 
 // Two thirds of the slots may be used before the table is rebuilt.
-constexpr ssize_t usable_fraction(ssize_t size) { return (size << 1) / 3; }
+constexpr ssize_t usable_fraction(ssize_t size) {
+    return (size << 1) / 3;
+}
 
 struct Lookup {
     std::size_t slot;  // where the key's probe sequence ended
@@ -101,7 +103,8 @@ void resize(Dict* dict, ssize_t new_size) {
 
 // GROWTH_RATE: room for three times the live items, at least PyDict_MINSIZE slots.
 void grow(Dict* dict) {
-    const auto wanted = static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
+    const auto wanted =
+        static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
     resize(dict, static_cast<ssize_t>(std::bit_ceil(wanted)));
 }
 
@@ -151,9 +154,12 @@ Comparison dict_equal(Object* self, Object* other) {
 
 }  // namespace
 
-TypeObject Dict::Type = {
-    .tp_name = "dict", .tp_basicsize = sizeof(Dict), .tp_dealloc = &dict_dealloc,
-    .tp_repr = &dict_repr, .tp_equal = &dict_equal, .tp_flags = TPFLAGS_HAVE_GC};
+TypeObject Dict::Type = {.tp_name = "dict",
+                         .tp_basicsize = sizeof(Dict),
+                         .tp_dealloc = &dict_dealloc,
+                         .tp_repr = &dict_repr,
+                         .tp_equal = &dict_equal,
+                         .tp_flags = TPFLAGS_HAVE_GC};
 
 Ref<Dict> Dict::create() {
     auto* dict = static_cast<Dict*>(alloc_object(&Dict::Type));
@@ -201,7 +207,9 @@ Object* Dict::getitem(Object* key) const {
     return value;
 }
 
-bool Dict::contains(Object* key) const { return get(key) != nullptr; }
+bool Dict::contains(Object* key) const {
+    return get(key) != nullptr;
+}
 
 void Dict::delitem(Object* key) {
     const Lookup found = lookup(this, key, hash(key));

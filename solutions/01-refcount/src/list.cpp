@@ -10,7 +10,8 @@ namespace py {
 namespace {
 
 // list_resize: make room for `new_size` items, over-allocating by about 1/8 so that n appends
-// cost O(n) in total. The "+ 6" and rounding to a multiple of 4 are CPython 3.9+'s.
+// cost O(n) in total. The "+ 6" and rounding to a multiple of 4 are CPython 3.9+'s. (CPython
+// also special-cases growing by many items at once, which nothing here does.)
 void resize(List* list, ssize_t new_size) {
     if (list->allocated >= new_size && new_size >= (list->allocated >> 1)) {
         list->ob_size = new_size;
@@ -19,13 +20,12 @@ void resize(List* list, ssize_t new_size) {
     auto new_allocated = static_cast<ssize_t>(
         (static_cast<std::size_t>(new_size) + (static_cast<std::size_t>(new_size) >> 3) + 6) &
         ~static_cast<std::size_t>(3));
-    if (new_size - list->ob_size > new_allocated - new_size) {
-        new_allocated = (new_size + 3) & ~static_cast<ssize_t>(3);
-    }
     if (new_size == 0) {
         new_allocated = 0;
     }
-    void* items = std::realloc(list->ob_item, static_cast<std::size_t>(new_allocated) * sizeof(Object*));
+    const std::size_t bytes = static_cast<std::size_t>(new_allocated) *
+                              sizeof(Object*);  // NOLINT(bugprone-sizeof-expression)
+    void* items = std::realloc(list->ob_item, bytes);
     if (items == nullptr && new_allocated > 0) {
         throw MemoryError("out of memory growing a list");
     }
@@ -86,9 +86,12 @@ Comparison list_equal(Object* self, Object* other) {
 
 }  // namespace
 
-TypeObject List::Type = {
-    .tp_name = "list", .tp_basicsize = sizeof(List), .tp_dealloc = &list_dealloc,
-    .tp_repr = &list_repr, .tp_equal = &list_equal, .tp_flags = TPFLAGS_HAVE_GC};
+TypeObject List::Type = {.tp_name = "list",
+                         .tp_basicsize = sizeof(List),
+                         .tp_dealloc = &list_dealloc,
+                         .tp_repr = &list_repr,
+                         .tp_equal = &list_equal,
+                         .tp_flags = TPFLAGS_HAVE_GC};
 
 Ref<List> List::create() {
     // ob_item stays nullptr and allocated 0 until the first append.
@@ -102,7 +105,9 @@ void List::append(Object* item) {
     ob_item[n] = item;
 }
 
-Object* List::item(ssize_t index) const { return ob_item[normalize_index(this, index)]; }
+Object* List::item(ssize_t index) const {
+    return ob_item[normalize_index(this, index)];
+}
 
 void List::setitem(ssize_t index, Object* item) {
     Object*& slot = ob_item[normalize_index(this, index)];

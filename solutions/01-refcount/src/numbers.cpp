@@ -20,9 +20,8 @@ constexpr hash_t HASH_INF = 314159;
 
 hash_t int_hash_value(long long value) {
     // |value| mod P, then the sign back; -1 is reserved for errors, so it becomes -2.
-    const std::uint64_t magnitude =
-        value < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(value)
-                  : static_cast<std::uint64_t>(value);
+    const std::uint64_t magnitude = value < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(value)
+                                              : static_cast<std::uint64_t>(value);
     auto result = static_cast<hash_t>(magnitude % HASH_MODULUS);
     if (value < 0) {
         result = -result;
@@ -30,7 +29,9 @@ hash_t int_hash_value(long long value) {
     return result == -1 ? -2 : result;
 }
 
-hash_t int_hash(Object* self) { return int_hash_value(static_cast<Int*>(self)->ob_ival); }
+hash_t int_hash(Object* self) {
+    return int_hash_value(static_cast<Int*>(self)->ob_ival);
+}
 
 hash_t float_hash(Object* self) {
     // _Py_HashDouble: the value of the float as a fraction, reduced modulo P.
@@ -66,7 +67,9 @@ hash_t float_hash(Object* self) {
     return result == -1 ? -2 : result;
 }
 
-bool is_number(const Object* op) { return Int::check(op) || op->ob_type == &Float::Type; }
+bool is_number(const Object* op) {
+    return Int::check(op) || op->ob_type == &Float::Type;
+}
 
 // Exact comparison of an integer with a double, as float_richcompare does: no rounding of a
 // large integer to the nearest double.
@@ -88,18 +91,24 @@ Comparison number_equal(Object* self, Object* other) {
     if (Int::check(self) && Int::check(other)) {
         same = static_cast<Int*>(self)->ob_ival == static_cast<Int*>(other)->ob_ival;
     } else if (Int::check(self)) {
-        same = int_equals_double(static_cast<Int*>(self)->ob_ival, static_cast<Float*>(other)->ob_fval);
+        same = int_equals_double(static_cast<Int*>(self)->ob_ival,
+                                 static_cast<Float*>(other)->ob_fval);
     } else if (Int::check(other)) {
-        same = int_equals_double(static_cast<Int*>(other)->ob_ival, static_cast<Float*>(self)->ob_fval);
+        same = int_equals_double(static_cast<Int*>(other)->ob_ival,
+                                 static_cast<Float*>(self)->ob_fval);
     } else {
         same = static_cast<Float*>(self)->ob_fval == static_cast<Float*>(other)->ob_fval;
     }
     return same ? Comparison::True : Comparison::False;
 }
 
-std::string int_repr(Object* self) { return std::to_string(static_cast<Int*>(self)->ob_ival); }
+std::string int_repr(Object* self) {
+    return std::to_string(static_cast<Int*>(self)->ob_ival);
+}
 
-std::string bool_repr(Object* self) { return static_cast<Int*>(self)->ob_ival != 0 ? "True" : "False"; }
+std::string bool_repr(Object* self) {
+    return static_cast<Int*>(self)->ob_ival != 0 ? "True" : "False";
+}
 
 // float.__repr__: the shortest digits that read back as the same double, in fixed notation
 // when the decimal exponent is in [-4, 16), else in exponent notation (Python/pystrtod.c, 'r').
@@ -112,9 +121,9 @@ std::string float_repr(Object* self) {
         return value > 0 ? "inf" : "-inf";
     }
     std::array<char, 64> buffer{};
-    const auto [end, error] =
-        std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::scientific);
-    (void)error;  // 64 bytes always suffice for a double
+    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                            std::chars_format::scientific);
+    (void)error;                                       // 64 bytes always suffice for a double
     const std::string scientific(buffer.data(), end);  // "-1.2345e+02"
     const std::size_t e_at = scientific.find('e');
     const int exponent = std::atoi(scientific.c_str() + e_at + 1);
@@ -147,7 +156,9 @@ std::string float_repr(Object* self) {
     return out;
 }
 
-void number_dealloc(Object* self) { free_object(self); }
+void number_dealloc(Object* self) {
+    free_object(self);
+}
 
 void bool_dealloc(Object* self) {
     fatal_error("py::dealloc", "deallocating True or False", self);
@@ -160,20 +171,26 @@ Bool true_object{{{nullptr, nullptr, 1, &Bool::Type}, 1}};
 
 }  // namespace
 
-TypeObject Int::Type = {
-    .tp_name = "int", .tp_basicsize = sizeof(Int),
-    .tp_dealloc = &number_dealloc, .tp_repr = &int_repr, .tp_hash = &int_hash,
-    .tp_equal = &number_equal};
+TypeObject Int::Type = {.tp_name = "int",
+                        .tp_basicsize = sizeof(Int),
+                        .tp_dealloc = &number_dealloc,
+                        .tp_repr = &int_repr,
+                        .tp_hash = &int_hash,
+                        .tp_equal = &number_equal};
 
-TypeObject Bool::Type = {
-    .tp_name = "bool", .tp_basicsize = sizeof(Bool),
-    .tp_dealloc = &bool_dealloc, .tp_repr = &bool_repr, .tp_hash = &int_hash,
-    .tp_equal = &number_equal};
+TypeObject Bool::Type = {.tp_name = "bool",
+                         .tp_basicsize = sizeof(Bool),
+                         .tp_dealloc = &bool_dealloc,
+                         .tp_repr = &bool_repr,
+                         .tp_hash = &int_hash,
+                         .tp_equal = &number_equal};
 
-TypeObject Float::Type = {
-    .tp_name = "float", .tp_basicsize = sizeof(Float),
-    .tp_dealloc = &number_dealloc, .tp_repr = &float_repr, .tp_hash = &float_hash,
-    .tp_equal = &number_equal};
+TypeObject Float::Type = {.tp_name = "float",
+                          .tp_basicsize = sizeof(Float),
+                          .tp_dealloc = &number_dealloc,
+                          .tp_repr = &float_repr,
+                          .tp_hash = &float_hash,
+                          .tp_equal = &number_equal};
 
 Ref<Int> Int::create(long long value) {
     auto* op = static_cast<Int*>(alloc_object(&Int::Type));
@@ -185,9 +202,15 @@ bool Int::check(const Object* op) noexcept {
     return op->ob_type == &Int::Type || op->ob_type == &Bool::Type;
 }
 
-Ref<Bool> True() { return Ref<Bool>::borrow(&true_object); }
-Ref<Bool> False() { return Ref<Bool>::borrow(&false_object); }
-Ref<Bool> to_bool(bool value) { return value ? True() : False(); }
+Ref<Bool> True() {
+    return Ref<Bool>::borrow(&true_object);
+}
+Ref<Bool> False() {
+    return Ref<Bool>::borrow(&false_object);
+}
+Ref<Bool> to_bool(bool value) {
+    return value ? True() : False();
+}
 
 Ref<Float> Float::create(double value) {
     auto* op = static_cast<Float*>(alloc_object(&Float::Type));

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "py/exceptions.hpp"
 #include "py/refchain.hpp"
@@ -10,6 +11,12 @@
 namespace py {
 
 void* generic_alloc(TypeObject* type, ssize_t nitems) {
+    // _PyObject_VAR_SIZE must not overflow: ask for more than any machine has, and say so.
+    if (type->tp_itemsize != 0 &&
+        nitems > (std::numeric_limits<ssize_t>::max() - type->tp_basicsize) / type->tp_itemsize) {
+        throw MemoryError("cannot allocate a '" + std::string(type->tp_name) + "' of " +
+                          std::to_string(nitems) + " items");
+    }
     const auto bytes = static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize);
     void* memory = std::calloc(1, bytes);
     if (memory == nullptr) {
@@ -18,7 +25,9 @@ void* generic_alloc(TypeObject* type, ssize_t nitems) {
     return memory;
 }
 
-void generic_free(void* memory) { std::free(memory); }
+void generic_free(void* memory) {
+    std::free(memory);
+}
 
 Object* alloc_object(TypeObject* type, ssize_t nitems) {
     if (nitems < 0) {
@@ -64,10 +73,13 @@ void dealloc(Object* op) noexcept {
     op->ob_type->tp_dealloc(op);
 }
 
-const char* type_name(const Object* op) noexcept { return op->ob_type->tp_name; }
+const char* type_name(const Object* op) noexcept {
+    return op->ob_type->tp_name;
+}
 
 void negative_refcount(const Object* op) noexcept {
-    fatal_error("py::decref", "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
+    fatal_error("py::decref",
+                "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
 }
 
 void fatal_error(const char* function, const std::string& message, const Object* op) noexcept {

@@ -8,9 +8,13 @@
 namespace py {
 namespace {
 
-void none_dealloc(Object* self) { fatal_error("py::dealloc", "deallocating None", self); }
+void none_dealloc(Object* self) {
+    fatal_error("py::dealloc", "deallocating None", self);
+}
 
-std::string none_repr(Object* /*self*/) { return "None"; }
+std::string none_repr(Object* /*self*/) {
+    return "None";
+}
 
 hash_t identity_hash(Object* self) {
     // _Py_HashPointer: the address, rotated so the always-zero alignment bits carry information.
@@ -43,7 +47,7 @@ Comparison str_equal(Object* self, Object* other) {
         return Comparison::NotImplemented;
     }
     return static_cast<Str*>(self)->view() == static_cast<Str*>(other)->view() ? Comparison::True
-                                                                                : Comparison::False;
+                                                                               : Comparison::False;
 }
 
 // str.__repr__: single quotes unless the text has a single quote and no double quote.
@@ -77,21 +81,33 @@ std::string str_repr(Object* self) {
     return out;
 }
 
-void str_dealloc(Object* self) { free_object(self); }
+void str_dealloc(Object* self) {
+    free_object(self);
+}
 
 }  // namespace
 
-TypeObject NoneObject::Type = {
-    .tp_name = "NoneType", .tp_basicsize = sizeof(NoneObject), .tp_dealloc = &none_dealloc,
-    .tp_repr = &none_repr, .tp_hash = &identity_hash};
+TypeObject NoneObject::Type = {.tp_name = "NoneType",
+                               .tp_basicsize = sizeof(NoneObject),
+                               .tp_dealloc = &none_dealloc,
+                               .tp_repr = &none_repr,
+                               .tp_hash = &identity_hash};
 
-TypeObject Str::Type = {
-    .tp_name = "str", .tp_basicsize = sizeof(Str), .tp_itemsize = 1, .tp_dealloc = &str_dealloc,
-    .tp_repr = &str_repr, .tp_hash = &str_hash, .tp_equal = &str_equal};
+TypeObject Str::Type = {.tp_name = "str",
+                        .tp_basicsize = sizeof(Str),
+                        .tp_itemsize = 1,
+                        .tp_dealloc = &str_dealloc,
+                        .tp_repr = &str_repr,
+                        .tp_hash = &str_hash,
+                        .tp_equal = &str_equal};
 
-Ref<Object> None() { return Ref<Object>::borrow(&none_object); }
+Ref<Object> None() {
+    return Ref<Object>::borrow(&none_object);
+}
 
-bool is_none(const Object* op) noexcept { return op == &none_object; }
+bool is_none(const Object* op) noexcept {
+    return op == &none_object;
+}
 
 Ref<Str> Str::create(std::string_view text) {
     // One extra item for the terminating NUL, so data() is also a C string.
@@ -102,8 +118,12 @@ Ref<Str> Str::create(std::string_view text) {
     return Ref<Str>::steal(op);
 }
 
-const char* Str::data() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+const char* Str::data() const noexcept {
+    return reinterpret_cast<const char*>(this + 1);
+}
 
-std::string_view Str::view() const noexcept { return {data(), static_cast<std::size_t>(ob_size)}; }
+std::string_view Str::view() const noexcept {
+    return {data(), static_cast<std::size_t>(ob_size)};
+}
 
 }  // namespace py

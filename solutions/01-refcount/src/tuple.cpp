@@ -74,12 +74,18 @@ Comparison tuple_equal(Object* self, Object* other) {
 }  // namespace
 
 TypeObject Tuple::Type = {
-    .tp_name = "tuple", .tp_basicsize = sizeof(Tuple), .tp_itemsize = sizeof(Object*),
-    .tp_dealloc = &tuple_dealloc, .tp_repr = &tuple_repr, .tp_hash = &tuple_hash,
-    .tp_equal = &tuple_equal, .tp_flags = TPFLAGS_HAVE_GC};
+    .tp_name = "tuple",
+    .tp_basicsize = sizeof(Tuple),
+    .tp_itemsize = sizeof(Object*),  // NOLINT(bugprone-sizeof-expression): item = pointer
+    .tp_dealloc = &tuple_dealloc,
+    .tp_repr = &tuple_repr,
+    .tp_hash = &tuple_hash,
+    .tp_equal = &tuple_equal,
+    .tp_flags = TPFLAGS_HAVE_GC};
 
 Ref<Tuple> Tuple::pack(std::initializer_list<Object*> items) {
-    auto* tuple = static_cast<Tuple*>(alloc_object(&Tuple::Type, static_cast<ssize_t>(items.size())));
+    auto* tuple =
+        static_cast<Tuple*>(alloc_object(&Tuple::Type, static_cast<ssize_t>(items.size())));
     ssize_t i = 0;
     for (Object* item : items) {
         incref(item);
@@ -88,9 +94,13 @@ Ref<Tuple> Tuple::pack(std::initializer_list<Object*> items) {
     return Ref<Tuple>::steal(tuple);
 }
 
-Object** Tuple::items() noexcept { return reinterpret_cast<Object**>(this + 1); }
+Object** Tuple::items() noexcept {
+    return reinterpret_cast<Object**>(this + 1);
+}
 
-Object* const* Tuple::items() const noexcept { return reinterpret_cast<Object* const*>(this + 1); }
+Object* const* Tuple::items() const noexcept {
+    return reinterpret_cast<Object* const*>(this + 1);
+}
 
 Object* Tuple::item(ssize_t index) const {
     if (index < 0) {

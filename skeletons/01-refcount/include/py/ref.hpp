@@ -18,14 +18,14 @@
 #include "py/object.hpp"
 
 // Templates are compiled in the learner's tests, so name the chapter here.
-#define PY_REF_TODO() ::py::kata::todo("chapters/01-refcount", "§4")
-#define PY_REF_TODO_NOEXCEPT() ::py::kata::todo_noexcept("chapters/01-refcount", "§4")
+#define PY_REF_TODO() PY_KATA_TODO_IN("chapters/01-refcount", "§4")
+#define PY_REF_TODO_NOEXCEPT() PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4")
 
 namespace py {
 
 template <class T>
 class Ref {
-public:
+  public:
     Ref() noexcept = default;
     Ref(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): Ref r = nullptr;
 
@@ -44,13 +44,13 @@ public:
     Ref(Ref&& other) noexcept { PY_REF_TODO_NOEXCEPT(); }
     // A Ref to a derived type converts to a Ref to its base (Ref<Int> to Ref<Object>).
     template <class U>
-        requires(std::derived_from<U, T> && !std::same_as<U, T>)
-    Ref(const Ref<U>& other) noexcept {  // NOLINT(google-explicit-constructor)
+    requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(const Ref<U>& other)
+    noexcept {  // NOLINT(google-explicit-constructor)
         PY_REF_TODO_NOEXCEPT();
     }
     template <class U>
-        requires(std::derived_from<U, T> && !std::same_as<U, T>)
-    Ref(Ref<U>&& other) noexcept {  // NOLINT(google-explicit-constructor)
+    requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(Ref<U>&& other)
+    noexcept {  // NOLINT(google-explicit-constructor)
         PY_REF_TODO_NOEXCEPT();
     }
 
@@ -87,7 +87,7 @@ public:
     }
     bool operator==(std::nullptr_t) const noexcept { return ptr_ == nullptr; }
 
-private:
+  private:
     T* ptr_ = nullptr;
 };
 

@@ -17,7 +17,7 @@ namespace py {
 struct NoneObject : Object {
     static TypeObject Type;  // "NoneType"
 };
-Ref<Object> None();           // a new reference to the one None
+Ref<Object> None();  // a new reference to the one None
 bool is_none(const Object* op) noexcept;
 
 // int, with CPython's hash: the value modulo 2**61 - 1, keeping the sign, -1 becoming -2.
@@ -48,7 +48,7 @@ struct Float : Object {
 
 // str: ob_size bytes of UTF-8 stored right after the header, then a NUL, as PyBytesObject does.
 struct Str : VarObject {
-    hash_t ob_shash;  // -1 until the hash is first computed, then cached
+    hash_t ob_shash;         // -1 until the hash is first computed, then cached
     static TypeObject Type;  // "str"
     static Ref<Str> create(std::string_view text);
     [[nodiscard]] std::string_view view() const noexcept;

@@ -50,7 +50,7 @@ struct List : VarObject {
 // One slot of a dict's entry table: a key, its value and the key's cached hash.
 struct DictEntry {
     hash_t hash;
-    Object* key;    // nullptr: a deleted entry
+    Object* key;  // nullptr: a deleted entry
     Object* value;
 };
 
@@ -62,8 +62,8 @@ struct Dict : Object {
     ssize_t dk_size;      // slots in dk_indices, a power of two, at least 8
     ssize_t dk_nentries;  // entries used so far, deleted ones included
     ssize_t* dk_indices;
-    DictEntry* dk_entries;  // room for usable_fraction(dk_size) entries
-    static TypeObject Type;  // "dict"
+    DictEntry* dk_entries;                 // room for usable_fraction(dk_size) entries
+    static TypeObject Type;                // "dict"
     static constexpr ssize_t MINSIZE = 8;  // PyDict_MINSIZE
     static constexpr ssize_t EMPTY = -1;   // DKIX_EMPTY
     static constexpr ssize_t DUMMY = -2;   // DKIX_DUMMY

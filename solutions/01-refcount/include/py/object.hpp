@@ -19,8 +19,8 @@ struct TypeObject;
 
 // PyObject in a Py_TRACE_REFS build: refchain links, reference count, type.
 struct Object {
-    Object* ob_next;   // refchain: the next (older) live object, or the sentinel
-    Object* ob_prev;   // refchain: the previous (newer) live object, or the sentinel
+    Object* ob_next;  // refchain: the next (older) live object, or the sentinel
+    Object* ob_prev;  // refchain: the previous (newer) live object, or the sentinel
     ssize_t ob_refcnt;
     TypeObject* ob_type;
 };
@@ -106,7 +106,9 @@ const char* type_name(const Object* op) noexcept;
 // --- Counting (inline: these run on every assignment, so a call would cost more than the work)
 
 // Py_INCREF.
-inline void incref(Object* op) noexcept { ++op->ob_refcnt; }
+inline void incref(Object* op) noexcept {
+    ++op->ob_refcnt;
+}
 
 // Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (the
 // process aborts with "object has negative ref count" and the type name).
@@ -133,7 +135,9 @@ inline void xdecref(Object* op) noexcept {
 }
 
 // Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
-inline ssize_t refcount(const Object* op) noexcept { return op->ob_refcnt; }
+inline ssize_t refcount(const Object* op) noexcept {
+    return op->ob_refcnt;
+}
 
 // --- The object protocol (dispatches through the type's slots) ----------------------------------
 

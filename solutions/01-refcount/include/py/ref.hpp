@@ -17,7 +17,7 @@ namespace py {
 
 template <class T>
 class Ref {
-public:
+  public:
     Ref() noexcept = default;
     Ref(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): Ref r = nullptr;
 
@@ -37,18 +37,21 @@ public:
     Ref(Ref&& other) noexcept : ptr_(std::exchange(other.ptr_, nullptr)) {}
     // A Ref to a derived type converts to a Ref to its base (Ref<Int> to Ref<Object>).
     template <class U>
-        requires(std::derived_from<U, T> && !std::same_as<U, T>)
-    Ref(const Ref<U>& other) noexcept : ptr_(other.get()) {  // NOLINT(google-explicit-constructor)
+    requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(const Ref<U>& other)
+    noexcept : ptr_(other.get()) {  // NOLINT(google-explicit-constructor)
         xincref(ptr_);
     }
     template <class U>
-        requires(std::derived_from<U, T> && !std::same_as<U, T>)
-    Ref(Ref<U>&& other) noexcept : ptr_(other.release()) {}  // NOLINT(google-explicit-constructor)
+    requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(Ref<U>&& other)
+    noexcept : ptr_(other.release()) {}  // NOLINT(google-explicit-constructor)
 
     Ref& operator=(const Ref& other) noexcept {
-        // Take the new reference before dropping the old one: `r = r` must not free the object.
-        Ref copy(other);
-        swap(copy);
+        if (this != &other) {
+            // Take the new reference before dropping the old one: if both Refs hold the same
+            // object, an early decref could free it.
+            Ref copy(other);
+            swap(copy);
+        }
         return *this;
     }
     Ref& operator=(Ref&& other) noexcept {
@@ -81,7 +84,7 @@ public:
     }
     bool operator==(std::nullptr_t) const noexcept { return ptr_ == nullptr; }
 
-private:
+  private:
     T* ptr_ = nullptr;
 };
 
