@@ -313,15 +313,15 @@ std::optional<DeadlockReport> last_report() {
     return state.last_report;
 }
 
-void note_site(std::source_location where) {
+void note_site(const char* file, int line) {
     if (!is_enabled()) {
         return;
     }
-    std::string file = where.file_name();
-    if (const auto slash = file.rfind('/'); slash != std::string::npos) {
-        file.erase(0, slash + 1);
+    std::string name = file;
+    if (const auto slash = name.rfind('/'); slash != std::string::npos) {
+        name.erase(0, slash + 1);
     }
-    detail::pending_site = file + ":" + std::to_string(where.line());
+    detail::pending_site = name + ":" + std::to_string(line);
 }
 
 }  // namespace deadlock

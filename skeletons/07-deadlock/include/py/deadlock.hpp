@@ -20,7 +20,6 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
@@ -95,17 +94,19 @@ void set_name(const void* lock, std::string name);
 void write_dot(std::ostream& out);
 
 // Tells the detector where this thread's next acquisition happens (a lock observer cannot see
-// its caller). Hold does it for you; a plain lock.acquire() is reported without a place.
-void note_site(std::source_location where = std::source_location::current());
+// its caller). Hold does it for you; a plain lock.acquire() is reported without a place. The
+// defaults are the caller's file and line (GCC and clang builtins: std::source_location does not
+// compile with clang 14, which clang-tidy uses, against GCC 12's library).
+void note_site(const char* file = __builtin_FILE(), int line = __builtin_LINE());
 
 // Python's `with lock:` that also records where: acquires in the constructor, releases in the
 // destructor.
 template <class Lockable>
 class Hold {
   public:
-    explicit Hold(Lockable& lock, std::source_location where = std::source_location::current())
+    explicit Hold(Lockable& lock, const char* file = __builtin_FILE(), int line = __builtin_LINE())
         : lock_(lock) {
-        note_site(where);
+        note_site(file, line);
         lock_.acquire();
     }
     ~Hold() { lock_.release(); }

@@ -161,7 +161,7 @@ void call_once(OnceFlag& flag, const std::function<void()>& fn);
 // KATA (lesson §6, steps 17-19): one line of declaration and one return.
 template <class T>
 T& local_static() {
-    ::py::kata::todo("chapters/08-singleton", "§6");
+    PY_KATA_TODO_IN("chapters/08-singleton", "§6");
 }
 
 }  // namespace py::singleton
