@@ -243,6 +243,10 @@ TEST_F(Deadlock, Step10_ADestroyedLockLeavesTheGraph) {
     }
     EXPECT_THAT(deadlock::lock_orders(), IsEmpty())
         << "a destroyed lock takes its edges with it (LockObserver::destroyed)";
+    {
+        Lock held;
+        held.acquire();  // destroyed while held: Python allows it, the detector forgets it
+    }
     // New locks, likely at the very same addresses, taken in the other order: a new story.
     Lock x;
     Lock y;
@@ -305,6 +309,18 @@ TEST_F(Deadlock, Step12_TheLockOrderGraphAsDotHighlightsTheCycle) {
         << "the refused order, drawn dashed";
     EXPECT_THAT(text, HasSubstr("refused\", color=red, fontcolor=red, penwidth=2, style=dashed]"));
     EXPECT_THAT(text, testing::EndsWith("}\n"));
+
+    // An order outside the cycle is drawn plainly; quotes in a name are escaped.
+    Lock other;
+    deadlock::set_name(&other, "the \"other\" lock");
+    {
+        const Hold one(lock_1);
+        const Hold third(other);
+    }
+    std::ostringstream again;
+    deadlock::write_dot(again);
+    EXPECT_THAT(again.str(), HasSubstr("L2 [label=\"the \\\"other\\\" lock\"];\n"));
+    EXPECT_THAT(again.str(), HasSubstr("L0 -> L2 [label=\"MainThread\\nlock_order_test.cpp:"));
     if (const char* path = std::getenv("WORKBOOK_DOT_OUT")) {  // for the lesson's picture
         std::ofstream(path) << text;
     }

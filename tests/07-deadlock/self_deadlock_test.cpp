@@ -57,6 +57,13 @@ TEST_F(Deadlock, Step01_DetectionRecordsLockOrdersWhileItIsOn) {
     }
     EXPECT_EQ(deadlock::lock_orders().size(), 1U);
     EXPECT_FALSE(deadlock::last_report().has_value());
+
+    // A lock taken while detection was off and released while it is on: nothing to forget.
+    Lock c;
+    c.acquire();
+    deadlock::enable();
+    c.release();
+    EXPECT_FALSE(c.locked());
 }
 
 TEST_F(Deadlock, Step02_SeedExampleOne_ALockAcquiredTwiceRaisesAtOnce) {
@@ -123,6 +130,12 @@ TEST_F(Deadlock, Step03_RLocksAndNonBlockingAttemptsAreNotDeadlocks) {
     EXPECT_FALSE(deadlock::last_report().has_value());
     EXPECT_FALSE(lock.locked());
     EXPECT_EQ(deadlock::lock_orders().size(), 1U) << "rlock -> lock; no edge from a lock to itself";
+    EXPECT_THAT(deadlock::name_of(&rlock), StartsWith("RLock@0x")) << "unnamed: kind and address";
+    EXPECT_THAT(deadlock::name_of(&lock), StartsWith("Lock@0x"));
+    deadlock::set_name(&lock, "lock");
+    EXPECT_EQ(deadlock::name_of(&lock), "lock");
+    EXPECT_TRUE(lock.acquire(false)) << "a non-blocking attempt on a free lock, holding nothing";
+    lock.release();
 }
 
 TEST_F(Deadlock, Step04_WithAReportHookASelfDeadlockStillNeverHangs) {

@@ -1,4 +1,4 @@
-// Steps 13-16: the wait-for graph of a deadlock happening now, and avoidance with acquire_all.
+// Steps 13-17: the wait-for graph of a deadlock happening now, and avoidance with acquire_all.
 // Lesson §6-§7.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,8 +32,11 @@ TEST_F(Deadlock, Step13_NobodyWaitingMeansNoDeadlock) {
     const Hold hold_a(a);
     EXPECT_THAT(py::threading::find_deadlocks(), IsEmpty()) << "held locks alone are no deadlock";
     std::vector<std::vector<WaitingThread>> seen_from_thread = {{WaitingThread{}}};
+    bool got_a = true;
     Thread other(
         [&] {
+            // Attempts that fail while holding nothing leave nothing behind.
+            got_a = a.acquire(false) || a.acquire(true, 0.001);
             const Hold hold_b(b);
             seen_from_thread = py::threading::find_deadlocks();
         },
@@ -41,6 +44,7 @@ TEST_F(Deadlock, Step13_NobodyWaitingMeansNoDeadlock) {
     other.start();
     other.join();
     EXPECT_THAT(seen_from_thread, IsEmpty()) << "two threads, each holding a lock, nobody waiting";
+    EXPECT_FALSE(got_a) << "a is held by the test's thread";
 }
 
 TEST_F(Deadlock, Step14_FindDeadlocksNamesTheThreadsAndLocksOfTheSeedsDeadlock) {
@@ -140,7 +144,58 @@ TEST_F(Deadlock, Step15_AcquireAllTakesEveryLock) {
     py::threading::acquire_all({});
 }
 
-TEST_F(Deadlock, Step16_AcquireAllInOppositeOrdersNeverDeadlocks) {
+// Counts down `busy` the first time a non-blocking attempt on `watched` fails.
+class BusyWatcher : public py::threading::LockObserver {
+  public:
+    explicit BusyWatcher(const void* watched) : watched_(watched) {}
+    void acquire_failed(const void* lock, py::threading::LockKind /*kind*/) override {
+        if (lock == watched_ && !fired_.exchange(true)) {
+            busy.count_down();
+        }
+    }
+    void give_up() {
+        if (!fired_.exchange(true)) {
+            busy.count_down();
+        }
+    }
+    std::latch busy{1};
+
+  private:
+    const void* watched_;
+    std::atomic<bool> fired_{false};
+};
+
+TEST_F(Deadlock, Step16_AcquireAllBacksOffFromABusyLock) {
+    // The test holds b. acquire_all({a, b}) takes a, finds b busy, must give a back and wait for
+    // b: a lock observer of the test's own sees the failed attempt on b.
+    Lock a;
+    Lock b;
+    deadlock::disable();
+    BusyWatcher watcher(&b);
+    py::threading::set_lock_observer(&watcher);
+    b.acquire();
+    std::string error;
+    Thread worker(
+        [&] {
+            try {
+                py::threading::acquire_all({&a, &b});
+                py::threading::release_all({&a, &b});
+            } catch (const std::exception& failure) {
+                error = failure.what();
+                watcher.give_up();
+            }
+        },
+        ThreadOptions{.name = "worker"});
+    worker.start();
+    watcher.busy.wait();  // the worker tried b and found it busy
+    b.release();
+    worker.join();
+    py::threading::set_lock_observer(nullptr);
+    EXPECT_EQ(error, "");
+    EXPECT_FALSE(a.locked() || b.locked()) << "after the back-off it got both, then let both go";
+}
+
+TEST_F(Deadlock, Step17_AcquireAllInOppositeOrdersNeverDeadlocks) {
     // The seed's two tasks again, this time through acquire_all: any order, no deadlock, and the
     // lock-order detector (on, raising) finds nothing to object to.
     Lock lock_1;

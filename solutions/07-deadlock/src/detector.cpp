@@ -213,17 +213,14 @@ void Detector::released(const void* lock, LockKind /*kind*/) {
     if (holding->second.empty()) {
         holders.erase(holding);
     }
-    const auto state = threads.find(owner);
-    if (state == threads.end()) {
-        return;
-    }
-    auto& held = state->second.held;
-    const auto last = std::find(held.rbegin(), held.rend(), lock);
-    if (last != held.rend()) {
-        held.erase(std::next(last).base());
-    }
-    if (held.empty() && state->second.waiting_for == nullptr) {
-        threads.erase(state);
+    if (const auto state = threads.find(owner); state != threads.end()) {
+        auto& held = state->second.held;
+        if (const auto last = std::find(held.rbegin(), held.rend(), lock); last != held.rend()) {
+            held.erase(std::next(last).base());
+        }
+        if (held.empty() && state->second.waiting_for == nullptr) {
+            threads.erase(state);
+        }
     }
 }
 
@@ -241,10 +238,7 @@ void Detector::destroyed(const void* lock, LockKind /*kind*/) {
         std::erase(afters, lock);
     }
     for (auto& [ident, state] : threads) {
-        std::erase(state.held, lock);
-        if (state.waiting_for == lock) {
-            state.waiting_for = nullptr;
-        }
+        std::erase(state.held, lock);  // destroyed while held (nobody can be waiting for it)
     }
 }
 

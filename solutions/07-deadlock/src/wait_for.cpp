@@ -16,13 +16,13 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
         if (thread.waiting_for == nullptr) {
             continue;
         }
+        // A lock nobody holds is about to be taken: only a held one makes a thread wait.
         const auto holding = state.holders.find(thread.waiting_for);
-        if (holding == state.holders.end() || holding->second.empty()) {
-            continue;  // free: it is about to get it
+        if (holding != state.holders.end() && !holding->second.empty()) {
+            waits.emplace(ident, WaitingThread{ident, thread.name, thread.waiting_for,
+                                               state.name_locked(thread.waiting_for),
+                                               holding->second.front()});
         }
-        waits.emplace(
-            ident, WaitingThread{ident, thread.name, thread.waiting_for,
-                                 state.name_locked(thread.waiting_for), holding->second.front()});
     }
 
     // Follow the pointers from every thread, in ident order; a walk that comes back to a thread
@@ -43,14 +43,13 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
             at = waits.at(at).owner;
         }
         if (waits.contains(at) && colour[at] == 1) {
-            const auto first = std::find(walk.begin(), walk.end(), at);
-            const auto smallest = std::min_element(first, walk.end());
+            // The cycle is the walk from `at` on (before it: threads waiting into the cycle).
+            std::vector<Ident> members(std::find(walk.begin(), walk.end(), at), walk.end());
+            std::rotate(members.begin(), std::min_element(members.begin(), members.end()),
+                        members.end());
             std::vector<WaitingThread> cycle;
-            for (auto it = smallest; it != walk.end(); ++it) {
-                cycle.push_back(waits.at(*it));
-            }
-            for (auto it = first; it != smallest; ++it) {
-                cycle.push_back(waits.at(*it));
+            for (const Ident member : members) {
+                cycle.push_back(waits.at(member));
             }
             cycles.push_back(std::move(cycle));
         }

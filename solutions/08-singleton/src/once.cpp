@@ -31,12 +31,15 @@ void call_once(OnceFlag& flag, const std::function<void()>& fn) {
         if (state == OnceFlag::kInitialized) {
             return;
         }
-        if (state == OnceFlag::kUnlocked) {
-            if (!flag.state_.compare_exchange_weak(state, OnceFlag::kLocked,
-                                                   std::memory_order_acquire,
-                                                   std::memory_order_acquire)) {
-                continue;  // somebody else changed it: look at the new state
-            }
+        if (state == OnceFlag::kLocked) {
+            // Sleep until the state is no longer kLocked, then look again.
+            flag.state_.wait(OnceFlag::kLocked, std::memory_order_acquire);
+            state = flag.state_.load(std::memory_order_acquire);
+        } else if (flag.state_.compare_exchange_weak(state, OnceFlag::kLocked,
+                                                     std::memory_order_acquire,
+                                                     std::memory_order_acquire)) {
+            // It was unlocked and is now ours: run fn. (A failed exchange loaded the state that
+            // beat us into `state`: just look again.)
             try {
                 fn();
             } catch (...) {
@@ -50,9 +53,6 @@ void call_once(OnceFlag& flag, const std::function<void()>& fn) {
             flag.state_.notify_all();
             return;
         }
-        // Locked: sleep until the state is no longer kLocked, then look again.
-        flag.state_.wait(OnceFlag::kLocked, std::memory_order_acquire);
-        state = flag.state_.load(std::memory_order_acquire);
     }
 }
 
