@@ -199,6 +199,7 @@ TEST_F(Deadlock, Step09_AConsistentOrderIsNeverReported) {
     std::latch start(kThreads);
     {
         std::vector<std::unique_ptr<Thread>> threads;
+        threads.reserve(kThreads);
         for (int t = 0; t < kThreads; ++t) {
             threads.push_back(std::make_unique<Thread>([&] {
                 start.arrive_and_wait();

@@ -18,7 +18,6 @@ using singleton_test::errors_of;
 using singleton_test::Rendezvous;
 using singleton_test::runtime_error_of;
 using testing::Each;
-using testing::ElementsAre;
 using testing::IsEmpty;
 
 // The seed starts ten threads.
@@ -173,6 +172,7 @@ TEST(Singleton, Step10_DoubleChecked64ThreadsReleasedTogetherMakeOne) {
     EXPECT_EQ(factory.calls(), 1);
     EXPECT_EQ(distinct_widgets(outcomes).size(), 1U);
     std::vector<std::string> names;
+    names.reserve(outcomes.size());
     for (const auto& outcome : outcomes) {
         names.push_back(outcome.name);
     }

@@ -21,7 +21,6 @@ using singleton_test::distinct_widgets;
 using singleton_test::errors_of;
 using singleton_test::kUnderThreadSanitizer;
 using singleton_test::runtime_error_of;
-using testing::ElementsAre;
 using testing::IsEmpty;
 
 constexpr int kManyThreads = 64;
@@ -96,6 +95,7 @@ TEST(Singleton, Step15_OnceFlag64ThreadsRunItOnceAndAllSeeItsEffect) {
     std::latch start(kManyThreads);
     {
         std::vector<std::jthread> threads;
+        threads.reserve(kManyThreads);
         for (int i = 0; i < kManyThreads; ++i) {
             threads.emplace_back([&, i] {
                 start.arrive_and_wait();
@@ -127,6 +127,7 @@ TEST(Singleton, Step16_OnceFlagHandsOverToAWaiterWhenTheRunnerThrows) {
     std::latch start(kManyThreads);
     {
         std::vector<std::jthread> threads;
+        threads.reserve(kManyThreads);
         for (int i = 0; i < kManyThreads; ++i) {
             threads.emplace_back([&, i] {
                 start.arrive_and_wait();

@@ -39,7 +39,7 @@ class CountingFactory {
   public:
     explicit CountingFactory(int failures = 0) : failures_left_(failures) {}
 
-    py::singleton::Factory factory(std::string name = "x") {
+    py::singleton::Factory factory(const std::string& name = "x") {
         return [this, name]() -> std::unique_ptr<py::singleton::Widget> {
             calls_.fetch_add(1);
             int left = failures_left_.load();

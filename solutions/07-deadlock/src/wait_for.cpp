@@ -28,6 +28,7 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
     // Follow the pointers from every thread, in ident order; a walk that comes back to a thread
     // of its own path has found a cycle.
     std::vector<Ident> starts;
+    starts.reserve(waits.size());
     for (const auto& [ident, wait] : waits) {
         starts.push_back(ident);
     }
@@ -48,6 +49,7 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
             std::rotate(members.begin(), std::min_element(members.begin(), members.end()),
                         members.end());
             std::vector<WaitingThread> cycle;
+            cycle.reserve(members.size());
             for (const Ident member : members) {
                 cycle.push_back(waits.at(member));
             }
