@@ -20,11 +20,15 @@ std::string quoted(const std::string& text) {
         }
         out += c;
     }
-    return out + "\"";
+    out += '"';
+    return out;
 }
 
 std::string edge_label(const LockOrder& order) {
-    return order.thread_name + "\n" + (order.where.empty() ? "?" : order.where);
+    std::string label = order.thread_name;
+    label += '\n';
+    label += order.where.empty() ? "?" : order.where;
+    return label;
 }
 
 }  // namespace
@@ -64,7 +68,9 @@ void write_dot(std::ostream& out) {
         if (added) {
             nodes.push_back(lock);
         }
-        return "L" + std::to_string(it->second);
+        std::string id = "L";
+        id += std::to_string(it->second);
+        return id;
     };
     for (const LockOrder& order : state.edges) {
         (void)id_of(order.before);
@@ -98,7 +104,7 @@ void write_dot(std::ostream& out) {
         if (state.edge(order->before, order->after) == nullptr) {
             // Refused (raised before it entered the graph), or a self-deadlock.
             out << "  " << id_of(order->before) << " -> " << id_of(order->after)
-                << " [label=" << quoted(edge_label(*order) + "\nrefused")
+                << " [label=" << quoted(edge_label(*order).append("\nrefused"))
                 << ", color=red, fontcolor=red, penwidth=2, style=dashed];\n";
         }
     }
