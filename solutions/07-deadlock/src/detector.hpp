@@ -1,0 +1,57 @@
+// The detector's state, shared by the files of src/ (not a public header: tests never see it).
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "py/deadlock.hpp"
+
+namespace py::threading::detail {
+
+// What the detector knows about one thread that holds or waits for a lock. A thread holding
+// nothing and waiting for nothing has no entry (so a reused thread ident starts clean).
+struct ThreadState {
+    std::string name;
+    std::vector<const void*> held;      // in acquisition order
+    const void* waiting_for = nullptr;  // between before_acquire and acquired/acquire_failed
+};
+
+class Detector final : public LockObserver {
+  public:
+    void before_acquire(const void* lock, LockKind kind, bool blocking, double timeout) override;
+    void acquired(const void* lock, LockKind kind) override;
+    void acquire_failed(const void* lock, LockKind kind) override;
+    void released(const void* lock, LockKind kind) override;
+    void destroyed(const void* lock, LockKind kind) override;
+
+    // Everything below is guarded by `mutex` (a std::mutex: an observer must not use the locks
+    // it observes).
+    mutable std::mutex mutex;
+    std::unordered_map<Ident, ThreadState> threads;
+    std::unordered_map<const void*, std::vector<Ident>> holders;  // lock -> threads holding it
+    std::unordered_map<const void*, LockKind> kinds;
+    std::unordered_map<const void*, std::string> names;
+    std::vector<LockOrder> edges;  // the lock-order graph, first-seen order
+    std::unordered_map<const void*, std::vector<const void*>> successors;
+    std::optional<DeadlockReport> last_report;
+    deadlock::ReportHook hook;
+
+    // With `mutex` held: the lock's name, the edge before -> after (or nullptr), and a path of
+    // locks from `from` to `to` along the graph's edges (empty if there is none).
+    [[nodiscard]] std::string name_locked(const void* lock) const;
+    [[nodiscard]] const LockOrder* edge(const void* before, const void* after) const;
+    [[nodiscard]] std::vector<const void*> path(const void* from, const void* to) const;
+};
+
+// The one detector of the process (never destroyed: locks may report to it during exit).
+Detector& detector();
+
+// The calling thread's name (cached per thread) and the place note_site() left for its next
+// acquisition ("" if none; taking it clears it).
+const std::string& current_thread_name();
+std::string take_site();
+
+}  // namespace py::threading::detail
