@@ -105,8 +105,8 @@ TEST_F(Deadlock, Step06_SeedExampleTwo_OppositeOrdersAreReportedBeforeTheyDeadlo
 }
 
 TEST_F(Deadlock, Step07_SeedExampleTwo_RacingThreadsOneIsRefusedNoneHangs) {
-    // Now for real: each task holds its first lock before either goes for its second (the seed's
-    // time.sleep(1), made certain by a latch). That is a deadlock in the making; the second
+    // Now for real: each task holds its first lock before either goes for its second (in the seed
+    // a 1-second time.sleep, made certain by a latch). That is a deadlock in the making; the second
     // thread to ask is refused, lets go of its lock, and the other finishes.
     Lock lock_1;
     Lock lock_2;

@@ -39,8 +39,8 @@ TEST(Singleton, Step01_UnsafeSingletonHandsOneThreadTheSameObject) {
 }
 
 TEST(Singleton, Step02_UnsafeSingletonBreaksUnderAForcedInterleaving) {
-    // The seed's time.sleep(0.1) made the race likely; the rendezvous makes it certain: no thread
-    // may create until all ten have checked and found no instance.
+    // The seed's 0.1-second pause (time.sleep) made the race likely; the rendezvous makes it
+    // certain: no thread may create until all ten have checked and found no instance.
     CountingFactory factory;
     Rendezvous all_checked(kSeedThreads);
     UnsafeSingleton singleton(factory.factory("x"), all_checked.hook());
