@@ -44,6 +44,7 @@ void load_manifest(const std::filesystem::path& manifest, Chapter& chapter) {
         chapter.folder = chapter.number + "-" + json.at("slug").get<std::string>();
         chapter.title = json.at("title").get<std::string>();
         chapter.test_suite = json.at("test_suite").get<std::string>();
+        chapter.depends = json.value("depends", std::vector<std::string>{});
         chapter.steps.clear();
         for (const auto& step : json.at("steps")) {
             chapter.steps.push_back({step.at("test").get<std::string>(),

@@ -32,6 +32,7 @@ struct Chapter {
     std::filesystem::path tests;    // tests/NN-slug
     std::filesystem::path binary;   // the chapter's test executable
     std::vector<Step> steps;
+    std::vector<std::string> depends;  // chapter numbers whose libraries this one links
 
     [[nodiscard]] std::string slug() const { return folder.substr(number.size() + 1); }
     [[nodiscard]] std::string full_name(const Step& step) const {

@@ -14,6 +14,30 @@ std::string progress_bar(int done, int total, int width = 20) {
            std::string(static_cast<std::size_t>(width - filled), '.') + "]";
 }
 
+// `text` cut to `width` characters (bytes; titles are ASCII), ending in "..." when cut, so the
+// progress bars line up.
+std::string fit(const std::string& text, std::size_t width) {
+    return text.size() <= width ? text : text.substr(0, width - 3) + "...";
+}
+
+// "(solution)" for a chapter taken from solutions/; when such a chapter fails because it is built
+// on a chapter of the learner's, say which.
+std::string tree_note(const Chapter& chapter, const BuildIndex& index, bool failing) {
+    if (chapter.tree != "solutions") {
+        return "";
+    }
+    if (failing) {
+        for (const std::string& number : chapter.depends) {
+            for (const Chapter& other : index.chapters) {
+                if (other.number == number && other.tree == "skeletons") {
+                    return "  (solution, on your chapter " + number + ")";
+                }
+            }
+        }
+    }
+    return "  (solution)";
+}
+
 // The failure message, indented and cut to a screenful.
 std::string indent(const std::string& text, std::size_t max_lines = 20) {
     std::istringstream in(text);
@@ -87,9 +111,9 @@ void print_status(std::ostream& out, const BuildIndex& index,
         all_passed += passed;
         all_total += total;
         out << "  " << chapter.number << " " << std::left << std::setw(14) << chapter.slug()
-            << std::setw(40) << chapter.title << " " << progress_bar(passed, total) << " "
+            << std::setw(40) << fit(chapter.title, 40) << " " << progress_bar(passed, total) << " "
             << std::right << std::setw(3) << passed << "/" << total
-            << (chapter.tree == "solutions" ? "  (solution)" : "") << "\n";
+            << tree_note(chapter, index, passed < total) << "\n";
         if (verbose) {
             for (const TestResult& result : chapter_progress.results) {
                 out << "       " << (result.outcome == Outcome::Passed ? "ok  " : "--  ")
