@@ -1,8 +1,10 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <iomanip>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 namespace workbook {
@@ -180,11 +182,35 @@ bool print_hint(std::ostream& out, const BuildIndex& index,
     return false;
 }
 
+// The manifest's sections that have no "## §N" heading in the lesson.
+std::vector<std::string> sections_missing_from_lesson(const Chapter& chapter) {
+    std::ifstream in(chapter.lesson);
+    std::set<std::string> headings;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("## §", 0) == 0) {
+            headings.insert(line.substr(3, line.find(' ', 3) - 3));  // "## §2 Title" -> "§2"
+        }
+    }
+    std::vector<std::string> missing;
+    for (const Step& step : chapter.steps) {
+        if (headings.count(step.section) == 0) {
+            missing.push_back(step.test + " -> " + step.section);
+        }
+    }
+    return missing;
+}
+
 bool print_skeleton_check(std::ostream& out, const std::vector<ChapterProgress>& progress) {
     bool clean = true;
     int checked = 0;
     for (const ChapterProgress& chapter_progress : progress) {
         const Chapter& chapter = *chapter_progress.chapter;
+        for (const std::string& missing : sections_missing_from_lesson(chapter)) {
+            out << "MANIFEST SECTION WITHOUT A HEADING IN THE LESSON: " << chapter.folder << " "
+                << missing << "\n";
+            clean = false;
+        }
         for (const TestResult& result : chapter_progress.results) {
             ++checked;
             if (result.outcome == Outcome::Passed) {
@@ -209,7 +235,7 @@ bool print_skeleton_check(std::ostream& out, const std::vector<ChapterProgress>&
     }
     if (clean) {
         out << "Skeleton check: all " << checked << " kata tests fail on the untouched skeletons, "
-            << "none hangs or crashes, and every manifest agrees with its tests.\n";
+            << "none hangs or crashes, and every manifest agrees with its tests and its lesson.\n";
     }
     return clean;
 }
