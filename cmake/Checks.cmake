@@ -24,7 +24,8 @@ add_custom_target(check-skeletons
 
 file(GLOB_RECURSE formatted_sources CONFIGURE_DEPENDS
     "${PROJECT_SOURCE_DIR}/common/*.[ch]pp" "${PROJECT_SOURCE_DIR}/skeletons/*.[ch]pp"
-    "${PROJECT_SOURCE_DIR}/solutions/*.[ch]pp" "${PROJECT_SOURCE_DIR}/tests/*.[ch]pp"
+    "${PROJECT_SOURCE_DIR}/solutions/*.[ch]pp" "${PROJECT_SOURCE_DIR}/given/*.[ch]pp"
+    "${PROJECT_SOURCE_DIR}/tests/*.[ch]pp"
     "${PROJECT_SOURCE_DIR}/tools/*.[ch]pp" "${PROJECT_SOURCE_DIR}/benchmarks/*.[ch]pp"
     "${PROJECT_SOURCE_DIR}/examples/*.[ch]pp")
 find_program(CLANG_FORMAT NAMES clang-format clang-format-14)
@@ -45,7 +46,7 @@ if(CLANG_TIDY AND RUN_CLANG_TIDY)
     cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
     add_custom_target(tidy
         COMMAND ${RUN_CLANG_TIDY} -clang-tidy-binary ${CLANG_TIDY} -p "${CMAKE_BINARY_DIR}"
-            -j ${cores} -quiet "${PROJECT_SOURCE_DIR}/(solutions|tests|tools|common)/.*[.]cpp$"
+            -j ${cores} -quiet "${PROJECT_SOURCE_DIR}/(solutions|given|tests|tools|common)/.*[.]cpp$"
         WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}" COMMENT "clang-tidy" VERBATIM USES_TERMINAL)
 endif()
 

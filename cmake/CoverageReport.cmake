@@ -1,6 +1,6 @@
 # cmake -P script behind the coverage-report target: zero the counters, run every test, capture,
-# keep only the chapter code (solutions/ or skeletons/, whichever this build compiled), write the
-# HTML report to BUILD_DIR/coverage/index.html, and fail when line coverage is below FLOOR.
+# keep only the chapter code (solutions/ or skeletons/, whichever this build compiled, and given/),
+# write the HTML report to BUILD_DIR/coverage/index.html, and fail when line coverage is below FLOOR.
 foreach(var LCOV GENHTML CTEST BUILD_DIR SOURCE_DIR FLOOR)
     if(NOT DEFINED ${var})
         message(FATAL_ERROR "CoverageReport.cmake needs -D${var}=...")
@@ -26,6 +26,7 @@ if(NOT test_rc EQUAL 0)
 endif()
 run(${LCOV} --quiet --capture --directory "${BUILD_DIR}" --output-file "${out}/all.info")
 run(${LCOV} --quiet --extract "${out}/all.info" "${SOURCE_DIR}/solutions/*" "${SOURCE_DIR}/skeletons/*"
+    "${SOURCE_DIR}/given/*"
     --output-file "${out}/chapters.info")
 run(${GENHTML} --quiet --demangle-cpp --legend --title "Python-internals workbook"
     --output-directory "${out}" "${out}/chapters.info")

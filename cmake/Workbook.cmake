@@ -9,7 +9,8 @@
 #   steps                 the kata, in order: test name, lesson section, hint
 #
 # For chapter NN the build makes
-#   chNN_slug        a shared library from skeletons/NN-slug or solutions/NN-slug
+#   chNN_slug        a shared library from skeletons/NN-slug or solutions/NN-slug, plus the
+#                    given (non-kata) code in given/NN-slug/src, if any
 #   chNN_slug_tests  one GoogleTest binary from tests/NN-slug, every test registered with ctest
 #                    separately, with a timeout and the labels chNN, slug, kata (+ manifest labels)
 
@@ -85,9 +86,15 @@ function(workbook_add_chapter chapter_dir)
     string(REPLACE "-" "_" library "${library}")
 
     # The learner may add files; CONFIGURE_DEPENDS notices them on the next build.
-    file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${source_dir}/src/*.cpp")
+    # given/NN-slug/src holds scaffolding that is not a kata (private helpers, internal state):
+    # compiled with either tree, so it is written once rather than copied into both.
+    set(given_dir "${PROJECT_SOURCE_DIR}/given/${folder}/src")
+    file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${source_dir}/src/*.cpp" "${given_dir}/*.cpp")
     add_library(${library} SHARED ${sources})
     target_include_directories(${library} PUBLIC "${source_dir}/include")
+    if(EXISTS "${given_dir}")
+        target_include_directories(${library} PRIVATE "${given_dir}")
+    endif()
     target_compile_definitions(${library} PRIVATE WORKBOOK_CHAPTER_DIR="chapters/${folder}")
     target_link_libraries(${library} PUBLIC workbook::common ${link})
     foreach(dependency IN LISTS depends)

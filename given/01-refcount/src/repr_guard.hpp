@@ -1,5 +1,5 @@
 // Py_ReprEnter / Py_ReprLeave as a scope: lets a container that contains itself print "[...]"
-// instead of recursing forever. Given code: the same in the skeleton and the solution.
+// instead of recursing forever. Given code (given/ is compiled with either tree).
 #pragma once
 
 #include <algorithm>
