@@ -92,6 +92,12 @@ function(workbook_add_chapter chapter_dir)
     file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${source_dir}/src/*.cpp" "${given_dir}/*.cpp")
     add_library(${library} SHARED ${sources})
     target_include_directories(${library} PUBLIC "${source_dir}/include")
+    # given/NN-slug/include holds the public headers that carry no kata code: one copy for both
+    # trees. Listed after the tree's own include folder, which holds the headers with kata code.
+    set(given_include_dir "${PROJECT_SOURCE_DIR}/given/${folder}/include")
+    if(EXISTS "${given_include_dir}")
+        target_include_directories(${library} PUBLIC "${given_include_dir}")
+    endif()
     if(EXISTS "${given_dir}")
         target_include_directories(${library} PRIVATE "${given_dir}")
     endif()
