@@ -190,7 +190,8 @@ BuildOutcome build_chapters(const BuildIndex& index, const std::vector<const Cha
         lines.push_back(line);
         int done = 0;
         int total = 0;
-        if (parse_status(line, done, total)) {
+        // "[0/2] Re-checking globbed directories..." starts every build: not yet a step of it.
+        if (parse_status(line, done, total) && done > 0) {
             progress.announce("Building " + what + "...");
             progress.show("Building " + what + ": " + std::to_string(done) + " of " +
                           std::to_string(total));
