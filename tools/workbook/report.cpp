@@ -63,13 +63,8 @@ std::string relative(const std::filesystem::path& path, const BuildIndex& index)
     return std::filesystem::relative(path, index.source_dir).string();
 }
 
-// Messages name files by their absolute path; the learner knows them by the repository's.
-std::string without_source_dir(std::string text, const std::filesystem::path& source_dir) {
-    const std::string prefix = source_dir.string() + "/";
-    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
-        text.erase(at, prefix.size());
-    }
-    return text;
+std::string without_source_dir(const std::string& text, const std::filesystem::path& source_dir) {
+    return relative_paths_in(text, source_dir);
 }
 
 // The row's status column for a chapter whose tests did not run.
