@@ -1,6 +1,8 @@
 # Targets that check the workbook rather than build it:
 #   status           the learner's progress report (what `cmake --workflow --preset learn` ends with)
 #   check-skeletons  fails if any kata test passes on the untouched skeletons
+#   generate-skeletons         writes skeletons/ from the marked solutions
+#   check-generated-skeletons  fails if skeletons/ differs from what the generator writes
 #   format-check     clang-format, as CI runs it
 #   tidy             clang-tidy over the solutions, common code and tools
 #   coverage-report  lcov/genhtml HTML report (coverage presets only)
@@ -21,6 +23,14 @@ add_custom_target(check-skeletons
     WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
     USES_TERMINAL
     COMMENT "Every kata test must fail on the untouched skeletons")
+
+# skeletons/ is generated from the marked solutions (tools/workbook/skeleton_generator.hpp).
+add_custom_target(generate-skeletons
+    COMMAND workbook generate-skeletons --source-dir "${PROJECT_SOURCE_DIR}"
+    DEPENDS workbook USES_TERMINAL COMMENT "Writing skeletons/ from the marked solutions")
+add_custom_target(check-generated-skeletons
+    COMMAND workbook generate-skeletons --check --source-dir "${PROJECT_SOURCE_DIR}"
+    DEPENDS workbook USES_TERMINAL COMMENT "skeletons/ must be what the generator writes")
 
 file(GLOB_RECURSE formatted_sources CONFIGURE_DEPENDS
     "${PROJECT_SOURCE_DIR}/common/*.[ch]pp" "${PROJECT_SOURCE_DIR}/skeletons/*.[ch]pp"

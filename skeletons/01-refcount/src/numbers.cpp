@@ -2,7 +2,9 @@
 // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static True and
 // False are given; the slot functions and factories are yours.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <system_error>
 
 #include "py/kata.hpp"
 #include "py/scalars.hpp"

@@ -4,6 +4,7 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "py/object.hpp"
+#include "repr_guard.hpp"
 
 namespace py {
 

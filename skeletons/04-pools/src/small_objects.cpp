@@ -2,7 +2,6 @@
 // Objects/codeobject.c in CPython 3.11).
 // KATA (lesson §1 and §2: steps 1-4). Build the caches when the library loads (a namespace-scope
 // `const bool loaded = ...;` initializer), so that they exist before any test counts refchain.
-#include "py/kata.hpp"
 #include "py/pools.hpp"
 
 namespace py {

@@ -3,7 +3,6 @@
 #include "py/concurrent.hpp"
 
 #include "py/exceptions.hpp"
-#include "py/kata.hpp"
 
 namespace py::concurrent {
 

@@ -2,6 +2,7 @@
 #include "py/threading.hpp"
 
 #include "py/exceptions.hpp"
+#include "py/gil.hpp"
 #include "py/kata.hpp"
 
 namespace py::threading {

@@ -3,7 +3,6 @@
 #include "py/locks.hpp"
 
 #include "py/exceptions.hpp"
-#include "py/kata.hpp"
 
 namespace py::threading {
 namespace detail {

@@ -1,5 +1,6 @@
 // The lock-order graph as Graphviz DOT, the last report's cycle highlighted (lesson §5).
 #include <ostream>
+#include <unordered_map>
 
 #include "detector.hpp"
 #include "py/kata.hpp"

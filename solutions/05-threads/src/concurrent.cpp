@@ -1,6 +1,11 @@
+// kata: begin replace
 // concurrent.futures: Future, wait, as_completed (_base.py) and ThreadPoolExecutor (thread.py).
+// kata: skeleton // concurrent.futures: write Future's state machine, wait, as_completed and the thread pool here
+// kata: skeleton // (lesson §5, §6).
+// kata: end
 #include "py/concurrent.hpp"
 
+// kata: begin replace
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,8 +19,12 @@
 
 #include "py/gil.hpp"
 #include "py/threading.hpp"
+// kata: skeleton #include "py/exceptions.hpp"
+#include "py/kata.hpp"
+// kata: end
 
 namespace py::concurrent {
+// kata: begin replace
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -88,8 +97,10 @@ class EventWaiter : public Waiter {
 };
 
 }  // namespace
+// kata: end
 
 const char* state_name(FutureState state) noexcept {
+    // kata: begin §5 noexcept
     switch (state) {
         case FutureState::Pending:
             return "PENDING";
@@ -103,8 +114,11 @@ const char* state_name(FutureState state) noexcept {
             break;
     }
     return "FINISHED";
+    // kata: skeleton return "";
+    // kata: end
 }
 
+// kata: begin replace
 struct FutureCore::Impl {
     mutable std::mutex mutex;
     std::condition_variable changed;
@@ -112,7 +126,12 @@ struct FutureCore::Impl {
     std::exception_ptr exception;
     std::vector<Callback> callbacks;
     std::vector<std::shared_ptr<Waiter>> waiters;
+    // kata: skeleton // The future's state: a mutex, a condition variable, the state, the exception, callbacks and
+    // kata: skeleton // installed waiters.
+    // kata: skeleton struct FutureCore::Impl {};
+    // kata: end
 
+    // kata: begin replace
     std::string repr_locked(const void* self) const {
         std::ostringstream out;
         out << "<Future at " << self << " state=";
@@ -147,9 +166,14 @@ struct FutureCore::Impl {
 };
 
 FutureCore::FutureCore() : impl_(std::make_unique<Impl>()) {}
+// kata: skeleton FutureCore::FutureCore() {
+// kata: skeleton PY_KATA_TODO("§5");
+// kata: skeleton }
+// kata: end
 
 FutureCore::~FutureCore() = default;
 
+// kata: begin replace
 namespace {
 void invoke_callbacks(FutureCore& future, const std::vector<FutureCore::Callback>& callbacks) {
     for (const auto& callback : callbacks) {
@@ -163,7 +187,9 @@ void invoke_callbacks(FutureCore& future, const std::vector<FutureCore::Callback
 }
 }  // namespace
 
+// kata: end
 bool FutureCore::cancel() {
+    // kata: begin §5
     std::vector<Callback> callbacks;
     {
         std::lock_guard lock(impl_->mutex);
@@ -179,33 +205,45 @@ bool FutureCore::cancel() {
     impl_->changed.notify_all();
     invoke_callbacks(*this, callbacks);
     return true;
+    // kata: end
 }
 
 bool FutureCore::cancelled() const {
+    // kata: begin §5
     const auto s = state();
     return s == FutureState::Cancelled || s == FutureState::CancelledAndNotified;
+    // kata: end
 }
 
 bool FutureCore::running() const {
+    // kata: begin §5
     return state() == FutureState::Running;
+    // kata: end
 }
 
 bool FutureCore::done() const {
+    // kata: begin §5
     return is_done(state());
+    // kata: end
 }
 
 FutureState FutureCore::state() const {
+    // kata: begin §5
     std::lock_guard lock(impl_->mutex);
     return impl_->state;
+    // kata: end
 }
 
 void FutureCore::wait_result(std::optional<double> timeout) {
+    // kata: begin §5
     if (auto error = exception(timeout)) {
         std::rethrow_exception(error);
     }
+    // kata: end
 }
 
 std::exception_ptr FutureCore::exception(std::optional<double> timeout) {
+    // kata: begin §5
     gil::Release no_gil;
     std::unique_lock lock(impl_->mutex);
     if (!impl_->wait_done(lock, timeout)) {
@@ -215,9 +253,11 @@ std::exception_ptr FutureCore::exception(std::optional<double> timeout) {
         throw CancelledError("");
     }
     return impl_->exception;
+    // kata: end
 }
 
 void FutureCore::add_done_callback(Callback callback) {
+    // kata: begin §5
     {
         std::lock_guard lock(impl_->mutex);
         if (!is_done(impl_->state)) {
@@ -228,9 +268,11 @@ void FutureCore::add_done_callback(Callback callback) {
     std::vector<Callback> now;
     now.push_back(std::move(callback));
     invoke_callbacks(*this, now);
+    // kata: end
 }
 
 bool FutureCore::set_running_or_notify_cancel() {
+    // kata: begin §5
     std::lock_guard lock(impl_->mutex);
     if (impl_->state == FutureState::Cancelled) {
         impl_->state = FutureState::CancelledAndNotified;
@@ -244,9 +286,11 @@ bool FutureCore::set_running_or_notify_cancel() {
         return true;
     }
     throw RuntimeError("Future in unexpected state");
+    // kata: end
 }
 
 void FutureCore::set_result_with(const std::function<void()>& store) {
+    // kata: begin §5
     std::vector<Callback> callbacks;
     {
         std::lock_guard lock(impl_->mutex);
@@ -263,9 +307,11 @@ void FutureCore::set_result_with(const std::function<void()>& store) {
     }
     impl_->changed.notify_all();
     invoke_callbacks(*this, callbacks);
+    // kata: end
 }
 
 void FutureCore::set_exception(std::exception_ptr exception) {
+    // kata: begin §5
     std::vector<Callback> callbacks;
     {
         std::lock_guard lock(impl_->mutex);
@@ -282,30 +328,38 @@ void FutureCore::set_exception(std::exception_ptr exception) {
     }
     impl_->changed.notify_all();
     invoke_callbacks(*this, callbacks);
+    // kata: end
 }
 
 std::string FutureCore::repr() const {
+    // kata: begin §5
     std::lock_guard lock(impl_->mutex);
     return impl_->repr_locked(this);
+    // kata: end
 }
 
 bool FutureCore::install_waiter(const std::shared_ptr<Waiter>& waiter) {
+    // kata: begin §5
     std::lock_guard lock(impl_->mutex);
     if (is_done_for_waiters(impl_->state)) {
         return true;
     }
     impl_->waiters.push_back(waiter);
     return false;
+    // kata: end
 }
 
 void FutureCore::remove_waiter(const std::shared_ptr<Waiter>& waiter) {
+    // kata: begin §5
     std::lock_guard lock(impl_->mutex);
     auto& waiters = impl_->waiters;
     waiters.erase(std::remove(waiters.begin(), waiters.end(), waiter), waiters.end());
+    // kata: end
 }
 
 std::vector<std::size_t> wait_cores(const std::vector<std::shared_ptr<FutureCore>>& futures,
                                     std::optional<double> timeout, ReturnWhen return_when) {
+    // kata: begin §5
     const auto deadline =
         timeout ? std::optional(deadline_after(std::max(*timeout, 0.0))) : std::nullopt;
     auto mode = EventWaiter::Mode::AllCompleted;
@@ -347,8 +401,10 @@ std::vector<std::size_t> wait_cores(const std::vector<std::shared_ptr<FutureCore
         }
     }
     return done;
+    // kata: end
 }
 
+// kata: begin replace
 struct AsCompletedCore::Impl {
     std::vector<std::shared_ptr<FutureCore>> futures;  // distinct
     std::map<FutureCore*, std::size_t> index;          // first index in the caller's vector
@@ -358,8 +414,13 @@ struct AsCompletedCore::Impl {
     std::size_t pending = 0;
     std::optional<Clock::time_point> deadline;
 };
+// kata: skeleton // as_completed's state: the distinct futures, their indexes, a waiter, the ready queue, the
+// kata: skeleton // deadline.
+// kata: skeleton struct AsCompletedCore::Impl {};
+// kata: end
 
 AsCompletedCore::AsCompletedCore(const std::vector<std::shared_ptr<FutureCore>>& futures,
+                                 // kata: begin replace
                                  std::optional<double> timeout)
     : impl_(std::make_unique<Impl>()) {
     if (timeout) {
@@ -377,15 +438,22 @@ AsCompletedCore::AsCompletedCore(const std::vector<std::shared_ptr<FutureCore>>&
             ++impl_->pending;
         }
     }
+    // kata: skeleton std::optional<double> timeout) {
+    // kata: skeleton PY_KATA_TODO("§5");
+    // kata: end
 }
 
+// kata: begin replace
 AsCompletedCore::~AsCompletedCore() {
     for (const auto& future : impl_->futures) {
         future->remove_waiter(impl_->waiter);
     }
 }
+// kata: skeleton AsCompletedCore::~AsCompletedCore() = default;
+// kata: end
 
 std::optional<std::size_t> AsCompletedCore::next() {
+    // kata: begin §5
     while (impl_->ready.empty()) {
         if (impl_->pending == 0) {
             return std::nullopt;
@@ -407,8 +475,10 @@ std::optional<std::size_t> AsCompletedCore::next() {
     const std::size_t next = impl_->ready.front();
     impl_->ready.pop_front();
     return next;
+    // kata: end
 }
 
+// kata: begin replace
 // ---------------------------------------------------------------------------------------------
 // ThreadPoolExecutor
 
@@ -488,8 +558,13 @@ struct ThreadPoolExecutor::Impl {
 namespace {
 std::atomic<int> executor_counter{0};
 }  // namespace
+// kata: skeleton // The executor's state, shared with its workers: queue, mutex, condition variable, idle count,
+// kata: skeleton // shutdown flag, threads.
+// kata: skeleton struct ThreadPoolExecutor::Impl {};
+// kata: end
 
 ThreadPoolExecutor::ThreadPoolExecutor(std::optional<int> max_workers,
+                                       // kata: begin replace
                                        std::string thread_name_prefix)
     : impl_(std::make_shared<Impl>()) {
     if (max_workers) {
@@ -504,14 +579,20 @@ ThreadPoolExecutor::ThreadPoolExecutor(std::optional<int> max_workers,
     const int number = executor_counter.fetch_add(1);
     impl_->prefix = thread_name_prefix.empty() ? "ThreadPoolExecutor-" + std::to_string(number)
                                                : std::move(thread_name_prefix);
+    // kata: skeleton std::string thread_name_prefix) {
+    // kata: skeleton PY_KATA_TODO("§6");
+    // kata: end
 }
 
 ThreadPoolExecutor::~ThreadPoolExecutor() {
+    // kata: begin §6 noexcept
     shutdown(true);
+    // kata: end
 }
 
 void ThreadPoolExecutor::submit_core(const std::shared_ptr<FutureCore>& future,
                                      std::function<std::function<void()>()> task) {
+    // kata: begin §6
     std::lock_guard lock(impl_->mutex);
     if (impl_->shutdown) {
         throw RuntimeError("cannot schedule new futures after shutdown");
@@ -534,9 +615,11 @@ void ThreadPoolExecutor::submit_core(const std::shared_ptr<FutureCore>& future,
         thread->start();
         impl_->threads.push_back(std::move(thread));
     }
+    // kata: end
 }
 
 void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+    // kata: begin §6
     std::deque<Impl::WorkItem> cancelled;
     std::vector<threading::Thread*> threads;
     {
@@ -560,28 +643,39 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
             thread->join();
         }
     }
+    // kata: end
 }
 
 int ThreadPoolExecutor::max_workers() const noexcept {
+    // kata: begin §6 noexcept
     return impl_->max_workers;
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 std::size_t ThreadPoolExecutor::thread_count() const {
+    // kata: begin §6
     std::lock_guard lock(impl_->mutex);
     return impl_->threads.size();
+    // kata: end
 }
 
 std::vector<std::string> ThreadPoolExecutor::thread_names() const {
+    // kata: begin §6
     std::lock_guard lock(impl_->mutex);
     std::vector<std::string> names;
     for (const auto& thread : impl_->threads) {
         names.push_back(thread->name());
     }
     return names;
+    // kata: end
 }
 
 double ThreadPoolExecutor::monotonic() noexcept {
+    // kata: begin §6 noexcept
     return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 }  // namespace py::concurrent

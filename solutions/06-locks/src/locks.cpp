@@ -1,7 +1,12 @@
+// kata: begin replace
 // Lock and RLock on a futex word (CPython: Modules/_threadmodule.c, Python/thread_pthread.h),
 // and threading.py's Condition, Semaphore, BoundedSemaphore, Event and Barrier on top of them.
+// kata: skeleton // Lock and RLock on a futex word, and Condition, Semaphore, BoundedSemaphore, Event and Barrier
+// kata: skeleton // on top of them: write them here (lesson §1-§8).
+// kata: end
 #include "py/locks.hpp"
 
+// kata: begin replace
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,9 +18,13 @@
 #include <mutex>
 
 #include "py/gil.hpp"
+// kata: skeleton #include "py/exceptions.hpp"
+#include "py/kata.hpp"
+// kata: end
 
 namespace py::threading {
 namespace detail {
+// kata: begin replace
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -27,8 +36,10 @@ long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value,
 }
 
 }  // namespace
+// kata: end
 
 bool FutexLock::acquire_for(double timeout) noexcept {
+    // kata: begin §1 noexcept
     std::uint32_t state = 0;
     if (word_.compare_exchange_strong(state, 1, std::memory_order_acquire,
                                       std::memory_order_relaxed) ||
@@ -60,13 +71,18 @@ bool FutexLock::acquire_for(double timeout) noexcept {
         state = word_.exchange(2, std::memory_order_acquire);
     }
     return true;
+    // kata: skeleton return false;
+    // kata: end
 }
 
 void FutexLock::wake_one() noexcept {
+    // kata: begin §1 noexcept
     futex(&word_, FUTEX_WAKE_PRIVATE, 1, nullptr);
+    // kata: end
 }
 
 void check_acquire_args(bool blocking, double timeout) {
+    // kata: begin §1
     if (timeout == -1) {
         return;
     }
@@ -79,10 +95,12 @@ void check_acquire_args(bool blocking, double timeout) {
     if (timeout > TIMEOUT_MAX) {
         throw OverflowError("timeout value is too large");
     }
+    // kata: end
 }
 
 }  // namespace detail
 
+// kata: begin replace
 // ---------------------------------------------------------------------------------------------
 // Lock
 
@@ -91,8 +109,11 @@ Lock::~Lock() {
         observer->destroyed(this, LockKind::Lock);
     }
 }
+// kata: skeleton Lock::~Lock() = default;
+// kata: end
 
 bool Lock::acquire(bool blocking, double timeout) {
+    // kata: begin §1
     if (timeout != -1) {  // with the default timeout every `blocking` is valid
         detail::check_acquire_args(blocking, timeout);
     }
@@ -116,9 +137,11 @@ bool Lock::acquire(bool blocking, double timeout) {
         }
     }
     return acquired;
+    // kata: end
 }
 
 void Lock::release() {
+    // kata: begin §1
     owner_.store(0, std::memory_order_relaxed);  // an unlocked lock has no owner anyway
     if (!futex_.release()) {
         throw RuntimeError("release unlocked lock");
@@ -126,16 +149,21 @@ void Lock::release() {
     if (auto* observer = lock_observer()) {
         observer->released(this, LockKind::Lock);
     }
+    // kata: end
 }
 
 std::optional<Ident> Lock::owner() const noexcept {
+    // kata: begin §1 noexcept
     const Ident owner = owner_.load(std::memory_order_relaxed);
     if (owner == 0 || !locked()) {
         return std::nullopt;
     }
     return owner;
+    // kata: skeleton return std::nullopt;
+    // kata: end
 }
 
+// kata: begin replace
 // ---------------------------------------------------------------------------------------------
 // RLock
 
@@ -144,8 +172,11 @@ RLock::~RLock() {
         observer->destroyed(this, LockKind::RLock);
     }
 }
+// kata: skeleton RLock::~RLock() = default;
+// kata: end
 
 bool RLock::acquire(bool blocking, double timeout) {
+    // kata: begin §3
     if (timeout != -1) {
         detail::check_acquire_args(blocking, timeout);
     }
@@ -175,9 +206,11 @@ bool RLock::acquire(bool blocking, double timeout) {
         }
     }
     return acquired;
+    // kata: end
 }
 
 void RLock::release() {
+    // kata: begin §3
     if (owner_.load(std::memory_order_relaxed) != get_ident() ||
         count_.load(std::memory_order_relaxed) == 0) {
         throw RuntimeError("cannot release un-acquired lock");
@@ -189,26 +222,37 @@ void RLock::release() {
             observer->released(this, LockKind::RLock);
         }
     }
+    // kata: end
 }
 
 bool RLock::is_owned() const noexcept {
+    // kata: begin §3 noexcept
     return owner_.load(std::memory_order_relaxed) == get_ident() &&
            count_.load(std::memory_order_relaxed) > 0;
+    // kata: skeleton return false;
+    // kata: end
 }
 
 std::optional<Ident> RLock::owner() const noexcept {
+    // kata: begin §3 noexcept
     const Ident owner = owner_.load(std::memory_order_relaxed);
     if (owner == 0) {
         return std::nullopt;
     }
     return owner;
+    // kata: skeleton return std::nullopt;
+    // kata: end
 }
 
 std::size_t RLock::count() const noexcept {
+    // kata: begin §3 noexcept
     return count_.load(std::memory_order_relaxed);
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 std::size_t RLock::release_save() {
+    // kata: begin §4
     if (!is_owned()) {
         throw RuntimeError("cannot release un-acquired lock");
     }
@@ -219,9 +263,11 @@ std::size_t RLock::release_save() {
         observer->released(this, LockKind::RLock);
     }
     return count;
+    // kata: end
 }
 
 void RLock::acquire_restore(std::size_t count) {
+    // kata: begin §4
     auto* observer = lock_observer();
     if (observer != nullptr) {
         observer->before_acquire(this, LockKind::RLock, true, -1);
@@ -235,11 +281,18 @@ void RLock::acquire_restore(std::size_t count) {
     if (observer != nullptr) {
         observer->acquired(this, LockKind::RLock);
     }
+    // kata: end
 }
 
+// kata: begin replace
 // ---------------------------------------------------------------------------------------------
 // Condition
+// kata: skeleton // The condition's state: the lock it uses (its own RLock, or the Lock/RLock it was given) and
+// kata: skeleton // the queue of waiters.
+// kata: skeleton struct Condition::Impl {};
+// kata: end
 
+// kata: begin replace
 struct Condition::Impl {
     std::optional<RLock> own;  // Condition() makes its own RLock, as threading.py does
     Lock* lock = nullptr;
@@ -269,14 +322,25 @@ struct Condition::Impl {
 
 Condition::Condition() : impl_(new Impl) {
     impl_->rlock = &impl_->own.emplace();
+    // kata: skeleton Condition::Condition() : impl_(nullptr) {
+    // kata: skeleton PY_KATA_TODO("§4");
+    // kata: end
 }
 
+// kata: begin replace
 Condition::Condition(Lock& lock) : impl_(new Impl) {
     impl_->lock = &lock;
+    // kata: skeleton Condition::Condition(Lock& lock) : impl_(nullptr) {
+    // kata: skeleton PY_KATA_TODO("§4");
+    // kata: end
 }
 
+// kata: begin replace
 Condition::Condition(RLock& lock) : impl_(new Impl) {
     impl_->rlock = &lock;
+    // kata: skeleton Condition::Condition(RLock& lock) : impl_(nullptr) {
+    // kata: skeleton PY_KATA_TODO("§4");
+    // kata: end
 }
 
 Condition::~Condition() {
@@ -284,19 +348,24 @@ Condition::~Condition() {
 }
 
 bool Condition::acquire(bool blocking, double timeout) {
+    // kata: begin §4
     return impl_->rlock != nullptr ? impl_->rlock->acquire(blocking, timeout)
                                    : impl_->lock->acquire(blocking, timeout);
+    // kata: end
 }
 
 void Condition::release() {
+    // kata: begin §4
     if (impl_->rlock != nullptr) {
         impl_->rlock->release();
     } else {
         impl_->lock->release();
     }
+    // kata: end
 }
 
 bool Condition::wait(std::optional<double> timeout) {
+    // kata: begin §4
     if (!impl_->is_owned()) {
         throw RuntimeError("cannot wait on un-acquired lock");
     }
@@ -326,9 +395,11 @@ bool Condition::wait(std::optional<double> timeout) {
         }
     }
     return notified;
+    // kata: end
 }
 
 bool Condition::wait_for(const std::function<bool()>& predicate, std::optional<double> timeout) {
+    // kata: begin §4
     using Clock = std::chrono::steady_clock;
     std::optional<Clock::time_point> end;
     std::optional<double> wait_time = timeout;
@@ -349,9 +420,11 @@ bool Condition::wait_for(const std::function<bool()>& predicate, std::optional<d
         result = predicate();
     }
     return result;
+    // kata: end
 }
 
 void Condition::notify(std::size_t n) {
+    // kata: begin §4
     if (!impl_->is_owned()) {
         throw RuntimeError("cannot notify on un-acquired lock");
     }
@@ -362,19 +435,25 @@ void Condition::notify(std::size_t n) {
         impl_->waiting.fetch_sub(1, std::memory_order_relaxed);
         waiter->release();
     }
+    // kata: end
 }
 
 void Condition::notify_all() {
+    // kata: begin §4
     if (!impl_->is_owned()) {
         throw RuntimeError("cannot notify on un-acquired lock");
     }
     notify(impl_->waiters.size());
+    // kata: end
 }
 
 std::size_t Condition::waiter_count() const {
+    // kata: begin §4
     return impl_->waiting.load(std::memory_order_relaxed);
+    // kata: end
 }
 
+// kata: begin replace
 // ---------------------------------------------------------------------------------------------
 // Semaphore, BoundedSemaphore
 
@@ -391,15 +470,19 @@ double until(Clock::time_point end) {
 }
 }  // namespace
 
+// kata: end
 Semaphore::Semaphore(long value) : cond_(lock_), value_(value) {
+    // kata: begin §5
     if (value < 0) {
         throw ValueError("semaphore initial value must be >= 0");
     }
+    // kata: end
 }
 
 Semaphore::~Semaphore() = default;
 
 bool Semaphore::acquire(bool blocking, std::optional<double> timeout) {
+    // kata: begin §5
     if (!blocking && timeout) {
         throw ValueError("can't specify timeout for non-blocking acquire");
     }
@@ -423,22 +506,28 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout) {
     }
     --value_;
     return true;
+    // kata: end
 }
 
 void Semaphore::release(long n) {
+    // kata: begin §5
     if (n < 1) {
         throw ValueError("n must be one or more");
     }
     std::lock_guard guard(cond_);
     value_ += n;
     cond_.notify(static_cast<std::size_t>(n));
+    // kata: end
 }
 
 long Semaphore::value() const {
+    // kata: begin §5
     std::lock_guard guard(cond_);
     return value_;
+    // kata: end
 }
 
+// kata: begin replace
 BoundedSemaphore::BoundedSemaphore(long value) : Semaphore(value), initial_value_(value) {}
 
 void BoundedSemaphore::release(long n) {
@@ -451,53 +540,79 @@ void BoundedSemaphore::release(long n) {
     }
     value_ += n;
     cond_.notify(static_cast<std::size_t>(n));
+    // kata: skeleton BoundedSemaphore::BoundedSemaphore(long value) : Semaphore(value), initial_value_(value) {
+    // kata: skeleton PY_KATA_TODO("§5");
+    // kata: end
 }
 
+// kata: begin replace
 // ---------------------------------------------------------------------------------------------
 // Event
+// kata: skeleton void BoundedSemaphore::release(long n) {
+// kata: skeleton PY_KATA_TODO("§5");
+// kata: skeleton }
+// kata: end
 
+// kata: begin replace
 Event::Event() : cond_(lock_) {}
+// kata: skeleton Event::Event() : cond_(lock_) {
+// kata: skeleton PY_KATA_TODO("§6");
+// kata: skeleton }
+// kata: end
 
 Event::~Event() = default;
 
 bool Event::is_set() const {
+    // kata: begin §6
     std::lock_guard guard(cond_);
     return flag_;
+    // kata: end
 }
 
 void Event::set() {
+    // kata: begin §6
     std::lock_guard guard(cond_);
     flag_ = true;
     cond_.notify_all();
+    // kata: end
 }
 
 void Event::clear() {
+    // kata: begin §6
     std::lock_guard guard(cond_);
     flag_ = false;
+    // kata: end
 }
 
 bool Event::wait(std::optional<double> timeout) {
+    // kata: begin §6
     std::lock_guard guard(cond_);
     bool signaled = flag_;
     if (!signaled) {
         signaled = cond_.wait(timeout);
     }
     return signaled;
+    // kata: end
 }
+// kata: begin replace
 
 // ---------------------------------------------------------------------------------------------
 // Barrier (threading.py's state machine: 0 filling, 1 draining, -1 resetting, -2 broken)
+// kata: end
 
 Barrier::Barrier(std::size_t parties, std::function<void()> action, std::optional<double> timeout)
     : cond_(lock_), action_(std::move(action)), timeout_(timeout), parties_(parties) {
+    // kata: begin §7
     if (parties < 1) {
         throw ValueError("parties must be >= 1");
     }
+    // kata: end
 }
 
 Barrier::~Barrier() = default;
 
 std::size_t Barrier::wait(std::optional<double> timeout) {
+    // kata: begin §7
     if (!timeout) {
         timeout = timeout_;
     }
@@ -548,9 +663,11 @@ std::size_t Barrier::wait(std::optional<double> timeout) {
     }
     exit();
     return index;
+    // kata: end
 }
 
 void Barrier::reset() {
+    // kata: begin §7
     std::lock_guard guard(cond_);
     if (count_ > 0) {
         if (state_ == 0 || state_ == -2) {
@@ -560,22 +677,29 @@ void Barrier::reset() {
         state_ = 0;
     }
     cond_.notify_all();
+    // kata: end
 }
 
 void Barrier::abort() {
+    // kata: begin §7
     std::lock_guard guard(cond_);
     state_ = -2;
     cond_.notify_all();
+    // kata: end
 }
 
 std::size_t Barrier::n_waiting() const {
+    // kata: begin §7
     std::lock_guard guard(cond_);
     return state_ == 0 ? count_ : 0;
+    // kata: end
 }
 
 bool Barrier::broken() const {
+    // kata: begin §7
     std::lock_guard guard(cond_);
     return state_ == -2;
+    // kata: end
 }
 
 }  // namespace py::threading

@@ -1,13 +1,18 @@
 // Avoidance: acquiring several locks at once without deadlock (lesson §7).
+// kata: begin replace
 #include <algorithm>
 #include <thread>
 #include <vector>
 
+// kata: end
 #include "py/deadlock.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
+// kata: skeleton // KATA (lesson §7, steps 15-16): block only while holding nothing.
 void acquire_all(std::initializer_list<Lock*> locks) {
+    // kata: begin §7
     const std::vector<Lock*> all(locks);
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (std::find(all.begin() + static_cast<std::ptrdiff_t>(i) + 1, all.end(), all[i]) !=
@@ -38,12 +43,15 @@ void acquire_all(std::initializer_list<Lock*> locks) {
         first = busy;
         std::this_thread::yield();
     }
+    // kata: end
 }
 
 void release_all(std::initializer_list<Lock*> locks) {
+    // kata: begin §7
     for (Lock* lock : locks) {
         lock->release();
     }
+    // kata: end
 }
 
 }  // namespace py::threading

@@ -1,6 +1,12 @@
+// kata: begin replace
 // The lock-order detector: a lock observer that keeps the lock-order graph and the held locks of
 // every thread, and reports self-deadlocks and lock-order cycles (lesson §1-§5).
+// kata: skeleton // The lock-order detector (the scaffolding is given; the observer callbacks are the kata): a lock
+// kata: skeleton // observer that keeps the lock-order graph and the held locks of every thread, and reports
+// kata: skeleton // self-deadlocks and lock-order cycles (lesson §1-§5).
+// kata: end
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +17,7 @@ namespace py::threading {
 
 namespace detail {
 
+// kata: begin replace
 namespace {
 
 bool contains(const std::vector<const void*>& locks, const void* lock) {
@@ -23,16 +30,20 @@ std::string place(const std::string& where) {
 
 }  // namespace
 
+// kata: end
 const LockOrder* Detector::edge(const void* before, const void* after) const {
+    // kata: begin §3
     for (const LockOrder& order : edges) {
         if (order.before == before && order.after == after) {
             return &order;
         }
     }
     return nullptr;
+    // kata: end
 }
 
 std::vector<const void*> Detector::path(const void* from, const void* to) const {
+    // kata: begin replace
     // Depth-first search remembering how each lock was reached.
     std::unordered_map<const void*, const void*> reached_from{{from, nullptr}};
     std::vector<const void*> stack{from};
@@ -58,9 +69,13 @@ std::vector<const void*> Detector::path(const void* from, const void* to) const 
         }
     }
     return {};
+    // kata: skeleton // Depth-first search from `from` along `successors`, remembering how each lock was reached.
+    // kata: skeleton PY_KATA_TODO("§3");
+    // kata: end
 }
 
 void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, double timeout) {
+    // kata: begin replace
     const Ident me = get_ident();
     const std::string site = take_site();
     const std::string& my_name = current_thread_name();
@@ -142,9 +157,15 @@ void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, do
     if (must_raise) {
         throw DeadlockError(report->message);
     }
+    // kata: skeleton // KATA (lesson §1-§4): self-deadlock check (§2), new edges from every held lock (§1), a new
+    // kata: skeleton // edge that closes a cycle is reported (§3), waiting_for for the wait-for graph (§6). Report
+    // kata: skeleton // to the hook outside the mutex, or throw py::DeadlockError.
+    // kata: skeleton PY_KATA_TODO("§1");
+    // kata: end
 }
 
 void Detector::acquired(const void* lock, LockKind kind) {
+    // kata: begin replace
     const Ident me = get_ident();
     const std::string& my_name = current_thread_name();
     const std::lock_guard guard(mutex);
@@ -154,9 +175,13 @@ void Detector::acquired(const void* lock, LockKind kind) {
     state.waiting_for = nullptr;
     state.held.push_back(lock);
     holders[lock].push_back(me);
+    // kata: skeleton // KATA (lesson §1): the thread now holds `lock` and waits for nothing.
+    // kata: skeleton PY_KATA_TODO_NOEXCEPT("§1");
+    // kata: end
 }
 
 void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
+    // kata: begin replace
     const Ident me = get_ident();
     const std::lock_guard guard(mutex);
     const auto state = threads.find(me);
@@ -167,9 +192,13 @@ void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
     if (state->second.held.empty()) {
         threads.erase(state);
     }
+    // kata: skeleton // KATA (lesson §6): the thread waits for nothing any more.
+    // kata: skeleton PY_KATA_TODO_NOEXCEPT("§6");
+    // kata: end
 }
 
 void Detector::released(const void* lock, LockKind /*kind*/) {
+    // kata: begin replace
     const Ident me = get_ident();
     const std::lock_guard guard(mutex);
     const auto holding = holders.find(lock);
@@ -195,9 +224,14 @@ void Detector::released(const void* lock, LockKind /*kind*/) {
             threads.erase(state);
         }
     }
+    // kata: skeleton // KATA (lesson §1): remove `lock` from its holder's list (usually the calling thread; a Lock
+    // kata: skeleton // may be released by another thread).
+    // kata: skeleton PY_KATA_TODO_NOEXCEPT("§1");
+    // kata: end
 }
 
 void Detector::destroyed(const void* lock, LockKind /*kind*/) {
+    // kata: begin replace
     // The address may be reused by a new lock: forget everything about this one.
     const std::lock_guard guard(mutex);
     names.erase(lock);
@@ -213,6 +247,9 @@ void Detector::destroyed(const void* lock, LockKind /*kind*/) {
     for (auto& [ident, state] : threads) {
         std::erase(state.held, lock);  // destroyed while held (nobody can be waiting for it)
     }
+    // kata: skeleton // KATA (lesson §4): forget everything about `lock`; its address may come back.
+    // kata: skeleton PY_KATA_TODO_NOEXCEPT("§4");
+    // kata: end
 }
 
 }  // namespace detail

@@ -3,9 +3,11 @@
 #include <unordered_map>
 
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading::deadlock {
 
+// kata: begin replace
 namespace {
 
 std::string quoted(const std::string& text) {
@@ -33,7 +35,10 @@ std::string edge_label(const LockOrder& order) {
 
 }  // namespace
 
+// kata: skeleton // KATA (lesson §5, step 12).
+// kata: end
 void write_dot(std::ostream& out) {
+    // kata: begin §5
     const detail::Detector& state = detail::detector();
     const std::lock_guard guard(state.mutex);
 
@@ -109,6 +114,7 @@ void write_dot(std::ostream& out) {
         }
     }
     out << "}\n";
+    // kata: end
 }
 
 }  // namespace py::threading::deadlock

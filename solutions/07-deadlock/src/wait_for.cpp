@@ -1,12 +1,18 @@
 // Detection while it happens: cycles of the wait-for graph (lesson §6).
+// kata: begin replace
 #include <algorithm>
 #include <unordered_map>
 
+// kata: end
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
+// kata: skeleton // KATA (lesson §6, steps 13-14): under detector().mutex, point every waiting thread at the
+// kata: skeleton // holder of the lock it waits for, then find the cycles of that graph.
 std::vector<std::vector<WaitingThread>> find_deadlocks() {
+    // kata: begin §6
     const detail::Detector& state = detail::detector();
     const std::lock_guard guard(state.mutex);
 
@@ -60,6 +66,7 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
         }
     }
     return cycles;
+    // kata: end
 }
 
 }  // namespace py::threading
