@@ -2,7 +2,19 @@
 // on top of them: write them here (lesson §1-§8).
 #include "py/locks.hpp"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <mutex>
+
 #include "py/exceptions.hpp"
+#include "py/gil.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 namespace detail {

@@ -6,7 +6,6 @@
 // kata: end
 #include "py/locks.hpp"
 
-// kata: begin replace
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,7 +19,6 @@
 #include "py/gil.hpp"
 // kata: skeleton #include "py/exceptions.hpp"
 #include "py/kata.hpp"
-// kata: end
 
 namespace py::threading {
 namespace detail {
