@@ -11,14 +11,14 @@ include_guard(GLOBAL)
 get_property(test_targets GLOBAL PROPERTY WORKBOOK_TEST_TARGETS)
 
 add_custom_target(status
-    COMMAND workbook status --build-dir "${CMAKE_BINARY_DIR}"
+    COMMAND workbook status --no-build --build-dir "${CMAKE_BINARY_DIR}"
     DEPENDS workbook ${test_targets}
     WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
     USES_TERMINAL
     COMMENT "Workbook progress")
 
 add_custom_target(check-skeletons
-    COMMAND workbook check-skeletons --build-dir "${CMAKE_BINARY_DIR}"
+    COMMAND workbook check-skeletons --no-build --build-dir "${CMAKE_BINARY_DIR}"
     DEPENDS workbook ${test_targets}
     WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}"
     USES_TERMINAL
@@ -61,13 +61,19 @@ if(CLANG_TIDY AND RUN_CLANG_TIDY)
 endif()
 
 if(WORKBOOK_COVERAGE)
+    # A build of the solutions reports on them; a learner's build on the learner's code only.
+    if(WORKBOOK_SKELETONS STREQUAL "none")
+        set(coverage_of solutions)
+    else()
+        set(coverage_of skeletons)
+    endif()
     find_program(LCOV lcov REQUIRED)
     find_program(GENHTML genhtml REQUIRED)
     add_custom_target(coverage-report
         COMMAND ${CMAKE_COMMAND}
             -DLCOV=${LCOV} -DGENHTML=${GENHTML} -DCTEST=${CMAKE_CTEST_COMMAND}
             -DBUILD_DIR=${CMAKE_BINARY_DIR} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
-            -DFLOOR=${WORKBOOK_COVERAGE_FLOOR}
+            -DFLOOR=${WORKBOOK_COVERAGE_FLOOR} -DCOVERAGE_OF=${coverage_of}
             -P "${PROJECT_SOURCE_DIR}/cmake/CoverageReport.cmake"
         DEPENDS ${test_targets}
         USES_TERMINAL

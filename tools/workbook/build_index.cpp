@@ -1,3 +1,4 @@
+// Reading workbook.json and the chapter manifests it points to (see build_index.hpp).
 #include "build_index.hpp"
 
 #include <algorithm>
@@ -77,12 +78,34 @@ BuildIndex BuildIndex::load(const std::filesystem::path& build_dir) {
             chapter.sources = entry.at("sources").get<std::string>();
             chapter.tests = entry.at("tests").get<std::string>();
             chapter.binary = entry.at("binary").get<std::string>();
+            // Older builds do not list it: the build names it like this (cmake/Workbook.cmake).
+            std::string fallback = "ch" + chapter.folder + "_tests";
+            std::replace(fallback.begin(), fallback.end(), '-', '_');
+            chapter.test_target = entry.value("test_target", fallback);
             index.chapters.push_back(std::move(chapter));
         }
     } catch (const nlohmann::json::exception& error) {
         throw UsageError(index_file.string() + ": " + error.what() + " (reconfigure the build)");
     }
     return index;
+}
+
+std::vector<std::string> chapters_in_checkout(const std::filesystem::path& source_dir) {
+    std::vector<std::string> folders;
+    const auto root = source_dir / "chapters";
+    if (!std::filesystem::is_directory(root)) {
+        return folders;
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(root)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
+            std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '-' &&
+            std::filesystem::exists(entry.path() / "chapter.json")) {
+            folders.push_back(name);
+        }
+    }
+    std::sort(folders.begin(), folders.end());
+    return folders;
 }
 
 const Chapter& BuildIndex::chapter(const std::string& number) const {

@@ -31,6 +31,7 @@ struct Chapter {
     std::filesystem::path sources;  // skeletons/NN-slug or solutions/NN-slug
     std::filesystem::path tests;    // tests/NN-slug
     std::filesystem::path binary;   // the chapter's test executable
+    std::string test_target;        // its build target, "ch01_refcount_tests"
     std::vector<Step> steps;
     std::vector<std::string> depends;  // chapter numbers whose libraries this one links
 
@@ -60,5 +61,9 @@ std::string normalize_chapter_number(const std::string& text);
 
 // Reads a chapter manifest into `chapter` (number, folder, title, test_suite, steps).
 void load_manifest(const std::filesystem::path& manifest, Chapter& chapter);
+
+// The chapters of a checkout, "01-refcount", ..., in order: every chapters/NN-slug folder with a
+// chapter.json, the rule the top-level CMakeLists.txt follows.
+std::vector<std::string> chapters_in_checkout(const std::filesystem::path& source_dir);
 
 }  // namespace workbook

@@ -2,15 +2,9 @@
 // for the markers, docs/adding-a-chapter.md for the way a chapter is written with them).
 #include "skeleton_generator.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -21,6 +15,7 @@
 #include <vector>
 
 #include "build_index.hpp"
+#include "process.hpp"
 
 namespace workbook {
 namespace {
@@ -157,46 +152,30 @@ std::string skeleton_line(const Marker& marker) {
     return marker.rest.empty() ? std::string() : marker.indent + marker.rest;
 }
 
-extern "C" char** environ;  // NOLINT: POSIX declares it nowhere else
-
 // The generated text laid out by clang-format with the repository's .clang-format: a marker's
 // skeleton line may sit at another indentation than the code around it once formatted, and the
 // skeletons must pass format-check as the solutions do.
 std::string clang_formatted(const std::string& text, const fs::path& source_dir,
                             const fs::path& relative_name) {
-    std::string program;
+    std::optional<std::string> program;
     for (const char* name : {"clang-format", "clang-format-14"}) {
-        const char* path = std::getenv("PATH");
-        std::istringstream dirs(path != nullptr ? path : "/usr/bin");
-        for (std::string dir; std::getline(dirs, dir, ':') && program.empty();) {
-            if (!dir.empty() && access((fs::path(dir) / name).c_str(), X_OK) == 0) {
-                program = (fs::path(dir) / name).string();
+        try {
+            if (!program && capture({name, "--version"})) {
+                program = name;
             }
+        } catch (const SpawnError&) {
+            // not installed under this name: try the next
         }
     }
-    if (program.empty()) {
+    if (!program) {
         throw UsageError("generate-skeletons needs clang-format on PATH (Debian: clang-format)");
     }
     // A scratch copy with the real name's extension, formatted in place.
     const fs::path scratch = source_dir / ".workbook" / "generate" / relative_name.filename();
     write_file(scratch, text);
     const std::string style = "--style=file:" + (source_dir / ".clang-format").string();
-    std::vector<std::string> argv = {program, style, "-i", scratch.string()};
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (std::string& arg : argv) {
-        args.push_back(arg.data());
-    }
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    if (posix_spawn(&pid, program.c_str(), nullptr, nullptr, args.data(), environ) != 0) {
-        throw UsageError("cannot run " + program);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        throw UsageError(program + " failed on the generated " + relative_name.string());
+    if (run({*program, style, "-i", scratch.string()}) != 0) {
+        throw UsageError(*program + " failed on the generated " + relative_name.string());
     }
     std::string formatted = read_file(scratch);
     fs::remove(scratch);
