@@ -1,5 +1,7 @@
 // hash(), ==, repr(): the generic entry points that dispatch through a type's slots
 // (Objects/object.c: PyObject_Hash, PyObject_RichCompare, PyObject_Repr).
+#include <cstdio>
+
 // KATA (lesson §7 and §9, steps 13 and 17).
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"

@@ -2,7 +2,21 @@
 // (lesson §5, §6).
 #include "py/concurrent.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
 #include "py/exceptions.hpp"
+#include "py/gil.hpp"
+#include "py/kata.hpp"
+#include "py/threading.hpp"
 
 namespace py::concurrent {
 

@@ -1,4 +1,8 @@
 // Avoidance: acquiring several locks at once without deadlock (lesson §7).
+#include <algorithm>
+#include <thread>
+#include <vector>
+
 #include "py/deadlock.hpp"
 #include "py/kata.hpp"
 

@@ -1,4 +1,7 @@
 // Detection while it happens: cycles of the wait-for graph (lesson §6).
+#include <algorithm>
+#include <unordered_map>
+
 #include "detector.hpp"
 #include "py/kata.hpp"
 

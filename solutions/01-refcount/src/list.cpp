@@ -1,8 +1,6 @@
 // list (Objects/listobject.c).
-// kata: begin replace
 #include <cstdlib>
 // kata: skeleton // KATA (lesson §6, §7 and §9: steps 10-13 and 17). The type object is given.
-// kata: end
 #include <string>
 
 #include "py/containers.hpp"

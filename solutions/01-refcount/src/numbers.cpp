@@ -1,11 +1,9 @@
 // int, bool and float (Objects/longobject.c, Objects/boolobject.c, Objects/floatobject.c).
-// kata: begin replace
 #include <array>
 #include <charconv>
 #include <cmath>
 // kata: skeleton // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static True and
 // kata: skeleton // False are given; the slot functions and factories are yours.
-// kata: end
 #include <cstdint>
 #include <cstdlib>
 #include <string>

@@ -13,7 +13,7 @@
 namespace py {
 
 void* generic_alloc(TypeObject* type, ssize_t nitems) {
-    // kata: begin §2
+    // kata: begin step03 §2
     // _PyObject_VAR_SIZE must not overflow: ask for more than any machine has, and say so.
     if (type->tp_itemsize != 0 &&
         nitems > (std::numeric_limits<ssize_t>::max() - type->tp_basicsize) / type->tp_itemsize) {
@@ -30,13 +30,13 @@ void* generic_alloc(TypeObject* type, ssize_t nitems) {
 }
 
 void generic_free(void* memory) {
-    // kata: begin §2 noexcept
+    // kata: begin step05 §2 noexcept
     std::free(memory);
     // kata: end
 }
 
 Object* alloc_object(TypeObject* type, ssize_t nitems) {
-    // kata: begin §2
+    // kata: begin step03 §2
     if (nitems < 0) {
         throw ValueError("negative item count for a '" + std::string(type->tp_name) + "'");
     }
@@ -52,14 +52,14 @@ Object* alloc_object(TypeObject* type, ssize_t nitems) {
 }
 
 void free_object(Object* op) noexcept {
-    // kata: begin §2 noexcept
+    // kata: begin step05 §2 noexcept
     freefunc free = op->ob_type->tp_free != nullptr ? op->ob_type->tp_free : &generic_free;
     free(op);
     // kata: end
 }
 
 void new_reference(Object* op) noexcept {
-    // kata: begin §2 noexcept
+    // kata: begin step01 §2 noexcept
     op->ob_refcnt = 1;
     Object& head = refchain::head();
     // Insert right after the sentinel: head <-> op <-> (old first object).
@@ -71,7 +71,7 @@ void new_reference(Object* op) noexcept {
 }
 
 void forget_reference(Object* op) noexcept {
-    // kata: begin §2 noexcept
+    // kata: begin step01 §2 noexcept
     if (op->ob_next == nullptr) {
         return;  // never linked: a static object (None, True, False), or already forgotten
     }
@@ -83,27 +83,20 @@ void forget_reference(Object* op) noexcept {
 }
 
 void dealloc(Object* op) noexcept {
-    // kata: begin §3 noexcept
+    // kata: begin step05 §3 noexcept
     forget_reference(op);
     op->ob_type->tp_dealloc(op);
-    // kata: skeleton }
-    // kata: skeleton
-    // kata: skeleton // Given: the small helpers that are not the point of the chapter.
-    // kata: skeleton void negative_refcount(const Object* op) noexcept {
-    // kata: skeleton fatal_error("py::decref",
-    // kata: skeleton "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
     // kata: end
+}
+
+// Given: the small helpers that are not the point of the chapter.
+void negative_refcount(const Object* op) noexcept {
+    fatal_error("py::decref",
+                "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
 }
 
 const char* type_name(const Object* op) noexcept {
     return op->ob_type->tp_name;
-    // kata: begin replace
-}
-
-void negative_refcount(const Object* op) noexcept {
-    fatal_error("py::decref",
-                "object has negative ref count (" + std::to_string(op->ob_refcnt) + ")", op);
-    // kata: end
 }
 
 void fatal_error(const char* function, const std::string& message, const Object* op) noexcept {

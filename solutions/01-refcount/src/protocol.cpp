@@ -1,10 +1,8 @@
 // hash(), ==, repr(): the generic entry points that dispatch through a type's slots
 // (Objects/object.c: PyObject_Hash, PyObject_RichCompare, PyObject_Repr).
-// kata: begin replace
 #include <cstdio>
 
 // kata: skeleton // KATA (lesson §7 and §9, steps 13 and 17).
-// kata: end
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "py/object.hpp"

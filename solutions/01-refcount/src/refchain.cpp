@@ -13,7 +13,7 @@ Object& head() noexcept {
 }
 
 ssize_t size() noexcept {
-    // kata: begin §2 noexcept
+    // kata: begin step02 §2 noexcept
     ssize_t count = 0;
     const Object& sentinel = head();
     for (const Object* op = sentinel.ob_next; op != &sentinel; op = op->ob_next) {
@@ -25,7 +25,7 @@ ssize_t size() noexcept {
 }
 
 std::vector<Object*> objects(ssize_t limit, const TypeObject* type) {
-    // kata: begin §2
+    // kata: begin step02 §2
     std::vector<Object*> found;
     Object& sentinel = head();
     for (Object* op = sentinel.ob_next; op != &sentinel; op = op->ob_next) {
@@ -41,7 +41,7 @@ std::vector<Object*> objects(ssize_t limit, const TypeObject* type) {
 }
 
 bool contains(const Object* op) noexcept {
-    // kata: begin §2 noexcept
+    // kata: begin step01 §2 noexcept
     const Object& sentinel = head();
     for (const Object* it = sentinel.ob_next; it != &sentinel; it = it->ob_next) {
         if (it == op) {

@@ -1,10 +1,8 @@
 // None and str (Objects/object.c, Objects/unicodeobject.c).
-// kata: begin replace
 #include <cstdint>
 #include <cstring>
 // kata: skeleton // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static None are
 // kata: skeleton // given.
-// kata: end
 #include <string>
 
 #include "py/kata.hpp"

@@ -1,9 +1,7 @@
 // tuple (Objects/tupleobject.c).
-// kata: begin replace
 #include <cstdint>
 // kata: skeleton // KATA (lesson §6, §7 and §9: steps 9, 13 and 17). The type object and the item accessors are
 // kata: skeleton // given.
-// kata: end
 #include <string>
 
 #include "py/containers.hpp"

@@ -1,6 +1,5 @@
 // User-defined classes and their instances (Objects/typeobject.c: subtype_traverse, subtype_clear,
 // subtype_dealloc; Objects/object.c: PyObject_CallFinalizerFromDealloc; PEP 442).
-// kata: begin replace
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -10,7 +9,6 @@
 // kata: skeleton // KATA (lesson §4 and §5: steps 12-16). Write the slot functions (tp_dealloc, tp_traverse,
 // kata: skeleton // tp_clear, tp_finalize, tp_repr, tp_hash) in an anonymous namespace and install them in the
 // kata: skeleton // Class constructor.
-// kata: end
 #include "py/instance.hpp"
 // kata: skeleton #include "py/exceptions.hpp"
 #include "py/kata.hpp"

@@ -1,12 +1,10 @@
 // Generational collection (Modules/gcmodule.c, CPython 3.11/3.12).
-// kata: begin replace
 #include <string>
 
 // kata: skeleton // KATA (lesson §1-§5: steps 1-14). Suggested helpers: invoke_callbacks, collect_main (one
 // kata: skeleton // generation and the younger ones), collect_with_callbacks, collect_generations (the automatic
 // kata: skeleton // choice), before_alloc / after_free (installed in chapter 02's state()), and a load-time
 // kata: skeleton // initializer that makes generation 0 the list new objects are tracked in.
-// kata: end
 #include "py/exceptions.hpp"
 #include "py/gc_module.hpp"
 #include "py/kata.hpp"

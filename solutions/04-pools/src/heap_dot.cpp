@@ -1,5 +1,4 @@
 // The heap picture: the object graph as Graphviz DOT.
-// kata: begin replace
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -8,7 +7,6 @@
 #include <unordered_set>
 
 // kata: skeleton // KATA (lesson §4: steps 12-14).
-// kata: end
 #include "py/exceptions.hpp"
 #include "py/heap.hpp"
 #include "py/kata.hpp"

@@ -1,6 +1,5 @@
 // Small ints, one-character strings and interning (Objects/longobject.c, Objects/unicodeobject.c,
 // Objects/codeobject.c in CPython 3.11).
-// kata: begin replace
 #include <array>
 #include <string>
 #include <unordered_map>
@@ -8,7 +7,6 @@
 // kata: skeleton // KATA (lesson §1 and §2: steps 1-4). Build the caches when the library loads (a namespace-scope
 // kata: skeleton // `const bool loaded = ...;` initializer), so that they exist before any test counts refchain.
 #include "py/kata.hpp"
-// kata: end
 #include "py/pools.hpp"
 
 namespace py {

@@ -5,7 +5,6 @@
 // kata: end
 #include "py/concurrent.hpp"
 
-// kata: begin replace
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,7 +20,6 @@
 #include "py/threading.hpp"
 // kata: skeleton #include "py/exceptions.hpp"
 #include "py/kata.hpp"
-// kata: end
 
 namespace py::concurrent {
 // kata: begin replace

@@ -9,13 +9,11 @@
 // kata: end
 #include "py/gil.hpp"
 
-// kata: begin replace
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 
-// kata: end
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 

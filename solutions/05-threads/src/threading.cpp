@@ -4,7 +4,6 @@
 // kata: end
 #include "py/threading.hpp"
 
-// kata: begin replace
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,7 +17,6 @@
 #include <sstream>
 #include <thread>
 
-// kata: end
 #include "py/exceptions.hpp"
 #include "py/gil.hpp"
 #include "py/kata.hpp"

@@ -1,10 +1,8 @@
 // Avoidance: acquiring several locks at once without deadlock (lesson §7).
-// kata: begin replace
 #include <algorithm>
 #include <thread>
 #include <vector>
 
-// kata: end
 #include "py/deadlock.hpp"
 #include "py/kata.hpp"
 

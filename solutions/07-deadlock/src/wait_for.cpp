@@ -1,9 +1,7 @@
 // Detection while it happens: cycles of the wait-for graph (lesson §6).
-// kata: begin replace
 #include <algorithm>
 #include <unordered_map>
 
-// kata: end
 #include "detector.hpp"
 #include "py/kata.hpp"
 
