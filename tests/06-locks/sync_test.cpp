@@ -1,4 +1,5 @@
-// Chapter 06, §4-§8: Condition, Semaphore, BoundedSemaphore, Event, Barrier, the observer.
+// Chapter 06, §4-§8: Condition, Semaphore, BoundedSemaphore, Event, Barrier, the observer, and
+// a Condition.wait whose lock cannot be taken back.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "py/locks.hpp"
@@ -407,6 +409,38 @@ TEST(Locks, Step20_TheLockObserverSeesEveryAcquireAndRelease) {
     }
     py::threading::set_lock_observer(nullptr);
     EXPECT_STREQ(py::DeadlockError("").python_name(), "DeadlockError");
+}
+
+// wait() that cannot take its lock back (the observer refuses, as chapter 07's detector may)
+// raises, and its waiter must leave the queue anyway: it lived in wait()'s frame, which is gone,
+// and a later notify() would write into it.
+template <class Lockable>
+void wait_whose_reacquire_is_refused(const char* kind) {
+    Recorder recorder;
+    Lockable lock;
+    Condition cond(lock);
+    {
+        Observing observing(recorder);
+        lock.acquire();
+        recorder.refuse = &lock;  // its next acquire: the one that takes it back inside wait()
+        EXPECT_THROW(cond.wait(0), py::DeadlockError)
+            << kind << ": the observer's refusal propagates out of wait()";
+        recorder.refuse = nullptr;
+    }
+    if constexpr (std::is_same_v<Lockable, Lock>) {
+        EXPECT_FALSE(lock.locked()) << kind << ": a refused reacquire leaves the lock released";
+    } else {
+        EXPECT_FALSE(lock.is_owned()) << kind << ": a refused reacquire leaves the lock released";
+    }
+    ASSERT_EQ(cond.waiter_count(), 0U) << kind << ": the waiter left the queue when wait() threw";
+    std::lock_guard guard(cond);
+    cond.notify();  // nobody waits: must touch no waiter (AddressSanitizer checks it)
+    EXPECT_EQ(cond.waiter_count(), 0U);
+}
+
+TEST(Locks, Step21_AWaitWhoseReacquireIsRefusedLeavesTheQueue) {
+    wait_whose_reacquire_is_refused<Lock>("Lock");
+    wait_whose_reacquire_is_refused<RLock>("RLock");
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 namespace py::threading {
 
-// KATA (lesson §7, steps 15-16): block only while holding nothing.
+// Block only while holding nothing (lesson §7).
 void acquire_all(std::initializer_list<Lock*> locks) {
     PY_KATA_TODO("§7");
 }

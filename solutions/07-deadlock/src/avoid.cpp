@@ -8,9 +8,9 @@
 
 namespace py::threading {
 
-// kata: skeleton // KATA (lesson §7, steps 15-16): block only while holding nothing.
+// Block only while holding nothing (lesson §7).
 void acquire_all(std::initializer_list<Lock*> locks) {
-    // kata: begin §7
+    // kata: begin step15 step16 step17 §7
     const std::vector<Lock*> all(locks);
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (std::find(all.begin() + static_cast<std::ptrdiff_t>(i) + 1, all.end(), all[i]) !=
@@ -45,7 +45,7 @@ void acquire_all(std::initializer_list<Lock*> locks) {
 }
 
 void release_all(std::initializer_list<Lock*> locks) {
-    // kata: begin §7
+    // kata: begin step15 §7
     for (Lock* lock : locks) {
         lock->release();
     }

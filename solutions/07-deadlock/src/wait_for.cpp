@@ -7,10 +7,10 @@
 
 namespace py::threading {
 
-// kata: skeleton // KATA (lesson §6, steps 13-14): under detector().mutex, point every waiting thread at the
-// kata: skeleton // holder of the lock it waits for, then find the cycles of that graph.
+// Under detector().mutex, point every waiting thread at the holder of the lock it waits for, then
+// find the cycles of that graph (lesson §6).
 std::vector<std::vector<WaitingThread>> find_deadlocks() {
-    // kata: begin §6
+    // kata: begin step13 step14 §6
     const detail::Detector& state = detail::detector();
     const std::lock_guard guard(state.mutex);
 
