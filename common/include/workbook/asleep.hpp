@@ -40,8 +40,12 @@ inline bool wait_until_asleep(pid_t tid,
                               std::chrono::milliseconds patience = std::chrono::seconds(5)) {
     const auto deadline = std::chrono::steady_clock::now() + patience;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (thread_state(tid) == 'S') {
+        const char state = thread_state(tid);
+        if (state == 'S') {
             return true;
+        }
+        if (state == '?') {
+            return false;  // the thread is gone: it will not fall asleep any more
         }
         std::this_thread::yield();
     }
