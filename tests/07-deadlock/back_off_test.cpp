@@ -50,10 +50,11 @@ TEST_F(Deadlock, Step18_AfterBackingOffAcquireAllSleepsOnTheBusyLock) {
         EXPECT_CALL(observer, before_acquire(&b, LockKind::Lock, false, _));
         EXPECT_CALL(observer, acquire_failed(&b, LockKind::Lock));
         EXPECT_CALL(observer, before_acquire(&b, LockKind::Lock, true, _));
-        EXPECT_CALL(observer, released(&b, LockKind::Lock));  // the test lets b go
         EXPECT_CALL(observer, acquired(&b, LockKind::Lock));
-        EXPECT_CALL(observer, released(&b, LockKind::Lock));  // release_all
     }
+    // Once by the test, once by release_all; the test's report may come after the worker's
+    // acquired(b) (the lock is free before its observer hears of the release).
+    EXPECT_CALL(observer, released(&b, LockKind::Lock)).Times(2);
     py::threading::set_lock_observer(&observer);
     std::string error;
     Thread worker(
