@@ -40,8 +40,7 @@ BuildIndex three_chapters() {
 const std::vector<std::string> kTypoInChapter01 = {
     "[1/9] Building CXX object chapters/05-threads/CMakeFiles/ch05_threads.dir/a.cpp.o",
     "[2/9] Building CXX object chapters/01-refcount/CMakeFiles/ch01_refcount.dir/list.cpp.o",
-    "FAILED: chapters/01-refcount/CMakeFiles/ch01_refcount.dir/__/__/skeletons/01-refcount/src/"
-    "list.cpp.o ",
+    "FAILED: chapters/01-refcount/CMakeFiles/ch01_refcount.dir/__/__/skeletons/list.cpp.o ",
     "/usr/bin/c++ -I/src/skeletons/01-refcount/include -c /src/skeletons/01-refcount/src/list.cpp",
     "/src/skeletons/01-refcount/src/list.cpp: In member function 'void py::List::append()':",
     "/src/skeletons/01-refcount/src/list.cpp:42:5: error: expected ';' before '}' token",
@@ -64,7 +63,10 @@ TEST(BuildLog, ACompileErrorBreaksItsChapterOnly) {
     EXPECT_EQ(error.excerpt.find("'y' was not declared"), std::string::npos)
         << "the excerpt stops at the next error: " << error.excerpt;
     EXPECT_NE(error.output.find("'y' was not declared"), std::string::npos);
-    EXPECT_EQ(error.output.find("/src/"), std::string::npos) << "paths are relative";
+    EXPECT_EQ(error.output.find("/src/skeletons"), std::string::npos) << "paths are relative";
+    EXPECT_NE(error.output.find("\nskeletons/01-refcount/src/list.cpp:42:5: error"),
+              std::string::npos)
+        << error.output;
 }
 
 TEST(BuildLog, DependantsWaitTheOthersRun) {

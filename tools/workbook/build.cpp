@@ -30,13 +30,8 @@ std::string relative_to(const std::string& path, const fs::path& source_dir) {
     return path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path;
 }
 
-// Every occurrence of the checkout's absolute path removed, so messages show repository paths.
-std::string strip_source_dir(std::string text, const fs::path& source_dir) {
-    const std::string prefix = source_dir.string() + "/";
-    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
-        text.erase(at, prefix.size());
-    }
-    return text;
+std::string strip_source_dir(const std::string& text, const fs::path& source_dir) {
+    return relative_paths_in(text, source_dir);
 }
 
 // The first error among a failed step's lines (the command line already skipped).
@@ -190,7 +185,8 @@ BuildOutcome build_chapters(const BuildIndex& index, const std::vector<const Cha
         lines.push_back(line);
         int done = 0;
         int total = 0;
-        if (parse_status(line, done, total)) {
+        // "[0/2] Re-checking globbed directories..." starts every build: not yet a step of it.
+        if (parse_status(line, done, total) && done > 0) {
             progress.announce("Building " + what + "...");
             progress.show("Building " + what + ": " + std::to_string(done) + " of " +
                           std::to_string(total));

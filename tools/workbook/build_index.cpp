@@ -5,6 +5,7 @@
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace workbook {
 namespace {
@@ -88,6 +89,20 @@ BuildIndex BuildIndex::load(const std::filesystem::path& build_dir) {
         throw UsageError(index_file.string() + ": " + error.what() + " (reconfigure the build)");
     }
     return index;
+}
+
+std::string relative_paths_in(std::string text, const std::filesystem::path& source_dir) {
+    const std::string prefix = source_dir.string() + "/";
+    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
+        // Only where a path starts: "/src/" inside "skeletons/01-refcount/src/" is not the
+        // checkout.
+        if (at == 0 || std::string_view(" \t\n(\"'`:=").find(text[at - 1]) != std::string::npos) {
+            text.erase(at, prefix.size());
+        } else {
+            at += prefix.size();
+        }
+    }
+    return text;
 }
 
 std::vector<std::string> chapters_in_checkout(const std::filesystem::path& source_dir) {

@@ -62,6 +62,10 @@ std::string normalize_chapter_number(const std::string& text);
 // Reads a chapter manifest into `chapter` (number, folder, title, test_suite, steps).
 void load_manifest(const std::filesystem::path& manifest, Chapter& chapter);
 
+// `text` with every absolute path under `source_dir` made relative to it ("/x/wb/skeletons/a.cpp"
+// becomes "skeletons/a.cpp"): messages name files the way the learner knows them.
+std::string relative_paths_in(std::string text, const std::filesystem::path& source_dir);
+
 // The chapters of a checkout, "01-refcount", ..., in order: every chapters/NN-slug folder with a
 // chapter.json, the rule the top-level CMakeLists.txt follows.
 std::vector<std::string> chapters_in_checkout(const std::filesystem::path& source_dir);

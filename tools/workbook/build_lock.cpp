@@ -40,8 +40,13 @@ BuildLock::BuildLock(const std::filesystem::path& build_dir, const std::string& 
             close(fd_);
             throw std::runtime_error("cannot lock " + path.string() + ": " + error);
         }
-        std::cerr << "workbook: waiting for " << who_holds(path) << " to finish with "
-                  << build_dir.string() << " (two builds of one tree at once would break it)...\n"
+        std::error_code error;
+        std::string shown = std::filesystem::relative(build_dir, error).string();
+        if (error || shown.empty() || shown.rfind("..", 0) == 0) {
+            shown = build_dir.string();
+        }
+        std::cerr << "workbook: waiting for " << who_holds(path) << " to finish with " << shown
+                  << " (two builds of one tree at once would break it)...\n"
                   << std::flush;
         while (flock(fd_, LOCK_EX) != 0) {
             if (errno != EINTR) {

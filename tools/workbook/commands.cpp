@@ -82,8 +82,7 @@ std::string now_text() {
 fs::path unique_folder(const fs::path& parent, const std::string& stem) {
     fs::create_directories(parent);
     for (int attempt = 1;; ++attempt) {
-        const fs::path candidate =
-            parent / (attempt == 1 ? stem : stem + "-" + std::to_string(attempt));
+        fs::path candidate = parent / (attempt == 1 ? stem : stem + "-" + std::to_string(attempt));
         if (fs::create_directory(candidate)) {
             return candidate;
         }

@@ -63,13 +63,8 @@ std::string relative(const std::filesystem::path& path, const BuildIndex& index)
     return std::filesystem::relative(path, index.source_dir).string();
 }
 
-// Messages name files by their absolute path; the learner knows them by the repository's.
-std::string without_source_dir(std::string text, const std::filesystem::path& source_dir) {
-    const std::string prefix = source_dir.string() + "/";
-    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
-        text.erase(at, prefix.size());
-    }
-    return text;
+std::string without_source_dir(const std::string& text, const std::filesystem::path& source_dir) {
+    return relative_paths_in(text, source_dir);
 }
 
 // The row's status column for a chapter whose tests did not run.
@@ -99,7 +94,7 @@ void print_compile_error(std::ostream& out, const ChapterProgress& progress) {
         out << "  At:     " << error.location << "\n";
     }
     out << indent(error.excerpt.empty() ? error.message : error.excerpt, 12)
-        << "  Fix it and save (./workbook watch " << progress.blocked_by
+        << "  Fix it and save (./workbook watch " << std::stoi(progress.blocked_by)
         << " rebuilds on every save); the chapters that do not depend on it still run.\n";
 }
 
@@ -197,7 +192,11 @@ std::string rerun_command(const BuildIndex& index, const Chapter& chapter, const
 void print_step(std::ostream& out, const BuildIndex& index, const ChapterProgress& progress,
                 const TestResult& result, bool full) {
     const Chapter& chapter = *progress.chapter;
-    const std::string message = without_source_dir(result.message, index.source_dir);
+    std::string message = without_source_dir(result.message, index.source_dir);
+    // GoogleTest's place for an exception says nothing; the TODO's own place is shown as At:.
+    if (message.rfind("unknown file\n", 0) == 0) {
+        message.erase(0, std::string("unknown file\n").size());
+    }
     out << indent(message, full ? 200 : 20);
     if (full && !result.output.empty()) {
         out << "  The test's output:\n"
@@ -216,8 +215,15 @@ void print_step(std::ostream& out, const BuildIndex& index, const ChapterProgres
         out << "  Rerun:  " << rerun_command(index, chapter, result, progress.timeout_seconds)
             << "\n";
         if (!full) {
-            out << "  More:   ./workbook show " << result.name.substr(result.name.find('.') + 1)
-                << "\n";
+            // "1.3": chapter 1, step 3 of its manifest (a test name for a test it does not list).
+            std::string step_id = result.name.substr(result.name.find('.') + 1);
+            for (std::size_t i = 0; i < chapter.steps.size(); ++i) {
+                if (chapter.full_name(chapter.steps[i]) == result.name) {
+                    step_id =
+                        std::to_string(std::stoi(chapter.number)) + "." + std::to_string(i + 1);
+                }
+            }
+            out << "  More:   ./workbook show " << step_id << "\n";
         }
     }
     if (const Step* step = chapter.find_step(result.name)) {
