@@ -10,6 +10,7 @@
 #include "py/gil.hpp"
 #include "py/runtime.hpp"
 #include "py/threading.hpp"
+#include "workbook/asleep.hpp"
 
 namespace {
 
@@ -107,41 +108,78 @@ TEST(Threads, Step16_BlockingCallsReleaseTheGil) {
     opener.join();
     holder.join();
     EXPECT_TRUE(held_after.load()) << "Release takes the GIL back when the blocking call ends";
+
+    // A thread asleep waiting for the GIL gets it as soon as the holder drops it: drop_gil
+    // signals the waiters. With a switch interval of 1000 s, a waiter that only looked again at
+    // the end of its interval would not be back before the harness's timeout.
+    SwitchInterval very_long(1000.0);
+    std::latch go(1);
+    std::atomic<bool> about_to_take{false};
+    std::atomic<bool> waiter_got_it{false};
+    Thread waiter([&] {
+        go.wait();
+        about_to_take = true;
+        py::gil::Hold hold;
+        waiter_got_it = true;
+    });
+    waiter.start();
+    {
+        py::gil::Hold hold;
+        go.count_down();
+        while (!about_to_take.load()) {
+            std::this_thread::yield();
+        }
+        EXPECT_TRUE(workbook::wait_until_asleep(static_cast<pid_t>(waiter.native_id().value_or(0))))
+            << "the waiter sleeps in take_gil while we hold the GIL";
+        EXPECT_FALSE(waiter_got_it.load());
+    }  // drop_gil: must wake the waiter now
+    waiter.join();
+    EXPECT_TRUE(waiter_got_it.load());
 }
 
 TEST(Threads, Step17_AWaiterForcesTheHolderToDropAtACheckPoint) {
     SwitchInterval fast(0.001);
     py::gil::Hold hold;
-    std::atomic<bool> other_ran{false};
-    std::latch we_hold_it(1);
-    Thread other([&] {
-        we_hold_it.wait();
-        py::gil::Hold other_hold;
-        other_ran = true;
-    });
-    {
-        py::gil::Release let_it_start;
-        other.start();
-    }
-    const auto switches_before = py::gil::switch_number();
-    we_hold_it.count_down();
-    int yields = 0;
-    bool ran_when_we_came_back = false;
-    while (!other_ran.load()) {
-        if (py::gil::yield_if_requested()) {
-            ++yields;
-            ran_when_we_came_back = other_ran.load();
+    // Several rounds, each checked at its FIRST drop: without FORCE_SWITCHING the holder usually
+    // takes the GIL straight back there, and only a later drop lets the waiter in.
+    for (int round = 0; round < 10; ++round) {
+        std::atomic<bool> other_ran{false};
+        std::latch we_hold_it(1);
+        Thread other([&] {
+            we_hold_it.wait();
+            py::gil::Hold other_hold;
+            other_ran = true;
+        });
+        {
+            py::gil::Release let_it_start;
+            other.start();
+        }
+        const auto switches_before = py::gil::switch_number();
+        we_hold_it.count_down();
+        int yields = 0;
+        bool ran_at_first_return = false;
+        while (!other_ran.load()) {
+            if (py::gil::yield_if_requested()) {
+                if (++yields == 1) {
+                    ran_at_first_return = other_ran.load();
+                }
+            }
+        }
+        EXPECT_GE(yields, 1) << "the waiter sets the drop request after the switch interval, "
+                                "and the holder drops the GIL at its next check point (§4)";
+        EXPECT_TRUE(ran_at_first_return)
+            << "FORCE_SWITCHING: after its first forced drop the holder may not take the GIL "
+               "back before the waiter had it (round "
+            << round << ")";
+        EXPECT_GE(py::gil::switch_number(), switches_before + 2)
+            << "switch_number counts each hand-over (to the waiter and back)";
+        EXPECT_FALSE(py::gil::drop_requested()) << "taking the GIL clears the drop request";
+        py::gil::Release for_join;
+        other.join();
+        if (!ran_at_first_return) {
+            break;  // one failure says it all
         }
     }
-    EXPECT_GE(yields, 1) << "the waiter sets the drop request after the switch interval, and the "
-                            "holder drops the GIL at its next check point (§4)";
-    EXPECT_TRUE(ran_when_we_came_back)
-        << "FORCE_SWITCHING: the holder may not take the GIL back before the waiter had it";
-    EXPECT_GE(py::gil::switch_number(), switches_before + 2)
-        << "switch_number counts each hand-over (to the waiter and back)";
-    EXPECT_FALSE(py::gil::drop_requested()) << "taking the GIL clears the drop request";
-    py::gil::Release for_join;
-    other.join();
 }
 
 TEST(Threads, Step18_CpuBoundThreadsTakeTurns) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "commands.hpp"
+#include "skeleton_generator.hpp"
 
 namespace {
 
@@ -71,6 +72,15 @@ int run(int argc, char** argv) {
     reset->add_option("--from", from,
                       "git revision to restore from (default: upstream branch, else HEAD)");
 
+    auto* generate = app.add_subcommand(
+        "generate-skeletons", "write skeletons/ from the marked solutions (for chapter authors)");
+    fs::path generate_source_dir = fs::current_path();
+    bool generate_check = false;
+    generate->add_option("--source-dir", generate_source_dir,
+                         "the workbook checkout (default: here)");
+    generate->add_flag("--check", generate_check,
+                       "write nothing; fail if skeletons/ differs from what would be written");
+
     // A word that is no verb gets its own message (CLI11 would say "A subcommand is required").
     std::string verbs;
     bool known = false;
@@ -119,6 +129,9 @@ int run(int argc, char** argv) {
         }
         if (*check) {
             return workbook::command_check_skeletons(options);
+        }
+        if (*generate) {
+            return workbook::command_generate_skeletons(generate_source_dir, generate_check);
         }
         if (*reset) {
             return workbook::command_reset(source_dir, reset_chapter, from);

@@ -1,6 +1,7 @@
 // The detector's state, shared by the files of src/ (not a public header: tests never see it).
 #pragma once
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,22 @@ struct ThreadState {
     std::string name;
     std::vector<const void*> held;      // in acquisition order
     const void* waiting_for = nullptr;  // between before_acquire and acquired/acquire_failed
+};
+
+// One acquisition as before_acquire sees it: which lock, by whom, from where.
+struct Acquisition {
+    const void* lock;
+    LockKind kind;
+    Ident thread;
+    std::string thread_name;
+    std::string site;  // note_site()'s file:line, or ""
+};
+
+// What before_acquire decided, with `mutex` held; it acts on it after letting go of the mutex.
+struct Verdict {
+    std::optional<DeadlockReport> report;
+    bool must_raise = false;    // throw py::DeadlockError(report->message)
+    deadlock::ReportHook hook;  // the hook to call with the report, if any
 };
 
 class Detector final : public LockObserver {
@@ -44,7 +61,29 @@ class Detector final : public LockObserver {
     [[nodiscard]] std::string name_locked(const void* lock) const;
     [[nodiscard]] const LockOrder* edge(const void* before, const void* after) const;
     [[nodiscard]] std::vector<const void*> path(const void* from, const void* to) const;
+
+    // before_acquire's steps, with `mutex` held.
+    // §2: the report for a blocking acquire of a Lock the thread holds already.
+    [[nodiscard]] DeadlockReport self_deadlock(const Acquisition& now) const;
+    // §1: the locks the thread holds that have no edge to `now.lock` yet (each once).
+    [[nodiscard]] std::vector<const void*> new_predecessors(const ThreadState& state,
+                                                            const void* lock) const;
+    // §3: the report for the first new edge held -> now.lock that closes a cycle, if one does.
+    [[nodiscard]] std::optional<DeadlockReport> find_cycle(
+        const Acquisition& now, const std::vector<const void*>& predecessors) const;
+    // §1: adds the edges held -> now.lock to the graph.
+    void add_edges(const Acquisition& now, const std::vector<const void*>& predecessors);
 };
+
+// Is `lock` in `locks`?
+inline bool contains(const std::vector<const void*>& locks, const void* lock) {
+    return std::find(locks.begin(), locks.end(), lock) != locks.end();
+}
+
+// A recorded site for a message ("an unrecorded place" when note_site() left none).
+inline std::string place(const std::string& where) {
+    return where.empty() ? "an unrecorded place" : where;
+}
 
 // The one detector of the process (never destroyed: locks may report to it during exit).
 Detector& detector();

@@ -1,4 +1,5 @@
 // list (Objects/listobject.c).
+#include <cstdlib>
 // KATA (lesson §6, §7 and §9: steps 10-13 and 17). The type object is given.
 #include <string>
 

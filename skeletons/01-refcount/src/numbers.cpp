@@ -1,8 +1,13 @@
 // int, bool and float (Objects/longobject.c, Objects/boolobject.c, Objects/floatobject.c).
+#include <array>
+#include <charconv>
+#include <cmath>
 // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static True and
 // False are given; the slot functions and factories are yours.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <system_error>
 
 #include "py/kata.hpp"
 #include "py/scalars.hpp"

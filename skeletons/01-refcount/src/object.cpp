@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"

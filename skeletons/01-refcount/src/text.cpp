@@ -1,4 +1,6 @@
 // None and str (Objects/object.c, Objects/unicodeobject.c).
+#include <cstdint>
+#include <cstring>
 // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static None are
 // given.
 #include <string>

@@ -1,4 +1,5 @@
 // tuple (Objects/tupleobject.c).
+#include <cstdint>
 // KATA (lesson §6, §7 and §9: steps 9, 13 and 17). The type object and the item accessors are
 // given.
 #include <string>

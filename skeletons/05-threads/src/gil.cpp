@@ -6,6 +6,11 @@
 // A thread_local bool says whether the calling thread holds it.
 #include "py/gil.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 

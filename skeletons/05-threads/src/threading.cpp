@@ -1,7 +1,21 @@
 // threading.Thread and the module functions: write them here (lesson §1, §2).
 #include "py/threading.hpp"
 
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
 #include "py/exceptions.hpp"
+#include "py/gil.hpp"
 #include "py/kata.hpp"
 
 namespace py::threading {

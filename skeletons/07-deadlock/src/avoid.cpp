@@ -1,10 +1,14 @@
 // Avoidance: acquiring several locks at once without deadlock (lesson §7).
+#include <algorithm>
+#include <thread>
+#include <vector>
+
 #include "py/deadlock.hpp"
 #include "py/kata.hpp"
 
 namespace py::threading {
 
-// KATA (lesson §7, steps 15-16): block only while holding nothing.
+// Block only while holding nothing (lesson §7).
 void acquire_all(std::initializer_list<Lock*> locks) {
     PY_KATA_TODO("§7");
 }

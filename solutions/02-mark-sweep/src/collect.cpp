@@ -1,7 +1,12 @@
 // The cycle collector's algorithm (Modules/gcmodule.c, gc_collect_main in CPython 3.11).
+// kata: skeleton // KATA (lesson §3, §5 and §6: steps 5-11 and 14-19). collect_list is given: it calls
+// kata: skeleton // the helpers below in CPython's order, and each step needs the next of them. A failing
+// kata: skeleton // step's message names the helper it reached.
 #include <exception>
 
 #include "py/gc.hpp"
+#include "py/kata.hpp"
+#include "py/scope_exit.hpp"
 
 namespace py::gc {
 namespace {
@@ -12,28 +17,35 @@ bool in_collection(Object* op) noexcept {
 
 // update_refs: gc_refs starts as a copy of the reference count.
 void update_refs(GCHead* containers) noexcept {
+    // kata: begin step05 §3 noexcept
     for (GCHead* gc = containers->gc_next; gc != containers; gc = gc->gc_next) {
         gc->gc_refs = static_cast<std::int32_t>(from_gc(gc)->ob_refcnt);
         gc->gc_flags |= COLLECTING;
     }
+    // kata: end
 }
 
-int visit_decref(Object* op, void* /*arg*/) {
+[[maybe_unused]] int visit_decref(Object* op, void* /*arg*/) {
+    // kata: begin step05 §3
     if (in_collection(op)) {
         --as_gc(op)->gc_refs;
     }
     return 0;
+    // kata: end
 }
 
 // subtract_refs: every reference from one collected object to another is internal. What is left
 // in gc_refs counts references from outside: from C++ variables or from objects not collected.
 void subtract_refs(GCHead* containers) {
+    // kata: begin step05 §3
     for (GCHead* gc = containers->gc_next; gc != containers; gc = gc->gc_next) {
         traverse(from_gc(gc), &visit_decref, nullptr);
     }
+    // kata: end
 }
 
-int visit_reachable(Object* op, void* arg) {
+[[maybe_unused]] int visit_reachable(Object* op, void* arg) {
+    // kata: begin step10 step11 §3
     if (!in_collection(op)) {
         return 0;
     }
@@ -48,12 +60,14 @@ int visit_reachable(Object* op, void* arg) {
         gc->gc_refs = 1;  // reachable; not scanned yet, it is further down the list
     }
     return 0;
+    // kata: end
 }
 
 // move_unreachable: one pass over young. An object with outside references is reachable and so is
 // everything it refers to; an object with none is moved to `unreachable` for now, and comes back
 // if a reachable object turns out to refer to it later in the scan.
 void move_unreachable(GCHead* young, GCHead* unreachable) {
+    // kata: begin step05 §3
     GCHead* gc = young->gc_next;
     while (gc != young) {
         if (gc->gc_refs < 0) {
@@ -73,23 +87,27 @@ void move_unreachable(GCHead* young, GCHead* unreachable) {
     for (gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
         gc->gc_flags &= ~UNREACHABLE;
     }
+    // kata: end
 }
 
 // Back to normal: not part of a collection any more. Returns how many objects the list holds.
 ssize_t end_collecting(GCHead* list) noexcept {
+    // kata: begin step05 §3 noexcept
     ssize_t count = 0;
     for (GCHead* gc = list->gc_next; gc != list; gc = gc->gc_next) {
         gc->gc_flags &= ~(COLLECTING | UNREACHABLE);
         ++count;
     }
     return count;
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 bool has_legacy_finalizer(Object* op) noexcept {
     return (op->ob_type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
 }
 
-int visit_move(Object* op, void* arg) {
+[[maybe_unused]] int visit_move(Object* op, void* arg) {
     if (in_collection(op)) {
         GCHead* gc = as_gc(op);
         gc->gc_flags &= ~COLLECTING;
@@ -98,31 +116,50 @@ int visit_move(Object* op, void* arg) {
     return 0;
 }
 
+// Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
+// for move_legacy_finalizers to do.
+bool any_legacy_finalizer(GCHead* unreachable) noexcept {
+    for (GCHead* gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
+        if (has_legacy_finalizer(from_gc(gc))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
+// resurrect anything.
+bool finalizer_pending(GCHead* unreachable) noexcept {
+    for (GCHead* gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
+        if ((gc->gc_flags & FINALIZED) == 0 && from_gc(gc)->ob_type->tp_finalize != nullptr) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
-// everything it can reach, cannot be freed safely. Returns whether an object left in
-// `unreachable` may still have a PEP 442 finalizer to run.
-bool move_legacy_finalizers(GCHead* unreachable, GCHead* finalizers) {
-    bool finalizer_pending = false;
+// everything it can reach, cannot be freed safely: all of it goes to `finalizers`.
+void move_legacy_finalizers(GCHead* unreachable, GCHead* finalizers) {
+    // kata: begin step18 §6
     for (GCHead* gc = unreachable->gc_next; gc != unreachable;) {
         GCHead* next = gc->gc_next;
-        Object* op = from_gc(gc);
-        if (has_legacy_finalizer(op)) {
+        if (has_legacy_finalizer(from_gc(gc))) {
             gc->gc_flags &= ~COLLECTING;
             list_move(gc, finalizers);
-        } else if ((gc->gc_flags & FINALIZED) == 0 && op->ob_type->tp_finalize != nullptr) {
-            finalizer_pending = true;
         }
         gc = next;
     }
     for (GCHead* gc = finalizers->gc_next; gc != finalizers; gc = gc->gc_next) {
         traverse(from_gc(gc), &visit_move, finalizers);
     }
-    return finalizer_pending;
+    // kata: end
 }
 
 // finalize_garbage: PEP 442. Each finalizer runs at most once in the object's life, while the
 // whole cycle is still intact. A finalizer may free objects of the list: take them one at a time.
 void finalize_garbage(GCHead* collectable) {
+    // kata: begin step14 §5
     GCHead seen;
     list_init(&seen);
     while (!list_is_empty(collectable)) {
@@ -138,22 +175,26 @@ void finalize_garbage(GCHead* collectable) {
         }
     }
     list_merge(&seen, collectable);
+    // kata: end
 }
 
 // handle_resurrected_objects: a finalizer may have stored a reference to a collected object
 // somewhere reachable. Run the reachability test again on the unreachable set alone; what is
 // reachable now was resurrected and survives.
 void handle_resurrected_objects(GCHead* unreachable, GCHead* still_unreachable, GCHead* old) {
+    // kata: begin step15 §5
     update_refs(unreachable);
     subtract_refs(unreachable);
     move_unreachable(unreachable, still_unreachable);
     end_collecting(unreachable);
     list_merge(unreachable, old);
+    // kata: end
 }
 
 // delete_garbage: tp_clear breaks the references; reference counting then frees the cycle. An
 // object still there after its clear (a tuple has no tp_clear) survives into `old`.
 void delete_garbage(GCHead* collectable, GCHead* old) {
+    // kata: begin step06 §3
     while (!list_is_empty(collectable)) {
         GCHead* gc = collectable->gc_next;
         Object* op = from_gc(gc);
@@ -169,11 +210,13 @@ void delete_garbage(GCHead* collectable, GCHead* old) {
             list_move(gc, old);
         }
     }
+    // kata: end
 }
 
 // handle_legacy_finalizers: the uncollectable objects go to gc.garbage, the rest of what they
 // reach survives with them.
 ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
+    // kata: begin step18 §6
     ssize_t count = 0;
     for (GCHead* gc = finalizers->gc_next; gc != finalizers; gc = gc->gc_next) {
         ++count;
@@ -185,10 +228,13 @@ ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
     end_collecting(finalizers);
     list_merge(finalizers, old);
     return count;
+    // kata: end
 }
 
 }  // namespace
 
+// gc_collect_main's steps, in CPython's order. Given: each helper above is a kata, and the steps
+// of the lesson need them one after the other.
 Outcome collect_list(GCHead* young, GCHead* old) {
     Outcome outcome;
     update_refs(young);
@@ -200,13 +246,18 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     if (young != old) {
         list_merge(young, old);
     }
+    if (list_is_empty(&unreachable)) {
+        return outcome;  // nothing to finalize, clear or report
+    }
 
     GCHead finalizers;
     list_init(&finalizers);
-    const bool finalizer_pending = move_legacy_finalizers(&unreachable, &finalizers);
+    if (any_legacy_finalizer(&unreachable)) {
+        move_legacy_finalizers(&unreachable, &finalizers);
+    }
     GCHead final_unreachable;
     list_init(&final_unreachable);
-    if (finalizer_pending) {
+    if (finalizer_pending(&unreachable)) {
         finalize_garbage(&unreachable);
         handle_resurrected_objects(&unreachable, &final_unreachable, old);
     } else {
@@ -216,11 +267,14 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     }
     outcome.collected = list_size(&final_unreachable);
     delete_garbage(&final_unreachable, old);
-    outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);
+    if (!list_is_empty(&finalizers)) {
+        outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);
+    }
     return outcome;
 }
 
 ssize_t collect() {
+    // kata: begin step05 step17 §3
     State& gc = state();
     if (gc.collect_override != nullptr) {
         return gc.collect_override();
@@ -229,15 +283,10 @@ ssize_t collect() {
         return 0;  // already collecting: a finalizer called gc.collect()
     }
     gc.collecting = true;
-    Outcome outcome;
-    try {
-        outcome = collect_list(gc.young, gc.young);
-    } catch (...) {
-        gc.collecting = false;
-        throw;
-    }
-    gc.collecting = false;
+    const ScopeExit done([&gc] { gc.collecting = false; });
+    const Outcome outcome = collect_list(gc.young, gc.young);
     return outcome.collected + outcome.uncollectable;
+    // kata: end
 }
 
 }  // namespace py::gc

@@ -1,13 +1,21 @@
 // Free lists for float, list, dict and small tuples (Objects/floatobject.c, listobject.c,
+// kata: begin replace
 // dictobject.c, tupleobject.c in CPython 3.11), installed on chapter 01's types as tp_alloc and
 // tp_free wrappers: what was there before (chapter 02's GC allocator, or the generic one) is
 // called when a free list is empty or full.
 #include <array>
 #include <cstring>
 
+// kata: skeleton // dictobject.c, tupleobject.c in CPython 3.11).
+// kata: skeleton // KATA (lesson §3: steps 5-11). Install tp_alloc/tp_free wrappers on Float::Type, List::Type,
+// kata: skeleton // Dict::Type and Tuple::Type when the library loads, saving the slots that were there, and call
+// kata: skeleton // those when a free list is empty or full.
+#include "py/kata.hpp"
+// kata: end
 #include "py/pools.hpp"
 
 namespace py::freelists {
+// kata: begin replace
 namespace {
 
 struct FreeList {
@@ -152,28 +160,46 @@ const bool installed = [] {
 }();
 
 }  // namespace
+// kata: end
 
 ssize_t floats() noexcept {
+    // kata: begin §3 noexcept
     return float_list.numfree;
+    // kata: skeleton return -1;
+    // kata: end
 }
+// kata: skeleton
 ssize_t lists() noexcept {
+    // kata: begin §3 noexcept
     return list_list.numfree;
+    // kata: skeleton return -1;
+    // kata: end
 }
+// kata: skeleton
 ssize_t dicts() noexcept {
+    // kata: begin §3 noexcept
     return dict_list.numfree;
+    // kata: skeleton return -1;
+    // kata: end
 }
+// kata: skeleton
 ssize_t tuples(ssize_t size) noexcept {
+    // kata: begin §3 noexcept
     const FreeList* list = tuple_list_for(size);
     return list != nullptr ? list->numfree : 0;
+    // kata: skeleton return -1;
+    // kata: end
 }
 
 void clear() noexcept {
+    // kata: begin §3 noexcept
     drain(float_list, float_previous);
     drain(list_list, list_previous);
     drain(dict_list, dict_previous);
     for (FreeList& list : tuple_lists) {
         drain(list, tuple_previous);
     }
+    // kata: end
 }
 
 }  // namespace py::freelists

@@ -6,11 +6,14 @@
 #include <unordered_map>
 #include <unordered_set>
 
+// kata: skeleton // KATA (lesson §4: steps 12-14).
 #include "py/exceptions.hpp"
 #include "py/heap.hpp"
+#include "py/kata.hpp"
 #include "py/runtime_pools.hpp"
 
 namespace py::heap {
+// kata: begin replace
 namespace {
 
 // Every tracked object of the three generations, oldest generation last (borrowed).
@@ -73,8 +76,10 @@ std::string describe(Object* op) {
 }
 
 }  // namespace
+// kata: end
 
 std::vector<Object*> unreachable_objects() {
+    // kata: begin §4
     const std::vector<Object*> tracked = tracked_objects();
     std::unordered_map<Object*, ssize_t> refs;
     for (Object* op : tracked) {
@@ -101,9 +106,11 @@ std::vector<Object*> unreachable_objects() {
         }
     }
     return unreachable;
+    // kata: end
 }
 
 std::string to_dot(const DotOptions& options) {
+    // kata: begin §4
     std::unordered_set<Object*> seen;
     std::vector<Object*> order;
     for (Object* root : options.roots) {
@@ -155,19 +162,23 @@ std::string to_dot(const DotOptions& options) {
     }
     out << "}\n";
     return out.str();
+    // kata: end
 }
 
 void write_dot(const std::string& path, const DotOptions& options) {
+    // kata: begin §4
     std::ofstream file(path);
     file << to_dot(options);
     file.close();
     if (!file) {
         throw OSError("cannot write the heap picture to '" + path + "'");
     }
+    // kata: end
 }
 
 std::string snapshot(std::string_view name, const std::vector<Object*>& roots,
                      std::string_view title) {
+    // kata: begin §4
     const char* target = std::getenv("WORKBOOK_HEAP_DOT");
     if (target == nullptr || *target == '\0') {
         return "";
@@ -181,6 +192,7 @@ std::string snapshot(std::string_view name, const std::vector<Object*>& roots,
     options.title = title.empty() ? std::string(name) : std::string(title);
     write_dot(path, options);
     return path;
+    // kata: end
 }
 
 }  // namespace py::heap

@@ -1,4 +1,7 @@
+// kata: begin replace
 // threading.Thread and the module's functions (Lib/threading.py, 3.11).
+// kata: skeleton // threading.Thread and the module functions: write them here (lesson §1, §2).
+// kata: end
 #include "py/threading.hpp"
 
 #include <pthread.h>
@@ -16,9 +19,11 @@
 
 #include "py/exceptions.hpp"
 #include "py/gil.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
+// kata: begin replace
 struct Thread::State {
     std::mutex mutex;
     std::condition_variable changed;
@@ -155,20 +160,30 @@ const bool main_registered = [] {
 }();
 
 }  // namespace
+// kata: skeleton // What the Thread object shares with its OS thread: add the members you need (a mutex, a
+// kata: skeleton // condition variable, name, daemon flag, started/finished flags, ident, native id, ...).
+// kata: skeleton struct Thread::State {};
+// kata: end
 
 long get_native_id() noexcept {
+    // kata: begin §2 noexcept
     return static_cast<long>(syscall(SYS_gettid));
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 ExceptHook set_excepthook(ExceptHook hook) {
+    // kata: begin §2
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     std::swap(reg.hook, hook);
     return hook;
+    // kata: end
 }
 
 Thread::Thread(ThreadOptions options) : Thread(Target(), std::move(options)) {}
 
+// kata: begin replace
 Thread::Thread(Target target, ThreadOptions options)
     : target_(std::move(target)), state_(std::make_shared<State>()) {
     if (options.name.empty()) {
@@ -180,12 +195,18 @@ Thread::Thread(Target target, ThreadOptions options)
         state_->name = std::move(options.name);
     }
     state_->daemon = options.daemon ? *options.daemon : current_thread().daemon();
+    // kata: skeleton Thread::Thread(Target target, ThreadOptions options) : target_(std::move(target)) {
+    // kata: skeleton PY_KATA_TODO("§1");
+    // kata: end
 }
 
 Thread::Thread(std::shared_ptr<State> state) : state_(std::move(state)) {
+    // kata: begin §2
     register_alive(this, state_);
+    // kata: end
 }
 
+// kata: begin replace
 Thread::~Thread() {
     // A running thread still uses this object: wait until it is done (unless it is the caller).
     gil::Release no_gil;
@@ -193,8 +214,11 @@ Thread::~Thread() {
     state_->changed.wait(
         lock, [&] { return !state_->started || state_->finished || state_->ident == get_ident(); });
 }
+// kata: skeleton Thread::~Thread() = default;
+// kata: end
 
 void Thread::start() {
+    // kata: begin §1
     {
         std::lock_guard lock(state_->mutex);
         if (state_->started) {
@@ -230,15 +254,19 @@ void Thread::start() {
     gil::Release no_gil;
     std::unique_lock lock(state_->mutex);
     state_->changed.wait(lock, [&] { return state_->running || state_->finished; });
+    // kata: end
 }
 
 void Thread::run() {
+    // kata: begin §1
     if (target_) {
         target_();
     }
+    // kata: end
 }
 
 bool Thread::join(std::optional<double> timeout) {
+    // kata: begin §1
     {
         std::lock_guard lock(state_->mutex);
         if (!state_->started) {
@@ -257,53 +285,69 @@ bool Thread::join(std::optional<double> timeout) {
         state_->changed.wait_for(lock, wait, [&] { return state_->finished; });
     }
     return state_->finished;
+    // kata: end
 }
 
 bool Thread::is_alive() const {
+    // kata: begin §1
     std::lock_guard lock(state_->mutex);
     return state_->started && !state_->finished;
+    // kata: end
 }
 
 std::string Thread::name() const {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     return state_->name;
+    // kata: end
 }
 
 void Thread::set_name(std::string name) {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     state_->name = std::move(name);
+    // kata: end
 }
 
 std::optional<Ident> Thread::ident() const {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     if (state_->ident == 0) {
         return std::nullopt;
     }
     return state_->ident;
+    // kata: end
 }
 
 std::optional<long> Thread::native_id() const {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     if (state_->native_id == 0) {
         return std::nullopt;
     }
     return state_->native_id;
+    // kata: end
 }
 
 bool Thread::daemon() const {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     return state_->daemon;
+    // kata: end
 }
 
 void Thread::set_daemon(bool daemonic) {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     if (state_->started) {
         throw RuntimeError("cannot set daemon status of active thread");
     }
     state_->daemon = daemonic;
+    // kata: end
 }
 
 std::string Thread::repr() const {
+    // kata: begin §2
     std::lock_guard lock(state_->mutex);
     std::ostringstream out;
     out << "<Thread(" << state_->name << ", ";
@@ -319,9 +363,11 @@ std::string Thread::repr() const {
     }
     out << ")>";
     return out.str();
+    // kata: end
 }
 
 Thread& current_thread() {
+    // kata: begin §2
     if (current != nullptr) {
         return *current;
     }
@@ -330,13 +376,17 @@ Thread& current_thread() {
         dummy.thread = std::make_unique<AliveThread>(dummy.state);
     }
     return *dummy.thread;
+    // kata: end
 }
 
 Thread& main_thread() {
+    // kata: begin §2
     return the_main_thread();
+    // kata: end
 }
 
 std::vector<Thread*> enumerate() {
+    // kata: begin §2
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     std::vector<std::pair<std::uint64_t, Thread*>> ordered;
@@ -351,15 +401,19 @@ std::vector<Thread*> enumerate() {
         result.push_back(entry.second);
     }
     return result;
+    // kata: end
 }
 
 std::size_t active_count() {
+    // kata: begin §2
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     return reg.active.size();
+    // kata: end
 }
 
 std::size_t shutdown() {
+    // kata: begin §2
     const Thread* self = &current_thread();
     std::vector<std::shared_ptr<Thread::State>> to_join;
     {
@@ -377,6 +431,7 @@ std::size_t shutdown() {
         state->changed.wait(lock, [&] { return state->finished; });
     }
     return to_join.size();
+    // kata: end
 }
 
 }  // namespace py::threading

@@ -3,12 +3,15 @@
 #include <unordered_map>
 
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading::deadlock {
 
 namespace {
 
+// `text` as a DOT string: quotes and backslashes escaped, line breaks as \n.
 std::string quoted(const std::string& text) {
+    // kata: begin step12 §5
     std::string out = "\"";
     for (const char c : text) {
         if (c == '\n') {  // a line break inside a DOT label
@@ -22,18 +25,23 @@ std::string quoted(const std::string& text) {
     }
     out += '"';
     return out;
+    // kata: end
 }
 
+// An edge's label: the thread that first took the two locks in this order, and where.
 std::string edge_label(const LockOrder& order) {
+    // kata: begin step12 §5
     std::string label = order.thread_name;
     label += '\n';
     label += order.where.empty() ? "?" : order.where;
     return label;
+    // kata: end
 }
 
 }  // namespace
 
 void write_dot(std::ostream& out) {
+    // kata: begin step12 §5
     const detail::Detector& state = detail::detector();
     const std::lock_guard guard(state.mutex);
 
@@ -109,6 +117,7 @@ void write_dot(std::ostream& out) {
         }
     }
     out << "}\n";
+    // kata: end
 }
 
 }  // namespace py::threading::deadlock

@@ -3,10 +3,14 @@
 #include <unordered_map>
 
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
+// Under detector().mutex, point every waiting thread at the holder of the lock it waits for, then
+// find the cycles of that graph (lesson §6).
 std::vector<std::vector<WaitingThread>> find_deadlocks() {
+    // kata: begin step13 step14 §6
     const detail::Detector& state = detail::detector();
     const std::lock_guard guard(state.mutex);
 
@@ -60,6 +64,7 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
         }
     }
     return cycles;
+    // kata: end
 }
 
 }  // namespace py::threading

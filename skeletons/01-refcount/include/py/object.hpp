@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
 #include "py/kata.hpp"
 
 namespace py {
@@ -108,30 +107,28 @@ const char* type_name(const Object* op) noexcept;
 // --- Counting (inline: these run on every assignment, so a call would cost more than the work)
 // KATA (lesson §3, steps 4-6): these are yours too, here in the header.
 
-#define PY_COUNTING_TODO() PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3")
-
 // Py_INCREF.
 inline void incref(Object* op) noexcept {
-    PY_COUNTING_TODO();
+    PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3");
 }
 
 // Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (call
 // negative_refcount, which aborts with "object has negative ref count" and the type name).
 inline void decref(Object* op) noexcept {
-    PY_COUNTING_TODO();
+    PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3");
 }
 
 // Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
 inline void xincref(Object* op) noexcept {
-    PY_COUNTING_TODO();
+    PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3");
 }
 inline void xdecref(Object* op) noexcept {
-    PY_COUNTING_TODO();
+    PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3");
 }
 
 // Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
 inline ssize_t refcount(const Object* op) noexcept {
-    PY_COUNTING_TODO();
+    PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3");
     return 0;
 }
 

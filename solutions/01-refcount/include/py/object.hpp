@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include "py/kata.hpp"
 
 namespace py {
 
@@ -104,15 +105,19 @@ const char* type_name(const Object* op) noexcept;
                               const Object* op = nullptr) noexcept;
 
 // --- Counting (inline: these run on every assignment, so a call would cost more than the work)
+// kata: skeleton // KATA (lesson §3, steps 4-6): these are yours too, here in the header.
 
 // Py_INCREF.
 inline void incref(Object* op) noexcept {
+    // kata: begin step04 §3 noexcept
     ++op->ob_refcnt;
+    // kata: end
 }
 
-// Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (the
-// process aborts with "object has negative ref count" and the type name).
+// Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (call
+// negative_refcount, which aborts with "object has negative ref count" and the type name).
 inline void decref(Object* op) noexcept {
+    // kata: begin step05 step06 §3 noexcept
     if (--op->ob_refcnt != 0) {
         if (op->ob_refcnt < 0) {
             negative_refcount(op);
@@ -120,23 +125,31 @@ inline void decref(Object* op) noexcept {
         return;
     }
     dealloc(op);
+    // kata: end
 }
 
 // Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
 inline void xincref(Object* op) noexcept {
+    // kata: begin step04 §3 noexcept
     if (op != nullptr) {
         incref(op);
     }
+    // kata: end
 }
 inline void xdecref(Object* op) noexcept {
+    // kata: begin step05 §3 noexcept
     if (op != nullptr) {
         decref(op);
     }
+    // kata: end
 }
 
 // Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
 inline ssize_t refcount(const Object* op) noexcept {
+    // kata: begin step04 §3 noexcept
     return op->ob_refcnt;
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 // --- The object protocol (dispatches through the type's slots) ----------------------------------
