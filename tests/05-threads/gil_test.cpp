@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <latch>
 #include <thread>
 #include <vector>
 
+#include "gil_trace.hpp"
 #include "py/gil.hpp"
 #include "py/runtime.hpp"
 #include "py/threading.hpp"
@@ -251,6 +254,16 @@ TEST(Threads, Step19_CpuBoundThreadsTakeTurns) {
     EXPECT_EQ(most_inside.load(), 1) << "two threads never ran runtime code at the same time";
     EXPECT_GE(steps[0].load(), 3);
     EXPECT_GE(steps[1].load(), 3) << "each thread got the GIL in turn";
+
+    // Not a check: with WORKBOOK_GIL_TRACE=file.json set, record who held the GIL when (two
+    // CPU-bound threads, the default 5 ms interval, 60 ms each) as a Chrome trace: the picture
+    // of lesson §4. Open it in https://ui.perfetto.dev or chrome://tracing.
+    if (const char* path = std::getenv("WORKBOOK_GIL_TRACE")) {
+        const SwitchInterval default_interval(0.005);
+        gil_trace::Recorder recorder;
+        recorder.run_cpu_bound<Thread>(2, std::chrono::milliseconds(60));
+        recorder.write(path);
+    }
 }
 
 }  // namespace
