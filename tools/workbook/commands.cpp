@@ -101,9 +101,9 @@ int command_status(const CommonOptions& options) {
     return 0;  // failing katas are a learner's normal state, not an error
 }
 
-int command_hint(const CommonOptions& options) {
+int command_hint(const CommonOptions& options, bool more) {
     const BuildIndex index = BuildIndex::load(options.build_dir);
-    print_hint(std::cout, index, run_selected(index, options));
+    print_hint(std::cout, index, more, run_selected(index, options));
     return 0;
 }
 

@@ -18,7 +18,7 @@ struct CommonOptions {
 
 int command_list(const CommonOptions& options);
 int command_status(const CommonOptions& options);
-int command_hint(const CommonOptions& options);
+int command_hint(const CommonOptions& options, bool more);
 int command_check_skeletons(const CommonOptions& options);
 int command_watch(const CommonOptions& options);
 // Restores skeletons/NN-slug from git revision `from` (default: the branch's upstream, else

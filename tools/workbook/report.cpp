@@ -150,7 +150,7 @@ void print_status(std::ostream& out, const BuildIndex& index,
         if (step != nullptr) {
             out << "  Lesson: " << relative(chapter.lesson, index) << " " << step->section << "\n"
                 << "  Edit:   " << relative(chapter.sources, index) << "/\n"
-                << "  Hint:   " << step->hint << "\n";
+                << "  Hint:   " << (step->nudge.empty() ? step->hint : step->nudge) << "\n";
         }
         return;
     }
@@ -160,7 +160,7 @@ void print_status(std::ostream& out, const BuildIndex& index,
     }
 }
 
-bool print_hint(std::ostream& out, const BuildIndex& index,
+bool print_hint(std::ostream& out, const BuildIndex& index, bool more,
                 const std::vector<ChapterProgress>& progress) {
     for (const ChapterProgress& chapter_progress : progress) {
         const TestResult* next = chapter_progress.first_unfinished();
@@ -171,8 +171,12 @@ bool print_hint(std::ostream& out, const BuildIndex& index,
         const Step* step = chapter.find_step(next->name);
         out << "Chapter " << chapter.number << ", " << next->name << "\n\n";
         if (step != nullptr) {
-            out << "Hint: " << step->hint << "\n\nRead: " << relative(chapter.lesson, index) << " "
-                << step->section << "\n";
+            if (more || step->nudge.empty()) {
+                out << "Hint: " << step->hint << "\n";
+            } else {
+                out << "Nudge: " << step->nudge << "\n\n(Still stuck? ./workbook hint --more)\n";
+            }
+            out << "\nRead: " << relative(chapter.lesson, index) << " " << step->section << "\n";
         } else {
             out << "This test is not in the chapter's manifest, so it has no hint.\n";
         }
