@@ -7,7 +7,8 @@
 //
 // A key's hash picks a slot; collisions probe onward with CPython's perturbation scheme. Deleting
 // leaves a DUMMY slot (so later probes keep going) and a hole in the entries (so the order of the
-// others stays). When the entries run out, everything is rebuilt at a size fit for 3x the items.
+// others stays). When the entries run out, everything is rebuilt with 3x the items in slots
+// (GROWTH_RATE), which is room for about twice the items in entries.
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -112,7 +113,8 @@ void resize(Dict* dict, ssize_t new_size) {
     }
 }
 
-// GROWTH_RATE: room for three times the live items, at least PyDict_MINSIZE slots.
+// GROWTH_RATE (3.11): used * 3 slots, rounded up to a power of two and at least PyDict_MINSIZE;
+// two thirds of them usable, so about twice the live items fit before the next resize.
 void grow(Dict* dict) {
     const auto wanted =
         static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
