@@ -126,7 +126,7 @@ void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, do
     const Acquisition now{lock, kind, get_ident(), current_thread_name(), take_site()};
     Verdict verdict;
     {
-        const std::lock_guard guard(mutex);
+        const ScopedLock guard(mutex);
         kinds[lock] = kind;
         ThreadState& state = threads[now.thread];
         state.name = now.thread_name;
@@ -171,7 +171,7 @@ void Detector::acquired(const void* lock, LockKind kind) {
     // kata: begin step01 §1 noexcept
     const Ident me = get_ident();
     const std::string& my_name = current_thread_name();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     kinds[lock] = kind;
     ThreadState& state = threads[me];
     state.name = my_name;
@@ -185,7 +185,7 @@ void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
     // The thread waits for nothing any more.
     // kata: begin step13 §6 noexcept
     const Ident me = get_ident();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     const auto state = threads.find(me);
     if (state == threads.end()) {
         return;
@@ -202,7 +202,7 @@ void Detector::released(const void* lock, LockKind /*kind*/) {
     // may be released by another thread).
     // kata: begin step01 §1 noexcept
     const Ident me = get_ident();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     const auto holding = holders.find(lock);
     if (holding == holders.end() || holding->second.empty()) {
         return;  // acquired before detection was enabled
@@ -233,7 +233,7 @@ void Detector::destroyed(const void* lock, LockKind /*kind*/) {
     // Forget everything about `lock`; its address may come back.
     // kata: begin step10 §4 noexcept
     // The address may be reused by a new lock: forget everything about this one.
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     names.erase(lock);
     kinds.erase(lock);
     holders.erase(lock);
