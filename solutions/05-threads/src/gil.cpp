@@ -152,7 +152,7 @@ void release() {
 }
 
 bool yield_if_requested() {
-    // kata: begin step17 step18 §4
+    // kata: begin step17 step18 step19 §4
     Gil& gil = the_gil();
     if (!holding || !gil.drop_request.load(std::memory_order_relaxed)) {
         return false;

@@ -253,7 +253,7 @@ void Thread::start() {
 }
 
 void Thread::run() {
-    // kata: begin step01 step03 §1
+    // kata: begin step01 step02 step03 §1
     if (target_) {
         target_();
     }

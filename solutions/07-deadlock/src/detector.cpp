@@ -121,7 +121,7 @@ void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, do
     // (self_deadlock); otherwise the held locks without an edge to this one (new_predecessors)
     // must not close a cycle (find_cycle), and become edges (add_edges); waiting_for feeds the
     // wait-for graph (§6). Then, outside the mutex, call the hook or throw py::DeadlockError.
-    // kata: begin step01 step02 step04 step05 step11 step13 §1
+    // kata: begin step01 step02 step04 step05 step07 step11 step13 §1
     const Acquisition now{lock, kind, get_ident(), current_thread_name(), take_site()};
     Verdict verdict;
     {
