@@ -19,7 +19,9 @@ namespace py::freelists {
 namespace {
 
 struct FreeList {
-    Object* head = nullptr;  // linked through ob_next, unused while an object is off refchain
+    // Linked through ob_type, as CPython 3.11's float free list is: a freed object has no type
+    // left to keep, and a release build's header has no other pointer to spare.
+    Object* head = nullptr;
     ssize_t numfree = 0;
     ssize_t capacity = 0;
 };
@@ -52,18 +54,22 @@ void previous_free(const Previous& previous, void* memory) noexcept {
     (previous.free != nullptr ? previous.free : &generic_free)(memory);
 }
 
+Object* next_free(const Object* op) noexcept {
+    return reinterpret_cast<Object*>(op->ob_type);
+}
+
 // Takes the first object off `list` and zeroes it as the allocator would have. A GC object also
 // gets a clean header and is tracked, as chapter 02's gc_alloc does.
 void* pop(FreeList& list, TypeObject* type, ssize_t nitems) {
     Object* op = list.head;
-    list.head = op->ob_next;
+    list.head = next_free(op);
     --list.numfree;
     std::memset(static_cast<void*>(op), 0,
                 static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize));
     if ((type->tp_flags & TPFLAGS_HAVE_GC) != 0) {
         gc::GCHead* gc = gc::as_gc(op);
-        gc->gc_refs = 0;
-        gc->gc_flags = 0;
+        gc->_gc_next = 0;  // a fresh header: untracked, no flags (FINALIZED included)
+        gc->_gc_prev = 0;
         gc::track(op);
     }
     return op;
@@ -75,7 +81,7 @@ bool push(FreeList& list, void* memory) noexcept {
         return false;
     }
     auto* op = static_cast<Object*>(memory);
-    op->ob_next = list.head;
+    op->ob_type = reinterpret_cast<TypeObject*>(list.head);
     list.head = op;
     ++list.numfree;
     return true;
@@ -84,7 +90,7 @@ bool push(FreeList& list, void* memory) noexcept {
 void drain(FreeList& list, const Previous& previous) noexcept {
     while (list.head != nullptr) {
         Object* op = list.head;
-        list.head = op->ob_next;
+        list.head = next_free(op);
         --list.numfree;
         previous_free(previous, op);
     }
