@@ -34,6 +34,12 @@ struct Object {
     TypeObject* ob_type;
 };
 
+// Py_REF_DEBUG: the negative-count check of decref. CPython's Py_TRACE_REFS implies it
+// (Include/pyport.h); a release build has neither, and decref is one decrement and one test.
+#if defined(PY_TRACE_REFS) && !defined(PY_REF_DEBUG)
+#define PY_REF_DEBUG 1
+#endif
+
 // PyObject_HEAD_INIT: the header of a statically allocated object (None, True, False), off
 // refchain, with the one reference the runtime holds: `NoneObject none{PY_OBJECT_HEAD_INIT(&T)};`
 #ifdef PY_TRACE_REFS
@@ -132,7 +138,8 @@ inline void incref(Object* op) noexcept {
 }
 
 // Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (call
-// negative_refcount, which aborts with "object has negative ref count" and the type name).
+// negative_refcount, which aborts with "object has negative ref count" and the type name); like
+// CPython, only a PY_REF_DEBUG build checks (every build that runs the tests).
 inline void decref(Object* op) noexcept {
     PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§3");
 }
