@@ -26,6 +26,7 @@ void destroy_chain() noexcept {
     ++state.delete_nesting;
     while (state.delete_later != nullptr) {
         Object* op = state.delete_later;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the link deposit_object stored
         state.delete_later = reinterpret_cast<Object*>(static_cast<std::intptr_t>(op->ob_refcnt));
         op->ob_refcnt = 0;
         op->ob_type->tp_dealloc(op);

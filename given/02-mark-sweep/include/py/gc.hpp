@@ -43,6 +43,7 @@ constexpr std::uintptr_t PREV_MASK = ~std::uintptr_t{0} << PREV_SHIFT;  // _PyGC
 
 // _PyGCHead_NEXT / _PyGCHead_SET_NEXT (the setter drops the UNREACHABLE bit, as CPython's does).
 inline GCHead* next(const GCHead* gc) noexcept {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a tagged pointer, exactly as PyGC_Head's
     return reinterpret_cast<GCHead*>(gc->_gc_next & ~NEXT_MASK_UNREACHABLE);
 }
 inline void set_next(GCHead* gc, GCHead* next) noexcept {
@@ -50,6 +51,7 @@ inline void set_next(GCHead* gc, GCHead* next) noexcept {
 }
 // _PyGCHead_PREV / _PyGCHead_SET_PREV (the setter keeps FINALIZED and COLLECTING).
 inline GCHead* prev(const GCHead* gc) noexcept {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a tagged pointer, exactly as PyGC_Head's
     return reinterpret_cast<GCHead*>(gc->_gc_prev & PREV_MASK);
 }
 inline void set_prev(GCHead* gc, GCHead* prev) noexcept {
