@@ -117,6 +117,11 @@ function(workbook_add_chapter chapter_dir)
         target_link_libraries(${library} PUBLIC ${dependency_target})
     endforeach()
     set_property(GLOBAL PROPERTY WORKBOOK_CHAPTER_${number}_LIBRARY ${library})
+    # The tests look at refchain (chapter 01 teaches it): a build without it (the bench preset,
+    # WORKBOOK_TRACE_REFS=OFF) builds the chapter libraries for the benchmarks and no tests.
+    if(NOT WORKBOOK_TRACE_REFS)
+        return()
+    endif()
 
     set(test_target ${library}_tests)
     file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")

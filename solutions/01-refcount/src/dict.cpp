@@ -19,6 +19,7 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
@@ -123,6 +124,10 @@ void grow(Dict* dict) {
 
 // kata: end
 void dict_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     // kata: begin §8 noexcept
     auto* dict = static_cast<Dict*>(self);
     for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
@@ -133,6 +138,7 @@ void dict_dealloc(Object* self) {
     std::free(dict->dk_entries);
     free_object(self);
     // kata: end
+    trashcan::end();
 }
 
 std::string dict_repr(Object* self) {
