@@ -97,7 +97,7 @@ void Process::run() {
 
 // --- Starting: fork ---------------------------------------------------------------------------
 
-namespace {
+namespace detail {  // not anonymous: a skeleton leaves helpers unused, without warnings
 
 // util._flush_std_streams: what is buffered for stdout and stderr goes out once, before a fork
 // copies the buffers into the child (and again as the child leaves).
@@ -147,7 +147,12 @@ void make_pipe(int fds[2]) {
     }
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::flush_std_streams;
+using detail::ForkPhase;
+using detail::make_pipe;
+using detail::run_fork_hooks;
 
 void Process::start() {
     check_closed();
