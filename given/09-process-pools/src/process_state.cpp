@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 // libgcov's entry point exists only in a coverage build; a weak reference is null otherwise.
 extern "C" void __gcov_dump() __attribute__((weak));  // NOLINT(bugprone-reserved-identifier)
@@ -65,6 +67,25 @@ void install_exit_handler() {
         state.exit_handler_installed = true;
         std::atexit(&exit_function);
     }
+}
+
+bool& inheriting() {
+    static bool value = [] {
+        // The command line as the kernel has it: NUL-separated arguments.
+        std::FILE* file = std::fopen("/proc/self/cmdline", "rb");
+        if (file == nullptr) {
+            return false;
+        }
+        std::string all;
+        char buffer[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+            all.append(buffer, n);
+        }
+        std::fclose(file);
+        return all.find(std::string("--workbook-spawn-child\0", 23)) != std::string::npos;
+    }();
+    return value;
 }
 
 void dump_coverage() noexcept {

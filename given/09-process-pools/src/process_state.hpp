@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "py/multiprocessing.hpp"
@@ -26,7 +27,12 @@ struct ModuleState {
     std::unique_ptr<Process> parent;    // _parent_process, in a child
     std::vector<ForkHooks> fork_hooks;  // os.register_at_fork
     bool exit_handler_installed = false;
+    std::string start_method;  // set_start_method's choice; "" until set (then "fork")
 };
+
+// True in a process started by spawn until its main guard has taken over: code that starts a
+// spawn child then is running where only the guard should run (_check_not_importing_main).
+bool& inheriting();
 
 ModuleState& module_state();
 

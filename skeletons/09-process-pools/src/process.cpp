@@ -28,8 +28,14 @@ using detail::module_state;
 // Process-N, where N counts the Process objects this process has made; a child's children
 // continue its own identity: Process-1:1, Process-1:2.
 Process::Process(Target target, ProcessOptions options)
-    : target_(std::move(target)), parent_pid_(::getpid()) {
+    : target_(std::move(target)), start_method_(options.start_method), parent_pid_(::getpid()) {
     PY_KATA_TODO("§4");
+}
+
+Process::Process(const Function& function, Ref<Tuple> args, ProcessOptions options)
+    : Process(Target([&function, args] { (void)function(*args); }), std::move(options)) {
+    function_ = &function;
+    args_ = std::move(args);
 }
 
 Process::Process(Existing existing)
@@ -111,8 +117,19 @@ void Process::start() {
     }
     (void)active_children();  // _cleanup(): reap children that have finished
     detail::install_exit_handler();
+    if (start_method_.empty()) {
+        start_method_ = get_start_method();
+    }
     flush_std_streams();
-    launch_fork();
+    if (start_method_ == "spawn") {
+        launch_spawn();
+    } else if (start_method_ == "forkserver") {
+        launch_forkserver();
+    } else if (start_method_ == "fork") {
+        launch_fork();
+    } else {
+        throw ValueError("cannot find context for '" + start_method_ + "'");
+    }
     started_ = true;
     std::lock_guard lock(module_state().mutex);
     module_state().children.push_back(this);

@@ -14,15 +14,20 @@
 
 #include <sys/types.h>
 
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "py/containers.hpp"
 #include "py/exceptions.hpp"
+#include "py/scalars.hpp"
 
 namespace py::multiprocessing {
 
@@ -43,14 +48,100 @@ class SystemExit : public BaseException {
 // multiprocessing.ProcessError and its children (Lib/multiprocessing/context.py).
 PY_DECLARE_EXCEPTION(ProcessError, Exception);
 
-// Process(name=..., daemon=...).
+// A function that other processes can call by name. Define it at namespace scope (a static
+// object): it registers itself at load time, so a forked or spawned process knows it too.
+class Function {
+  public:
+    using Body = Ref<Object> (*)(Tuple& args);
+    Function(const char* name, Body body);
+    Function(const Function&) = delete;
+    Function& operator=(const Function&) = delete;
+    [[nodiscard]] const char* name() const noexcept { return name_; }
+    Ref<Object> operator()(Tuple& args) const { return body_(args); }
+    // The registered function of that name, or nullptr.
+    static const Function* find(std::string_view name);
+
+  private:
+    const char* name_;
+    Body body_;
+};
+
+// C++ values as runtime objects and back (what a task's arguments and results are made of).
+inline Ref<Object> to_object(const Ref<Object>& value) {
+    return value;
+}
+template <class T>
+requires std::derived_from<T, Object> Ref<Object> to_object(const Ref<T>& value) {
+    return Ref<Object>(value);
+}
+inline Ref<Object> to_object(std::nullptr_t) {
+    return None();
+}
+inline Ref<Object> to_object(bool value) {
+    return to_bool(value);
+}
+template <class T>
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) Ref<Object> to_object(T value) {
+    return Int::create(static_cast<long long>(value));
+}
+inline Ref<Object> to_object(double value) {
+    return Float::create(value);
+}
+inline Ref<Object> to_object(std::string_view text) {
+    return Str::create(text);
+}
+inline Ref<Object> to_object(const char* text) {
+    return Str::create(text);
+}
+inline Ref<Object> to_object(const std::string& text) {
+    return Str::create(text);
+}
+
+// from_object<long long>, <double>, <bool>, <std::string>: TypeError for another type.
+template <class T>
+T from_object(Object* value);
+template <>
+long long from_object<long long>(Object* value);
+template <>
+int from_object<int>(Object* value);
+template <>
+bool from_object<bool>(Object* value);
+template <>
+double from_object<double>(Object* value);
+template <>
+std::string from_object<std::string>(Object* value);
+
+// The tuple (args...) of runtime objects.
+template <class... Args>
+Ref<Tuple> make_args(const Args&... args) {
+    Ref<Object> items[] = {to_object(args)..., None()};
+    auto* tuple = static_cast<Tuple*>(alloc_object(&Tuple::Type, sizeof...(Args)));
+    for (std::size_t i = 0; i < sizeof...(Args); ++i) {
+        tuple->items()[i] = items[i].release();
+    }
+    return Ref<Tuple>::steal(tuple);
+}
+
+// Process(name=..., daemon=...), and the start method ("" means get_start_method()).
 struct ProcessOptions {
     std::string name = {};
     std::optional<bool> daemon = {};
+    std::string start_method = {};
 };
+
+// multiprocessing.set_start_method / get_start_method / get_all_start_methods. The default is
+// "fork", as CPython 3.11-3.13 on Linux. ValueError("cannot find context for 'x'");
+// RuntimeError("context has already been set") unless `force`.
+void set_start_method(const std::string& method, bool force = false);
+[[nodiscard]] std::string get_start_method();
+[[nodiscard]] std::vector<std::string> get_all_start_methods();
 
 class Process;
 std::vector<Process*> active_children();
+// The main guards of spawn and forkserver children (registered at load time; see
+// workbook/main_guard.hpp).
+std::optional<int> spawn_main(int argc, char** argv);
+std::optional<int> forkserver_main(int argc, char** argv);
 
 class Process {
   public:
@@ -58,6 +149,9 @@ class Process {
 
     // Process(target=f).
     explicit Process(Target target, ProcessOptions options = {});
+    // Process(target=f, args=(a, b)) with a registered function: the only kind of target a
+    // spawn or forkserver child can find (by name); the arguments are pickled at start().
+    Process(const Function& function, Ref<Tuple> args, ProcessOptions options = {});
     // Process(target=f, args=(a, b)).
     template <class F, class... Args>
     Process(F&& target, std::tuple<Args...> args, const ProcessOptions& options = {})
@@ -71,7 +165,7 @@ class Process {
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
-    // Starts the child. AssertionError("cannot start a process twice"),
+    // Starts the child with the start method. AssertionError("cannot start a process twice"),
     // AssertionError("daemonic processes are not allowed to have children") in a daemon,
     // ValueError("process object is closed") after close().
     void start();
@@ -114,19 +208,32 @@ class Process {
     };
     explicit Process(Existing existing);
 
+    [[nodiscard]] const std::string& start_method() const noexcept { return start_method_; }
+
   private:
     friend std::vector<Process*> active_children();
+    friend std::optional<int> spawn_main(int argc, char** argv);
+    friend std::optional<int> forkserver_main(int argc, char** argv);
+    std::string preparation_data() const;
+    void launch_spawn();
+    void launch_forkserver();
     void check_closed() const;
     std::optional<int> poll(bool block);
+    std::optional<int> poll_status(bool block);
     int bootstrap(int parent_sentinel);
     void launch_fork();
     void become_child(int parent_sentinel);
 
     Target target_;
+    const Function* function_ = nullptr;  // for spawn and forkserver: the target by name
+    Ref<Tuple> args_;
+    std::string start_method_;
+    int status_fd_ = -1;  // forkserver: where the server writes the child's exit status
     std::string name_;
     bool daemon_ = false;
     std::vector<int> identity_;  // (1,) for Process-1, (1, 2) for Process-1:2
     pid_t parent_pid_;
+    std::string parent_name_;  // a spawned child learns its parent's name from the parent
     std::optional<pid_t> pid_;
     int sentinel_ = -1;       // parent end: readable at the child's exit
     int parent_writer_ = -1;  // parent end of the pipe the child watches (parent death)
