@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -171,9 +172,14 @@ struct ProcessPoolExecutor::Impl {
     bool collect(Worker& worker);
     void terminate_broken();
     void stop_workers();
-    void wake() const {
-        const char byte = 1;
-        (void)!::write(wakeup[1], &byte, 1);
+    // One byte in the wake-up pipe is enough until the manager has read it: submitting 10k
+    // tasks should not cost 10k write() calls.
+    std::atomic<bool> wake_pending{false};
+    void wake() {
+        if (!wake_pending.exchange(true, std::memory_order_acq_rel)) {
+            const char byte = 1;
+            (void)!::write(wakeup[1], &byte, 1);
+        }
     }
 };
 
@@ -373,6 +379,7 @@ void ProcessPoolExecutor::Impl::manager_loop() {
         lock.lock();
         if ((fds[0].revents & POLLIN) != 0) {
             char buffer[256];
+            wake_pending.store(false, std::memory_order_release);
             (void)!::read(wakeup[0], buffer, sizeof buffer);
         }
         bool dead = false;

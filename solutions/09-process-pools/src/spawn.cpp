@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -437,9 +438,18 @@ std::optional<int> forkserver_main(int argc, char** argv) {
     detail::set_inheritable(socket, false);
     detail::inheriting() = false;
     std::map<pid_t, int> status_fds;  // child -> where its exit status goes
+    // SIGCHLD as a readable descriptor, so one poll() waits for requests and for children.
+    sigset_t child_signal;
+    sigemptyset(&child_signal);
+    sigaddset(&child_signal, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+    const int children = ::signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK);
     while (true) {
-        pollfd fd{socket, POLLIN, 0};
-        const int ready = ::poll(&fd, 1, 50);  // also wakes up to reap children
+        pollfd fds_to_watch[2] = {{socket, POLLIN, 0}, {children, POLLIN, 0}};
+        const int ready = ::poll(fds_to_watch, 2, -1);
+        signalfd_siginfo drained{};
+        while (::read(children, &drained, sizeof drained) > 0) {
+        }
         int status = 0;
         pid_t done = 0;
         while ((done = ::waitpid(-1, &status, WNOHANG)) > 0) {
@@ -451,7 +461,7 @@ std::optional<int> forkserver_main(int argc, char** argv) {
                 status_fds.erase(it);
             }
         }
-        if (ready <= 0) {
+        if (ready <= 0 || (fds_to_watch[0].revents & (POLLIN | POLLHUP)) == 0) {
             continue;
         }
         std::string data;
@@ -461,6 +471,8 @@ std::optional<int> forkserver_main(int argc, char** argv) {
         }
         const pid_t pid = ::fork();
         if (pid == 0) {
+            ::sigprocmask(SIG_UNBLOCK, &child_signal, nullptr);
+            ::close(children);
             ::close(socket);
             ::close(fds[2]);
             for (auto& [child, status_fd] : status_fds) {
