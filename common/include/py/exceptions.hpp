@@ -46,11 +46,20 @@ PY_DECLARE_EXCEPTION(MemoryError, Exception);
 PY_DECLARE_EXCEPTION(OSError, Exception);
 PY_DECLARE_EXCEPTION(BrokenPipeError, OSError);
 PY_DECLARE_EXCEPTION(ConnectionError, OSError);
+PY_DECLARE_EXCEPTION(ConnectionRefusedError, ConnectionError);
+PY_DECLARE_EXCEPTION(ConnectionResetError, ConnectionError);
+PY_DECLARE_EXCEPTION(FileExistsError, OSError);
+PY_DECLARE_EXCEPTION(FileNotFoundError, OSError);
 PY_DECLARE_EXCEPTION(TimeoutError, OSError);
 PY_DECLARE_EXCEPTION(RuntimeError, Exception);
 PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
 PY_DECLARE_EXCEPTION(RecursionError, RuntimeError);
 PY_DECLARE_EXCEPTION(TypeError, Exception);
 PY_DECLARE_EXCEPTION(ValueError, Exception);
+
+// multiprocessing's own (Lib/multiprocessing/context.py): ProcessError and its children.
+PY_DECLARE_EXCEPTION(ProcessError, Exception);
+PY_DECLARE_EXCEPTION(AuthenticationError, ProcessError);
+PY_DECLARE_EXCEPTION(BufferTooShort, ProcessError);
 
 }  // namespace py
