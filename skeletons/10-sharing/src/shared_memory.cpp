@@ -19,7 +19,7 @@ namespace {
 
 // shared_memory.py: _SHM_SAFE_NAME_LENGTH = 14 and _SHM_NAME_PREFIX = '/psm_' leave room for
 // (14 - 5) // 2 = 4 random bytes, written as 8 hex digits.
-std::string make_filename() {
+[[maybe_unused]] std::string make_filename() {
     static const char hex[] = "0123456789abcdef";
     std::string name = "/psm_";
     for (const char byte : detail::urandom(4)) {
