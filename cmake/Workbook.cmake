@@ -17,6 +17,15 @@
 include_guard(GLOBAL)
 include(GoogleTest)
 
+# Tests that compare with Python (chapter 09's pickle, 10's connections) run Debian's python3,
+# never whichever python3 is first on PATH: WORKBOOK_PYTHON3 is its path, compiled into every
+# test binary.
+if(EXISTS /usr/bin/python3)
+    set(WORKBOOK_PYTHON3 /usr/bin/python3 CACHE FILEPATH "The python3 that interop tests run")
+else()
+    find_program(WORKBOOK_PYTHON3 python3)
+endif()
+
 # True when chapter NUMBER is to be built from skeletons/ (WORKBOOK_SKELETONS is "all", "none" or
 # a list such as "01;03" or "1,3").
 function(workbook_chapter_uses_skeleton number out_var)
@@ -116,6 +125,7 @@ function(workbook_add_chapter chapter_dir)
     file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")
     add_executable(${test_target} ${test_sources})
     target_link_libraries(${test_target} PRIVATE ${library} workbook::test_main)
+    target_compile_definitions(${test_target} PRIVATE WORKBOOK_PYTHON3="${WORKBOOK_PYTHON3}")
     if(WORKBOOK_PCH)
         # GoogleMock's headers are most of each test file's compile time: parse them once per chapter.
         target_precompile_headers(${test_target} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)

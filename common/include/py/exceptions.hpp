@@ -56,6 +56,15 @@ PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
 PY_DECLARE_EXCEPTION(RecursionError, RuntimeError);
 PY_DECLARE_EXCEPTION(TypeError, Exception);
 PY_DECLARE_EXCEPTION(ValueError, Exception);
+PY_DECLARE_EXCEPTION(UnicodeError, ValueError);
+PY_DECLARE_EXCEPTION(UnicodeDecodeError, UnicodeError);
+PY_DECLARE_EXCEPTION(ChildProcessError, OSError);
+PY_DECLARE_EXCEPTION(ProcessLookupError, OSError);
+
+// pickle's own (Lib/pickle.py): PickleError and its two children.
+PY_DECLARE_EXCEPTION(PickleError, Exception);
+PY_DECLARE_EXCEPTION(PicklingError, PickleError);
+PY_DECLARE_EXCEPTION(UnpicklingError, PickleError);
 
 // multiprocessing's own (Lib/multiprocessing/context.py): ProcessError and its children.
 PY_DECLARE_EXCEPTION(ProcessError, Exception);
