@@ -15,6 +15,7 @@
 #include "os_error.hpp"
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
+#include "py/pickle.hpp"
 
 namespace py::multiprocessing::connection {
 namespace {
@@ -149,6 +150,18 @@ std::string Connection::recv_bytes(std::optional<std::int64_t> maxlength) {
     check_readable();
     PY_KATA_TODO("§2");
     return {};
+}
+
+void Connection::send(Object* obj) {
+    check_closed();
+    check_writable();
+    PY_KATA_TODO("§3");
+}
+
+Ref<Object> Connection::recv() {
+    check_closed();
+    check_readable();
+    PY_KATA_TODO("§3");
 }
 
 bool Connection::poll(std::optional<double> timeout) {

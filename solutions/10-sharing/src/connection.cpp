@@ -15,6 +15,7 @@
 #include "os_error.hpp"
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
+#include "py/pickle.hpp"
 
 namespace py::multiprocessing::connection {
 namespace {
@@ -226,6 +227,22 @@ std::string Connection::recv_bytes(std::optional<std::int64_t> maxlength) {
     }
     return std::move(*message);
     // kata: skeleton return {};
+    // kata: end
+}
+
+void Connection::send(Object* obj) {
+    check_closed();
+    check_writable();
+    // kata: begin step26 §3
+    send_frame(pickle::dumps(obj));
+    // kata: end
+}
+
+Ref<Object> Connection::recv() {
+    check_closed();
+    check_readable();
+    // kata: begin step26 §3
+    return pickle::loads(recv_bytes());
     // kata: end
 }
 

@@ -17,6 +17,9 @@
 #include <utility>
 #include <variant>
 
+#include "py/object.hpp"
+#include "py/ref.hpp"
+
 namespace py::multiprocessing::connection {
 
 class Connection {
@@ -46,6 +49,14 @@ class Connection {
     // messages, OSError("got end of file during message") when it closed inside one; a message
     // longer than maxlength closes the connection and raises OSError("bad message length").
     std::string recv_bytes(std::optional<std::int64_t> maxlength = std::nullopt);
+    // send(obj): one message holding pickle.dumps(obj) (protocol 4, CPython's default), so a
+    // Python peer's recv() gets an equal object. recv(): pickle.loads of the next message.
+    void send(Object* obj);
+    template <class T>
+    void send(const Ref<T>& obj) {
+        send(static_cast<Object*>(obj.get()));
+    }
+    Ref<Object> recv();
     // poll(timeout=0.0): true when there is something to read (a message or an EOF). nullopt waits
     // as long as it takes; a negative timeout does not wait.
     bool poll(std::optional<double> timeout = 0.0);
