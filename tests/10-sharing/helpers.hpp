@@ -2,8 +2,10 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,11 +14,14 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "py/queues.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX's, for posix_spawn
 
@@ -31,6 +36,9 @@ pid_t fork_child(F body) {
         int code = 0;
         try {
             body();
+            // What a multiprocessing child does on its way out: flush and join its queues'
+            // feeder threads (chapter 09's Process does the same).
+            py::multiprocessing::util::exit_function();
         } catch (const std::exception& e) {
             std::fprintf(stderr, "child: %s\n", e.what());
             code = 1;
@@ -93,6 +101,22 @@ inline int wait_child(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0) {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The exit code if the child ends within `seconds`, nullopt if it is still running then. Waits on
+// a pidfd (an event, not a sleep loop).
+inline std::optional<int> wait_child_for(pid_t pid, double seconds) {
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+        throw std::runtime_error("pidfd_open failed");
+    }
+    pollfd entry{pidfd, POLLIN, 0};
+    const int ready = ::poll(&entry, 1, static_cast<int>(seconds * 1000));
+    ::close(pidfd);
+    if (ready <= 0) {
+        return std::nullopt;
+    }
+    return wait_child(pid);
 }
 
 inline bool exists_in_dev_shm(const std::string& name) {
