@@ -159,6 +159,9 @@ TEST(Sharing, Step09_EndOfFileBetweenAndInsideMessages) {
     expect_cut_short(bytes({0, 0, 0, 10}) + "only5", "payload cut short");
     expect_cut_short(bytes({0, 0}), "half a header");
     expect_cut_short(bytes({0xff, 0xff, 0xff, 0xff, 0, 0}), "half a long header");
+    // A header may claim anything; the reader must not allocate 2**60 bytes on its word.
+    expect_cut_short(bytes({0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0, 0, 0, 0, 0}) + "abc",
+                     "an absurd length, then three bytes");
     {
         // CPython's quirk, kept: connection.py reads the header and the payload with separate
         // _recv() calls, and each raises EOFError when its first read finds the end. So a header

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -24,6 +25,8 @@ namespace {
 // buffer is never copied just to glue 4 bytes in front of it.
 constexpr std::size_t kSmallMessage = 16384;
 constexpr std::uint64_t kMaxShortLength = 0x7fffffff;
+// recv_exact grows its buffer by at most this much before the bytes are there.
+constexpr std::size_t kReadChunk = std::size_t{1} << 20;
 
 [[maybe_unused]] void put_big_endian(std::string& out, std::uint64_t value, int bytes) {
     for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {

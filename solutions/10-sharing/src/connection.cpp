@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -24,6 +25,8 @@ namespace {
 // buffer is never copied just to glue 4 bytes in front of it.
 constexpr std::size_t kSmallMessage = 16384;
 constexpr std::uint64_t kMaxShortLength = 0x7fffffff;
+// recv_exact grows its buffer by at most this much before the bytes are there.
+constexpr std::size_t kReadChunk = std::size_t{1} << 20;
 
 [[maybe_unused]] void put_big_endian(std::string& out, std::uint64_t value, int bytes) {
     for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
@@ -149,11 +152,17 @@ void Connection::send_frame(std::string_view payload) {
 
 std::string Connection::recv_exact(std::uint64_t size) {
     // kata: begin step08 step09 §2
-    std::string out(size, '\0');
-    std::uint64_t filled = 0;
-    while (filled < size) {
-        const ssize_t got = ::read(handle_, out.data() + filled, size - filled);
+    // Grow with what arrives, at most kReadChunk ahead: a header alone (which anyone may send)
+    // must not make us allocate 2 GiB.
+    std::string out;
+    while (out.size() < size) {
+        const std::size_t filled = out.size();
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(size - filled, kReadChunk));
+        out.resize(filled + want);
+        const ssize_t got = ::read(handle_, out.data() + filled, want);
         if (got < 0) {
+            out.resize(filled);
             if (errno == EINTR) {
                 continue;
             }
@@ -167,7 +176,7 @@ std::string Connection::recv_exact(std::uint64_t size) {
             }
             throw OSError("got end of file during message");
         }
-        filled += static_cast<std::uint64_t>(got);
+        out.resize(filled + static_cast<std::size_t>(got));
     }
     return out;
     // kata: skeleton return {};
