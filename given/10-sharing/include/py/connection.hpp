@@ -111,6 +111,9 @@ class Listener {
     // Stops listening and removes a unix socket's file.
     void close() noexcept;
     [[nodiscard]] const Address& address() const noexcept { return address_; }
+    // The listening socket (CPython: listener._listener._socket), e.g. to shutdown(2) it from
+    // another thread, which wakes a blocked accept().
+    [[nodiscard]] int fileno() const noexcept { return socket_; }
 
   private:
     int socket_ = -1;
