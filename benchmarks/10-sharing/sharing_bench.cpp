@@ -16,6 +16,7 @@
 
 #include "cpython.hpp"
 #include "py/connection.hpp"
+#include "py/managers.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
 #include "py/sharedctypes.hpp"
@@ -114,8 +115,9 @@ void pipe_ours(benchmark::State& state) {
                 writer.send_bytes(message);
             }
         });
+        std::string buffer;  // recv_bytes_into: one allocation for the whole run, as the peer's
         for (int i = 0; i < kPipeMessages; ++i) {
-            benchmark::DoNotOptimize(reader.recv_bytes());
+            benchmark::DoNotOptimize(reader.recv_bytes_into(buffer));
         }
         state.SetIterationTime(seconds_since(start));
         wait_for(child);
@@ -221,6 +223,60 @@ if __name__ == "__main__":
 }
 BENCHMARK(value_python)
     ->Name("value_inc_2proc/python")
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+namespace {
+
+constexpr int kManagerRounds = 5000;
+
+void manager_ours(benchmark::State& state) {
+    py::multiprocessing::managers::SyncManager manager;
+    manager.start();
+    auto dict = manager.dict();
+    const auto key = py::Str::create("key");
+    for (auto _ : state) {
+        const auto start = Clock::now();
+        for (int i = 0; i < kManagerRounds; ++i) {
+            dict.setitem(key.get(), py::Int::create(i).get());
+            benchmark::DoNotOptimize(dict.getitem(key.get()));
+        }
+        state.SetIterationTime(seconds_since(start));
+    }
+    state.counters["round trips/s"] =
+        benchmark::Counter(kManagerRounds * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(manager_ours)
+    ->Name("manager_dict_set_get/ours")
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+
+void manager_python(benchmark::State& state) {
+    const std::string script = R"(
+import multiprocessing as mp, time
+if __name__ == "__main__":
+    n = )" + std::to_string(kManagerRounds) +
+                               R"(
+    with mp.Manager() as manager:
+        d = manager.dict()
+        start = time.perf_counter()
+        for i in range(n):
+            d["key"] = i
+            d["key"]
+        print(time.perf_counter() - start)
+)";
+    for (auto _ : state) {
+        state.SetIterationTime(std::stod(workbook::bench::run_python(script)));
+    }
+    state.counters["round trips/s"] =
+        benchmark::Counter(kManagerRounds * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(manager_python)
+    ->Name("manager_dict_set_get/python")
     ->UseManualTime()
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);

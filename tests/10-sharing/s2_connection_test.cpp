@@ -104,6 +104,11 @@ TEST(Sharing, Step07_SendBytesWritesOneFrame) {
     peer.connection.send_bytes(big);
     reader.join();
 
+    peer.connection.send_many({"a", "bb", ""});
+    EXPECT_EQ(peer.read_raw(4 + 1 + 4 + 2 + 4),
+              bytes({0, 0, 0, 1}) + "a" + bytes({0, 0, 0, 2}) + "bb" + bytes({0, 0, 0, 0}))
+        << "send_many: the same frames, glued into fewer writes";
+
     EXPECT_THROW(peer.connection.send_bytes("abc", -1), py::ValueError);
     try {
         peer.connection.send_bytes("abc", 1, 5);
@@ -123,6 +128,10 @@ TEST(Sharing, Step08_RecvBytesReadsWholeFrames) {
     const std::string with_nul = std::string("a\0b", 3);
     peer.write_raw(bytes({0, 0, 0, 3}) + with_nul);
     EXPECT_EQ(peer.connection.recv_bytes(), with_nul) << "messages are bytes: NUL is data";
+    std::string buffer(100, 'z');
+    peer.write_raw(bytes({0, 0, 0, 3}) + "xyz");
+    EXPECT_EQ(peer.connection.recv_bytes_into(buffer), 3U) << "recv_bytes_into reuses a buffer";
+    EXPECT_EQ(buffer, "xyz");
 
     // A message that arrives in pieces is still one message.
     sharing_test::Background writer([&] {

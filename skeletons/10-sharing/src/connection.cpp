@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -117,14 +118,13 @@ void Connection::send_frame(std::string_view payload) {
     PY_KATA_TODO("§2");
 }
 
-std::string Connection::recv_exact(std::uint64_t size) {
+void Connection::recv_exact(std::string& out, std::size_t offset, std::uint64_t size) {
     PY_KATA_TODO("§2");
-    return {};
 }
 
-std::optional<std::string> Connection::recv_frame(std::optional<std::uint64_t> maxsize) {
+bool Connection::recv_frame(std::string& out, std::optional<std::uint64_t> maxsize) {
     PY_KATA_TODO("§2");
-    return std::nullopt;
+    return false;
 }
 
 void Connection::send_bytes(std::string_view buf, std::int64_t offset,
@@ -153,6 +153,35 @@ std::string Connection::recv_bytes(std::optional<std::int64_t> maxlength) {
     check_readable();
     PY_KATA_TODO("§2");
     return {};
+}
+
+std::size_t Connection::recv_bytes_into(std::string& buffer) {
+    check_closed();
+    check_readable();
+    recv_frame(buffer, std::nullopt);
+    return buffer.size();
+}
+
+void Connection::send_many(const std::vector<std::string>& messages) {
+    check_closed();
+    check_writable();
+    // Frames glued into writes of about kSmallMessage * 16 bytes; a big message goes on its own.
+    std::string batch;
+    for (const std::string& message : messages) {
+        if (message.size() > kSmallMessage) {
+            send_all(batch);
+            batch.clear();
+            send_frame(message);
+            continue;
+        }
+        batch += frame_header(message.size());
+        batch += message;
+        if (batch.size() >= kSmallMessage * 16) {
+            send_all(batch);
+            batch.clear();
+        }
+    }
+    send_all(batch);
 }
 
 void Connection::send(Object* obj) {

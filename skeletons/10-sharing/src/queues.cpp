@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "py/kata.hpp"
 #include "py/pickle.hpp"

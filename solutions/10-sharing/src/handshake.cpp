@@ -119,7 +119,8 @@ void deliver_challenge(Connection& connection, std::string_view authkey,
     if (digest_name.empty()) {
         message = detail::urandom(kMd5OnlyMessageLength);
     } else {
-        message = "{" + std::string(digest_name) + "}" + detail::urandom(kMessageLength);
+        // Built by appending (GCC 12's -Wrestrict misreads a chain of operator+ here).
+        message.append("{").append(digest_name).append("}").append(detail::urandom(kMessageLength));
     }
     connection.send_bytes(std::string(kChallenge) + message);
     const std::string response = connection.recv_bytes(kMaxHandshakeMessage);

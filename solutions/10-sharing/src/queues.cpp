@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "py/kata.hpp"
 #include "py/pickle.hpp"
@@ -39,19 +40,28 @@ std::shared_ptr<detail::QueueState> make_state(int maxsize, bool joinable) {
             feeder.not_empty.wait(lock, [&] { return !feeder.buffer.empty(); });
             batch.swap(feeder.buffer);
         }
+        // Everything buffered goes out under one write lock, in as few writes as possible:
+        // CPython writes message by message, one system call each.
+        std::vector<std::string> messages;
+        bool sentinel = false;
         for (auto& message : batch) {
             if (!message) {
-                state->writer.close();
-                return;
+                sentinel = true;
+                break;
             }
-            try {
-                const std::lock_guard write_lock(state->shared->wlock);
-                state->writer.send_bytes(*message);
-            } catch (const OSError& e) {
-                // CPython prints the traceback and goes on (_on_queue_feeder_error); a broken
-                // pipe means every reader is gone, so nothing more can be delivered.
-                std::fprintf(stderr, "multiprocessing Queue feeder: %s\n", e.what());
-            }
+            messages.push_back(std::move(*message));
+        }
+        try {
+            const std::lock_guard write_lock(state->shared->wlock);
+            state->writer.send_many(messages);
+        } catch (const OSError& e) {
+            // CPython prints the traceback and goes on (_on_queue_feeder_error); a broken
+            // pipe means every reader is gone, so nothing more can be delivered.
+            std::fprintf(stderr, "multiprocessing Queue feeder: %s\n", e.what());
+        }
+        if (sentinel) {
+            state->writer.close();
+            return;
         }
     }
     // kata: end

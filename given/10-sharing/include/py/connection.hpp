@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "py/object.hpp"
 #include "py/ref.hpp"
@@ -49,6 +50,13 @@ class Connection {
     // messages, OSError("got end of file during message") when it closed inside one; a message
     // longer than maxlength closes the connection and raises OSError("bad message length").
     std::string recv_bytes(std::optional<std::int64_t> maxlength = std::nullopt);
+    // recv_bytes_into(buffer): the next message replaces buffer's contents, reusing its memory
+    // (a loop of large messages then allocates once); returns the message's length. CPython's
+    // takes a fixed buffer and raises BufferTooShort; a std::string grows instead.
+    std::size_t recv_bytes_into(std::string& buffer);
+    // Several messages in as few writes as possible; the peer reads them one by one as usual.
+    // (Ours: the Queue's feeder thread writes what it has buffered this way.)
+    void send_many(const std::vector<std::string>& messages);
     // send(obj): one message holding pickle.dumps(obj) (protocol 4, CPython's default), so a
     // Python peer's recv() gets an equal object. recv(): pickle.loads of the next message.
     void send(Object* obj);
@@ -66,10 +74,12 @@ class Connection {
     void check_readable() const;
     void check_writable() const;
     // The kata: the frame on the wire.
-    void send_all(std::string_view data);        // Connection._send
-    std::string recv_exact(std::uint64_t size);  // Connection._recv
-    void send_frame(std::string_view payload);   // Connection._send_bytes
-    std::optional<std::string> recv_frame(std::optional<std::uint64_t> maxsize);  // _recv_bytes
+    void send_all(std::string_view data);  // Connection._send
+    // Connection._recv: exactly `size` bytes into out[offset:], growing out only as bytes arrive.
+    void recv_exact(std::string& out, std::size_t offset, std::uint64_t size);
+    void send_frame(std::string_view payload);  // Connection._send_bytes
+    // Connection._recv_bytes: the next message into `out`; false if it is longer than maxsize.
+    bool recv_frame(std::string& out, std::optional<std::uint64_t> maxsize);
 
     int handle_ = -1;
     bool readable_ = true;
