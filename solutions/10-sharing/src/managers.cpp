@@ -70,7 +70,7 @@ Connection connect(const connection::Address& address, const std::string& authke
 }  // namespace
 
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
-                     const std::string& method, std::vector<Ref<Object>> args) {
+                     const std::string& method, const std::vector<Ref<Object>>& args) {
     // kata: begin step37 step38 step39 §7
     const Ref<Object> request =
         Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
@@ -125,13 +125,14 @@ Connection& BaseProxy::connection() {
     return *connection_;
 }
 
-Ref<Object> BaseProxy::_callmethod(const std::string& method, std::vector<Ref<Object>> args) {
+Ref<Object> BaseProxy::_callmethod(const std::string& method,
+                                   const std::vector<Ref<Object>>& args) {
     // kata: begin step37 §7
     if (connection_pid_ == 0) {
         connection_pid_ = ::getpid();
         connection_.emplace(connect(token_.address, authkey_));
     }
-    return dispatch(connection(), token_.id, method, std::move(args));
+    return dispatch(connection(), token_.id, method, args);
     // kata: end
 }
 

@@ -33,7 +33,7 @@ struct Token {
 
 // dispatch(c, id, methodname, args, kwds): one request, one reply; raises the reply's error.
 Ref<Object> dispatch(connection::Connection& connection, std::optional<std::string> id,
-                     const std::string& method, std::vector<Ref<Object>> args = {});
+                     const std::string& method, const std::vector<Ref<Object>>& args = {});
 
 class BaseProxy {
   public:
@@ -45,7 +45,7 @@ class BaseProxy {
     virtual ~BaseProxy();
 
     // _callmethod(methodname, args): the method of the referent, run in the server.
-    Ref<Object> _callmethod(const std::string& method, std::vector<Ref<Object>> args = {});
+    Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {});
     [[nodiscard]] const Token& token() const noexcept { return token_; }
     // repr(referent), str(referent): CPython's proxies forward __repr__ as '#GETVALUE'-free calls.
     std::string repr();
