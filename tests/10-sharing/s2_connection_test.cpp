@@ -253,7 +253,7 @@ TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
     EXPECT_TRUE(right.poll()) << "a message is waiting";
     EXPECT_TRUE(right.poll()) << "poll() does not consume it";
     EXPECT_EQ(right.recv_bytes(), "here");
-    sharing_test::Background sender([&] { left.send_bytes("later"); },
+    sharing_test::Background sender([&left = left] { left.send_bytes("later"); },
                                     [fd = right.fileno()] { sharing_test::shut_down(fd); });
     EXPECT_TRUE(right.poll(std::nullopt)) << "poll(None) waits as long as it takes";
     sender.join();
@@ -265,19 +265,20 @@ TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
 
 TEST(Sharing, Step13_PipeCarriesLargeMessagesAcrossProcesses) {
     auto [parent_end, child_end] = Pipe();
-    const pid_t child = sharing_test::fork_child([&, &child_end = child_end] {
-        parent_end.close();
-        // Echo every message back reversed, until the parent closes its end.
-        for (;;) {
-            std::string message;
-            try {
-                message = child_end.recv_bytes();
-            } catch (const py::EOFError&) {
-                return;
+    const pid_t child =
+        sharing_test::fork_child([&parent_end = parent_end, &child_end = child_end] {
+            parent_end.close();
+            // Echo every message back reversed, until the parent closes its end.
+            for (;;) {
+                std::string message;
+                try {
+                    message = child_end.recv_bytes();
+                } catch (const py::EOFError&) {
+                    return;
+                }
+                child_end.send_bytes(std::string(message.rbegin(), message.rend()));
             }
-            child_end.send_bytes(std::string(message.rbegin(), message.rend()));
-        }
-    });
+        });
     child_end.close();
     std::string mebibyte(1 << 20, '\0');
     for (std::size_t i = 0; i < mebibyte.size(); ++i) {

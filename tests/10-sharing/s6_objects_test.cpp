@@ -29,14 +29,15 @@ py::Ref<py::List> int_list(std::initializer_list<long long> values) {
 TEST(Sharing, Step26_SendAndRecvCarryPickles) {
     // The seed's Pipe example: the child sends [111, 22, 33, 44] and waits for the parent's 666.
     auto [parent_conn, child_conn] = Pipe();
-    const pid_t child = sharing_test::fork_child([&, &child_conn = child_conn] {
-        parent_conn.close();
-        child_conn.send(int_list({111, 22, 33, 44}));
-        const py::Ref<py::Object> data = child_conn.recv();
-        if (py::repr(data.get()) != "666") {
-            throw std::runtime_error("the child received " + py::repr(data.get()));
-        }
-    });
+    const pid_t child =
+        sharing_test::fork_child([&parent_conn = parent_conn, &child_conn = child_conn] {
+            parent_conn.close();
+            child_conn.send(int_list({111, 22, 33, 44}));
+            const py::Ref<py::Object> data = child_conn.recv();
+            if (py::repr(data.get()) != "666") {
+                throw std::runtime_error("the child received " + py::repr(data.get()));
+            }
+        });
     child_conn.close();
     const py::Ref<py::Object> info = parent_conn.recv();
     EXPECT_EQ(py::repr(info.get()), "[111, 22, 33, 44]")

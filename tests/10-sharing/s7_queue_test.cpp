@@ -117,8 +117,9 @@ TEST(Sharing, Step32_ManyProducersAndConsumersLoseNothing) {
     constexpr int kConsumers = 2;
     constexpr int kEach = 400;
     Queue queue(50);  // small: producers block on Full, and the feeders wait for the readers
-    Array<'i'> seen(kProducers * kEach);
+    Array<'i'> seen(static_cast<std::size_t>(kProducers) * kEach);
     std::vector<pid_t> children;
+    children.reserve(kProducers + kConsumers);
     for (int p = 0; p < kProducers; ++p) {
         children.push_back(fork_child([&, p] {
             for (int i = 0; i < kEach; ++i) {

@@ -41,7 +41,7 @@ Connection connect(const connection::Address& address, const std::string& authke
 }  // namespace
 
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
-                     const std::string& method, std::vector<Ref<Object>> args) {
+                     const std::string& method, const std::vector<Ref<Object>>& args) {
     PY_KATA_TODO("§7");
 }
 
@@ -68,7 +68,8 @@ Connection& BaseProxy::connection() {
     return *connection_;
 }
 
-Ref<Object> BaseProxy::_callmethod(const std::string& method, std::vector<Ref<Object>> args) {
+Ref<Object> BaseProxy::_callmethod(const std::string& method,
+                                   const std::vector<Ref<Object>>& args) {
     PY_KATA_TODO("§7");
 }
 
@@ -147,7 +148,7 @@ void SyncManager::shutdown() {
 Token SyncManager::create(const std::string& type_id, std::vector<Ref<Object>> args) {
     Connection connection = connect(address_, authkey_);
     args.insert(args.begin(), Str::create(type_id));
-    const Ref<Object> reply = dispatch(connection, std::nullopt, "create", std::move(args));
+    const Ref<Object> reply = dispatch(connection, std::nullopt, "create", args);
     const auto* pair = static_cast<Tuple*>(reply.get());
     return Token{type_id, address_, std::string(static_cast<Str*>(pair->item(0))->view())};
 }

@@ -247,7 +247,7 @@ void SyncManager::shutdown() {
 Token SyncManager::create(const std::string& type_id, std::vector<Ref<Object>> args) {
     Connection connection = connect(address_, authkey_);
     args.insert(args.begin(), Str::create(type_id));
-    const Ref<Object> reply = dispatch(connection, std::nullopt, "create", std::move(args));
+    const Ref<Object> reply = dispatch(connection, std::nullopt, "create", args);
     const auto* pair = static_cast<Tuple*>(reply.get());
     return Token{type_id, address_, std::string(static_cast<Str*>(pair->item(0))->view())};
 }
