@@ -37,6 +37,65 @@ void append_le(std::string& out, std::uint64_t n, int size) {
     }
 }
 
+// The pickler's memo: object address -> memo index. Open addressing with linear probing: a
+// pickle of many strings and tuples spends much of its time here, and std::unordered_map
+// allocates a node per entry (CPython's PyMemoTable is the same kind of table).
+class PointerMemo {
+  public:
+    PointerMemo() : slots_(64) {}
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] const std::uint32_t* find(const void* key) const {
+        for (std::size_t i = slot_of(key);; i = (i + 1) & (slots_.size() - 1)) {
+            const Slot& slot = slots_[i];
+            if (slot.key == key) {
+                return &slot.value;
+            }
+            if (slot.key == nullptr) {
+                return nullptr;
+            }
+        }
+    }
+    void emplace(const void* key, std::uint32_t value) {
+        if (2 * (size_ + 1) > slots_.size()) {
+            grow();
+        }
+        insert(key, value);
+    }
+
+  private:
+    struct Slot {
+        const void* key = nullptr;
+        std::uint32_t value = 0;
+    };
+    [[nodiscard]] std::size_t slot_of(const void* key) const {
+        const auto bits = reinterpret_cast<std::uintptr_t>(key);
+        return static_cast<std::size_t>((bits >> 3) * 0x9E3779B97F4A7C15ULL >> 20) &
+               (slots_.size() - 1);
+    }
+    void insert(const void* key, std::uint32_t value) {
+        std::size_t i = slot_of(key);
+        while (slots_[i].key != nullptr && slots_[i].key != key) {
+            i = (i + 1) & (slots_.size() - 1);
+        }
+        if (slots_[i].key == nullptr) {
+            ++size_;
+        }
+        slots_[i] = {key, value};
+    }
+    void grow() {
+        std::vector<Slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        size_ = 0;
+        for (const Slot& slot : old) {
+            if (slot.key != nullptr) {
+                insert(slot.key, slot.value);
+            }
+        }
+    }
+    std::vector<Slot> slots_;
+    std::size_t size_ = 0;
+};
+
 class Pickler {
   public:
     explicit Pickler(int protocol) : proto_(protocol) { out_.reserve(256); }
@@ -76,10 +135,7 @@ class Pickler {
     // The memo: object identity -> index in the unpickler's memo.
     void memo_put(const void* key);
     void memo_get(std::uint32_t index);
-    [[nodiscard]] const std::uint32_t* memo_find(const void* key) const {
-        auto it = memo_.find(key);
-        return it == memo_.end() ? nullptr : &it->second;
-    }
+    [[nodiscard]] const std::uint32_t* memo_find(const void* key) const { return memo_.find(key); }
 
     // Py_EnterRecursiveCall(" while pickling an object").
     void enter_recursive_call(int units) {
@@ -93,7 +149,7 @@ class Pickler {
     int proto_;
     bool framing_ = false;
     std::ptrdiff_t frame_start_ = -1;  // where the current frame's header was reserved
-    std::unordered_map<const void*, std::uint32_t> memo_;
+    PointerMemo memo_;
     std::vector<Ref<Object>> keep_alive_;  // temporaries whose addresses are memo keys
     int depth_ = 0;
 };
