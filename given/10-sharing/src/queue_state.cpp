@@ -33,7 +33,7 @@ QueueState::QueueState(connection::Connection reader_end, connection::Connection
     if (block == MAP_FAILED) {
         raise_os_error(errno);
     }
-    shared = new (block) QueueShared(static_cast<unsigned>(maxsize));
+    shared = new (block) QueueShared(maxsize);
     pthread_mutexattr_t mutex_attributes;
     pthread_mutexattr_init(&mutex_attributes);
     pthread_mutexattr_setpshared(&mutex_attributes, PTHREAD_PROCESS_SHARED);

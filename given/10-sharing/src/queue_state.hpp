@@ -11,17 +11,18 @@
 #include <string>
 #include <thread>
 
-#include "process_semaphore.hpp"
 #include "py/connection.hpp"
+#include "py/synchronize.hpp"
 
 namespace py::multiprocessing::detail {
 
 // Lives in a MAP_SHARED mapping that every forked process shares.
 struct QueueShared {
-    QueueShared(unsigned maxsize) : sem(maxsize, maxsize) {}
-    ProcessSemaphore rlock{1, 1};  // one reader at a time takes a whole message
-    ProcessSemaphore wlock{1, 1};  // one writer at a time puts a whole message
-    ProcessSemaphore sem;          // free places: a BoundedSemaphore(maxsize)
+    explicit QueueShared(int maxsize) : sem(maxsize) {}
+    // Chapter 09's process-shared locks (each keeps its state in a shared mapping of its own).
+    Lock rlock;            // one reader at a time takes a whole message
+    Lock wlock;            // one writer at a time puts a whole message
+    BoundedSemaphore sem;  // free places
     // JoinableQueue only: the unfinished-task count under a process-shared mutex and condition
     // (CPython: Semaphore(0) + Condition()).
     pthread_mutex_t tasks_mutex{};

@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <new>
 
 #include "os_error.hpp"
 #include "py/kata.hpp"
@@ -17,9 +16,6 @@ SharedBuffer::SharedBuffer(std::size_t size, bool with_lock) : size_(size) {
 }
 
 SharedBuffer::~SharedBuffer() {
-    if (lock_ != nullptr) {
-        lock_->~ProcessRLock();
-    }
     if (mapping_ != nullptr) {
         ::munmap(mapping_, mapping_size_);
     }

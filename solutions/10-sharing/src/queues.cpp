@@ -177,7 +177,7 @@ Ref<Object> Queue::get(bool block, std::optional<double> timeout) {
 
 int Queue::qsize() const {
     // kata: begin step30 §6
-    return state_->maxsize - state_->shared->sem.value();
+    return state_->maxsize - state_->shared->sem.get_value();
     // kata: end
 }
 
@@ -189,7 +189,7 @@ bool Queue::empty() const {
 
 bool Queue::full() const {
     // kata: begin step30 §6
-    return state_->shared->sem.value() == 0;
+    return state_->shared->sem.get_value() == 0;
     // kata: end
 }
 

@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <new>
 
 #include "os_error.hpp"
 #include "py/kata.hpp"
@@ -14,31 +13,23 @@ namespace py::multiprocessing::detail {
 
 SharedBuffer::SharedBuffer(std::size_t size, bool with_lock) : size_(size) {
     // kata: begin step22 §5
-    // [ProcessRLock][padding to 16][data]: one mapping, so the lock and the data go wherever the
-    // mapping goes (every process forked from here).
-    constexpr std::size_t kAlign = 16;
-    const std::size_t header =
-        with_lock ? (sizeof(ProcessRLock) + kAlign - 1) / kAlign * kAlign : 0;
-    mapping_size_ = header + (size == 0 ? 1 : size);
+    // One MAP_SHARED mapping for the data: every process forked from here maps the same pages.
+    // The RLock (chapter 09) keeps its state in a shared mapping of its own.
+    mapping_size_ = size == 0 ? 1 : size;
     mapping_ =
         ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (mapping_ == MAP_FAILED) {
         mapping_ = nullptr;
         raise_os_error(errno);
     }
-    auto* base = static_cast<std::byte*>(mapping_);
+    data_ = static_cast<std::byte*>(mapping_);
     if (with_lock) {
-        lock_ =
-            new (base) ProcessRLock();  // anonymous mappings start zeroed; the lock inits itself
+        lock_ = std::make_unique<RLock>();
     }
-    data_ = base + header;
     // kata: end
 }
 
 SharedBuffer::~SharedBuffer() {
-    if (lock_ != nullptr) {
-        lock_->~ProcessRLock();
-    }
     if (mapping_ != nullptr) {
         ::munmap(mapping_, mapping_size_);
     }

@@ -118,7 +118,8 @@ class SimpleQueue {
 namespace util {
 // What a child process runs before it exits (CPython: util._exit_function, run by
 // Process._bootstrap): every Queue of this process is closed and its feeder joined, unless
-// cancel_join_thread() was called. Chapter 09's Process calls it; the tests' fork helper too.
+// cancel_join_thread() was called. The tests' fork helper calls it before _exit; chapter 09's
+// Process has no finalizer hook yet, so a target that used a Queue calls it last.
 void exit_function();
 }  // namespace util
 

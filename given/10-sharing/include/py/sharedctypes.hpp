@@ -15,12 +15,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "py/exceptions.hpp"
-#include "py/process_rlock.hpp"
+#include "py/synchronize.hpp"
 
 namespace py::multiprocessing {
 
@@ -46,9 +47,9 @@ template <> struct ctype<'d'> { using type = double; };
 // clang-format on
 
 // `size` zeroed bytes in a MAP_SHARED mapping (CPython: heap.BufferWrapper in an mmap'ed arena),
-// preceded by a ProcessRLock unless `with_lock` is false. A fork()ed child maps the same pages, so
-// what one process writes the other reads. read() and write() hold the lock, if any, while they
-// copy.
+// with its own process-shared RLock (chapter 09) unless `with_lock` is false. A fork()ed child maps
+// the same pages, so what one process writes the other reads. read() and write() hold the lock, if
+// any, while they copy.
 class SharedBuffer {
   public:
     SharedBuffer(std::size_t size, bool with_lock);
@@ -59,7 +60,7 @@ class SharedBuffer {
     [[nodiscard]] std::byte* data() const noexcept { return data_; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     // nullptr for the raw kind.
-    [[nodiscard]] ProcessRLock* lock() const noexcept { return lock_; }
+    [[nodiscard]] RLock* lock() const noexcept { return lock_.get(); }
 
     void read(std::size_t offset, void* out, std::size_t n) const;
     void write(std::size_t offset, const void* in, std::size_t n);
@@ -67,7 +68,7 @@ class SharedBuffer {
   private:
     void* mapping_ = nullptr;
     std::size_t mapping_size_ = 0;
-    ProcessRLock* lock_ = nullptr;
+    std::unique_ptr<RLock> lock_;  // its state lives in a shared mapping of its own
     std::byte* data_ = nullptr;
     std::size_t size_ = 0;
 };
@@ -106,7 +107,7 @@ class BasicValue {
     void set_value(value_type value) { buffer_.write(0, &value, sizeof value); }
 
     // The lock (Synchronized.get_lock()). RawValue has none: AttributeError, as in Python.
-    ProcessRLock& get_lock() const {
+    RLock& get_lock() const {
         if (buffer_.lock() == nullptr) {
             throw AttributeError("'c_" + std::string(1, Code) +
                                  "' object has no attribute 'get_lock'");
@@ -153,7 +154,7 @@ class BasicArray {
         buffer_.read(0, out.data(), out.size() * sizeof(value_type));
         return out;
     }
-    ProcessRLock& get_lock() const {
+    RLock& get_lock() const {
         if (buffer_.lock() == nullptr) {
             throw AttributeError("'c_" + std::string(1, Code) +
                                  "_Array' object has no attribute 'get_lock'");
