@@ -2,7 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
@@ -122,6 +124,33 @@ TEST(Sharing, Step05_CloseAndUnlinkLeaveNothingInDevShm) {
     }
     block.unlink();
     EXPECT_FALSE(exists_in_dev_shm(name)) << "unlink() removes /dev/shm/" << name;
+
+    // Moving hands the mapping over; the moved-from object owns nothing.
+    SharedMemory first(std::nullopt, true, 8);
+    UnlinkAtEnd first_cleanup{first.name()};
+    first.buf()[0] = std::byte{42};
+    SharedMemory moved(std::move(first));
+    EXPECT_EQ(moved.buf()[0], std::byte{42});
+    SharedMemory assigned(std::nullopt, true, 8);
+    UnlinkAtEnd assigned_cleanup{assigned.name()};
+    assigned.unlink();
+    assigned = std::move(moved);
+    EXPECT_EQ(assigned.size(), 8U);
+    EXPECT_EQ(assigned.buf()[0], std::byte{42});
+    assigned.unlink();
+
+    // A block of size 0 (made by someone else) cannot be mapped: mmap's ValueError.
+    const std::string empty = unique_name("empty");
+    UnlinkAtEnd empty_cleanup{empty};
+    const int fd = ::shm_open(("/" + empty).c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    try {
+        SharedMemory zero(empty);
+        FAIL() << "an empty block cannot be attached";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "cannot mmap an empty file");
+    }
 }
 
 }  // namespace

@@ -207,6 +207,10 @@ TEST(Sharing, Step10_MaxlengthRejectsALongerMessage) {
         << "a 2 GiB header against maxlength is refused before any allocation";
     RawPeer negative;
     EXPECT_THROW(negative.connection.recv_bytes(-1), py::ValueError) << "negative maxlength";
+    RawPeer minus_two;
+    minus_two.write_raw(bytes({0xff, 0xff, 0xff, 0xfe}));
+    EXPECT_THROW(minus_two.connection.recv_bytes(), py::OSError)
+        << "a negative length other than -1 is no frame: bad message length";
 }
 
 TEST(Sharing, Step11_PipeIsDuplexOrOneWay) {

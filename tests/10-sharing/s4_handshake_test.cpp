@@ -133,6 +133,36 @@ TEST(Sharing, Step16_AWrongKeyIsAuthenticationError) {
     d.send_bytes("{sha1}" + std::string(20, 'x'));
     EXPECT_EQ(d.recv_bytes(), "#FAILURE#") << "the server says FAILURE before raising";
     delivering.join();
+
+    // 3.12's other refusals, each with its message.
+    auto refused = [](const std::string& reply, const std::string& message) {
+        auto [server, client] = Pipe();
+        std::string error;
+        Background delivering(
+            [&server = server, &error] {
+                try {
+                    deliver_challenge(server, "k");
+                } catch (const py::AuthenticationError& e) {
+                    error = e.what();
+                }
+            },
+            unblock(server, client));
+        (void)client.recv_bytes();
+        client.send_bytes(reply);
+        EXPECT_EQ(client.recv_bytes(), "#FAILURE#");
+        delivering.join();
+        EXPECT_THAT(error, testing::StartsWith(message));
+    };
+    refused("{sha256}" + std::string(10, 'x'), "expected 'sha256' of length 32 got 10");
+    refused("{nope}" + std::string(30, 'x'), "unsupported message length, missing digest prefix");
+    auto [e, f] = Pipe();
+    e.send_bytes("#CHALLENGE#short");
+    try {
+        answer_challenge(f, "k");
+        ADD_FAILURE() << "a 5-byte challenge is too short";
+    } catch (const py::AuthenticationError& error) {
+        EXPECT_STREQ(error.what(), "challenge too short: 5 bytes");
+    }
 }
 
 TEST(Sharing, Step17_ListenerAndClientOnAUnixSocket) {

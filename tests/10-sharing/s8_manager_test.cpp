@@ -90,6 +90,18 @@ TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
     EXPECT_THROW((void)ns.getattr("x"), py::AttributeError);
     d.setitem(S("still").get(), S("works").get());
     EXPECT_EQ(R(d.get(S("still").get())), "'works'") << "the connection survives an error";
+    EXPECT_EQ(R(d.get(S("nothing").get())), "None");
+    EXPECT_EQ(R(d.keys()), "['still']");
+    EXPECT_EQ(R(d.items()), "[('still', 'works')]");
+    EXPECT_EQ(R(d.copy()), "{'still': 'works'}");
+    d.delitem(S("still").get());
+    EXPECT_THROW(d.delitem(S("still").get()), py::KeyError);
+    EXPECT_THROW((void)d._callmethod("no_such_method"), py::AttributeError);
+    l.append(I(1).get());
+    l.setitem(0, I(7).get());
+    EXPECT_EQ(R(l.getitem(0)), "7");
+    EXPECT_EQ(l.len(), 1);
+    EXPECT_EQ(R(l.pop()), "7");
 }
 
 TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
@@ -137,6 +149,12 @@ TEST(Sharing, Step41_LockEventValueNamespaceAndQueueLiveInTheServer) {
     EXPECT_EQ(R(ns.getattr("who")), "'child'");
     EXPECT_EQ(R(queue.get()), "'from the child'");
     EXPECT_THROW((void)queue.get(false), py::queue::Empty);
+    EXPECT_THROW((void)queue.get(true, 0.01), py::queue::Empty);
+    EXPECT_EQ(queue.qsize(), 0);
+    EXPECT_TRUE(done.is_set());
+    done.clear();
+    EXPECT_FALSE(done.wait(0.01)) << "a cleared Event times out";
+    EXPECT_EQ(value.repr(), "Value(42)");
     EXPECT_EQ(wait_child(child), 0);
     auto rlock = manager.RLock();
     EXPECT_TRUE(rlock.acquire());
