@@ -46,6 +46,10 @@ PY_DECLARE_EXCEPTION(MemoryError, Exception);
 PY_DECLARE_EXCEPTION(OSError, Exception);
 PY_DECLARE_EXCEPTION(BrokenPipeError, OSError);
 PY_DECLARE_EXCEPTION(ConnectionError, OSError);
+PY_DECLARE_EXCEPTION(ConnectionRefusedError, ConnectionError);
+PY_DECLARE_EXCEPTION(ConnectionResetError, ConnectionError);
+PY_DECLARE_EXCEPTION(FileExistsError, OSError);
+PY_DECLARE_EXCEPTION(FileNotFoundError, OSError);
 PY_DECLARE_EXCEPTION(TimeoutError, OSError);
 PY_DECLARE_EXCEPTION(RuntimeError, Exception);
 PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
@@ -61,5 +65,10 @@ PY_DECLARE_EXCEPTION(ProcessLookupError, OSError);
 PY_DECLARE_EXCEPTION(PickleError, Exception);
 PY_DECLARE_EXCEPTION(PicklingError, PickleError);
 PY_DECLARE_EXCEPTION(UnpicklingError, PickleError);
+
+// multiprocessing's own (Lib/multiprocessing/context.py): ProcessError and its children.
+PY_DECLARE_EXCEPTION(ProcessError, Exception);
+PY_DECLARE_EXCEPTION(AuthenticationError, ProcessError);
+PY_DECLARE_EXCEPTION(BufferTooShort, ProcessError);
 
 }  // namespace py
