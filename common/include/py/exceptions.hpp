@@ -6,8 +6,10 @@
 // library reference): catching `py::LookupError` also catches `py::KeyError`.
 #pragma once
 
+#include <any>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace py {
 
@@ -52,5 +54,19 @@ PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
 PY_DECLARE_EXCEPTION(RecursionError, RuntimeError);
 PY_DECLARE_EXCEPTION(TypeError, Exception);
 PY_DECLARE_EXCEPTION(ValueError, Exception);
+// Raised into a generator by close() (chapter 11). Like Python's, it is not an Exception.
+PY_DECLARE_EXCEPTION(GeneratorExit, BaseException);
+
+// StopIteration carries the return value of a finished generator (PEP 380): `value()` is empty
+// for a plain `return`.
+class StopIteration : public Exception {
+  public:
+    explicit StopIteration(std::any value = {}) : Exception(""), value_(std::move(value)) {}
+    [[nodiscard]] const char* python_name() const noexcept override { return "StopIteration"; }
+    [[nodiscard]] const std::any& value() const noexcept { return value_; }
+
+  private:
+    std::any value_;
+};
 
 }  // namespace py
