@@ -173,13 +173,9 @@ class Generator {
     // next(gen): the next yielded value; StopIteration (with the return value) at the end.
     Y next() { return resume(std::nullopt, nullptr); }
     // gen.send(value): resumes the suspended co_yield with `value`.
-    Y send(S value) {
-        PY_KATA_TODO_IN("chapters/11-coroutines", "§7");
-    }
+    Y send(S value) { PY_KATA_TODO_IN("chapters/11-coroutines", "§7"); }
     // gen.throw(exc): raises `exc` at the suspended co_yield; returns the next value yielded.
-    Y throw_(std::exception_ptr exception) {
-        PY_KATA_TODO_IN("chapters/11-coroutines", "§7");
-    }
+    Y throw_(std::exception_ptr exception) { PY_KATA_TODO_IN("chapters/11-coroutines", "§7"); }
     template <class E>
     requires std::is_base_of_v<std::exception, E> Y throw_(E exception) {
         return throw_(std::make_exception_ptr(std::move(exception)));
