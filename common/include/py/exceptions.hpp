@@ -48,6 +48,8 @@ PY_DECLARE_EXCEPTION(MemoryError, Exception);
 PY_DECLARE_EXCEPTION(OSError, Exception);
 PY_DECLARE_EXCEPTION(BrokenPipeError, OSError);
 PY_DECLARE_EXCEPTION(ConnectionError, OSError);
+PY_DECLARE_EXCEPTION(ConnectionRefusedError, ConnectionError);
+PY_DECLARE_EXCEPTION(ConnectionResetError, ConnectionError);
 PY_DECLARE_EXCEPTION(TimeoutError, OSError);
 PY_DECLARE_EXCEPTION(RuntimeError, Exception);
 PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
