@@ -147,6 +147,15 @@ function(workbook_add_chapter chapter_dir)
     endif()
     set_target_properties(${test_target} PROPERTIES
         RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests/${folder}")
+    # Interop tests run Debian's python3 (the one with python3-aiohttp and friends), not whatever
+    # python3 is first on PATH; helper scripts live next to the tests.
+    find_program(WORKBOOK_SYSTEM_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+    if(WORKBOOK_SYSTEM_PYTHON3)
+        target_compile_definitions(${test_target} PRIVATE
+            WORKBOOK_PYTHON3="${WORKBOOK_SYSTEM_PYTHON3}")
+    endif()
+    target_compile_definitions(${test_target} PRIVATE
+        WORKBOOK_TESTS_DIR="${PROJECT_SOURCE_DIR}/tests/${folder}")
 
     # Labels go on the directory (one per chapter, see cmake/chapter/CMakeLists.txt): ctest
     # applies them to every test discovered here.

@@ -6,8 +6,10 @@
 // library reference): catching `py::LookupError` also catches `py::KeyError`.
 #pragma once
 
+#include <any>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace py {
 
@@ -70,5 +72,19 @@ PY_DECLARE_EXCEPTION(UnpicklingError, PickleError);
 PY_DECLARE_EXCEPTION(ProcessError, Exception);
 PY_DECLARE_EXCEPTION(AuthenticationError, ProcessError);
 PY_DECLARE_EXCEPTION(BufferTooShort, ProcessError);
+// Raised into a generator by close() (chapter 11). Like Python's, it is not an Exception.
+PY_DECLARE_EXCEPTION(GeneratorExit, BaseException);
+
+// StopIteration carries the return value of a finished generator (PEP 380): `value()` is empty
+// for a plain `return`.
+class StopIteration : public Exception {
+  public:
+    explicit StopIteration(std::any value = {}) : Exception(""), value_(std::move(value)) {}
+    [[nodiscard]] const char* python_name() const noexcept override { return "StopIteration"; }
+    [[nodiscard]] const std::any& value() const noexcept { return value_; }
+
+  private:
+    std::any value_;
+};
 
 }  // namespace py
