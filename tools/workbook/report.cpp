@@ -182,7 +182,13 @@ std::string failure_place(const std::string& message, const std::filesystem::pat
 
 std::string rerun_command(const BuildIndex& index, const Chapter& chapter, const TestResult& result,
                           int timeout_seconds) {
-    std::string command = relative(chapter.binary, index) + " --gtest_filter=" + result.name;
+    // Relative to the top of the checkout, where the learner pastes it; absolute for a build
+    // outside the checkout.
+    std::string binary = relative(chapter.binary, index);
+    if (binary.rfind("..", 0) == 0) {
+        binary = chapter.binary.string();
+    }
+    std::string command = binary + " --gtest_filter=" + result.name;
     if (result.outcome == Outcome::TimedOut) {
         command = "WORKBOOK_TEST_TIMEOUT=" + std::to_string(timeout_seconds) + " " + command;
     }
