@@ -17,6 +17,15 @@
 include_guard(GLOBAL)
 include(GoogleTest)
 
+# Tests that compare with Python (chapter 09's pickle, 10's connections) run Debian's python3,
+# never whichever python3 is first on PATH: WORKBOOK_PYTHON3 is its path, compiled into every
+# test binary.
+if(EXISTS /usr/bin/python3)
+    set(WORKBOOK_PYTHON3 /usr/bin/python3 CACHE FILEPATH "The python3 that interop tests run")
+else()
+    find_program(WORKBOOK_PYTHON3 python3)
+endif()
+
 # True when chapter NUMBER is to be built from skeletons/ (WORKBOOK_SKELETONS is "all", "none" or
 # a list such as "01;03" or "1,3").
 function(workbook_chapter_uses_skeleton number out_var)
@@ -117,6 +126,11 @@ function(workbook_add_chapter chapter_dir)
         target_link_libraries(${library} PUBLIC ${dependency_target})
     endforeach()
     set_property(GLOBAL PROPERTY WORKBOOK_CHAPTER_${number}_LIBRARY ${library})
+    # The tests look at refchain (chapter 01 teaches it): a build without it (the bench preset,
+    # WORKBOOK_TRACE_REFS=OFF) builds the chapter libraries for the benchmarks and no tests.
+    if(NOT WORKBOOK_TRACE_REFS)
+        return()
+    endif()
 
     set(test_target ${library}_tests)
     file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")
@@ -126,12 +140,22 @@ function(workbook_add_chapter chapter_dir)
     # lint build's thread-safety analysis (cmake/Checks.cmake) checks the library code only.
     # GCC ignores an unknown -Wno- option.
     target_compile_options(${test_target} PRIVATE -Wno-thread-safety)
+    target_compile_definitions(${test_target} PRIVATE WORKBOOK_PYTHON3="${WORKBOOK_PYTHON3}")
     if(WORKBOOK_PCH)
         # GoogleMock's headers are most of each test file's compile time: parse them once per chapter.
         target_precompile_headers(${test_target} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)
     endif()
     set_target_properties(${test_target} PROPERTIES
         RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests/${folder}")
+    # Interop tests run Debian's python3 (the one with python3-aiohttp and friends), not whatever
+    # python3 is first on PATH; helper scripts live next to the tests.
+    find_program(WORKBOOK_SYSTEM_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+    if(WORKBOOK_SYSTEM_PYTHON3)
+        target_compile_definitions(${test_target} PRIVATE
+            WORKBOOK_PYTHON3="${WORKBOOK_SYSTEM_PYTHON3}")
+    endif()
+    target_compile_definitions(${test_target} PRIVATE
+        WORKBOOK_TESTS_DIR="${PROJECT_SOURCE_DIR}/tests/${folder}")
 
     # Labels go on the directory (one per chapter, see cmake/chapter/CMakeLists.txt): ctest
     # applies them to every test discovered here.

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <latch>
 #include <thread>
 #include <vector>
 
+#include "gil_trace.hpp"
 #include "py/gil.hpp"
 #include "py/runtime.hpp"
 #include "py/threading.hpp"
@@ -65,25 +68,7 @@ TEST(Threads, Step14_MisusingTheGilIsAnError) {
     EXPECT_FALSE(py::gil::held());
 }
 
-TEST(Threads, Step15_SwitchIntervalLikeSys) {
-    EXPECT_DOUBLE_EQ(py::gil::get_switch_interval(), 0.005)
-        << "sys.getswitchinterval() is 5 ms by default (§4)";
-    {
-        SwitchInterval shorter(0.001);
-        EXPECT_DOUBLE_EQ(py::gil::get_switch_interval(), 0.001);
-    }
-    EXPECT_DOUBLE_EQ(py::gil::get_switch_interval(), 0.005);
-    for (double bad : {0.0, -1.0}) {
-        try {
-            py::gil::set_switch_interval(bad);
-            ADD_FAILURE() << "set_switch_interval(" << bad << ") must raise ValueError";
-        } catch (const py::ValueError& e) {
-            EXPECT_STREQ(e.what(), "switch interval must be strictly positive");
-        }
-    }
-}
-
-TEST(Threads, Step16_BlockingCallsReleaseTheGil) {
+TEST(Threads, Step15_BlockingCallsReleaseTheGil) {
     // The holder blocks on a latch that only another GIL-taking thread can open: this works
     // only if the blocking call drops the GIL (Py_BEGIN_ALLOW_THREADS).
     std::latch opened(1);
@@ -108,6 +93,63 @@ TEST(Threads, Step16_BlockingCallsReleaseTheGil) {
     opener.join();
     holder.join();
     EXPECT_TRUE(held_after.load()) << "Release takes the GIL back when the blocking call ends";
+}
+
+TEST(Threads, Step16_ManyThreadsAppendingToOneListLoseNothing) {
+    // The seed: L.append(x) is atomic under the GIL, so no append is lost.
+    constexpr int kThreads = 4;
+    constexpr int kAppends = 5000;
+    py::Ref<py::List> list;
+    py::Ref<py::Object> shared;
+    {
+        py::gil::Hold hold;
+        list = py::List::create();
+        shared = py::Ref<py::Object>(py::Int::create(12345));
+    }
+    std::vector<std::unique_ptr<Thread>> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.push_back(std::make_unique<Thread>([&] {
+            py::gil::Hold hold;
+            for (int i = 0; i < kAppends; ++i) {
+                list->append(shared.get());
+                if (i % 64 == 0) {
+                    py::gil::yield_if_requested();
+                }
+            }
+        }));
+    }
+    for (auto& thread : threads) {
+        thread->start();
+    }
+    for (auto& thread : threads) {
+        thread->join();
+    }
+    py::gil::Hold hold;
+    EXPECT_EQ(list->size(), kThreads * kAppends) << "every append under the GIL is kept (§3)";
+    EXPECT_EQ(py::refcount(shared.get()), 1 + kThreads * kAppends)
+        << "each append took one reference to the item";
+    list.reset();
+    EXPECT_EQ(py::refcount(shared.get()), 1) << "freeing the list released them all";
+    shared.reset();
+}
+
+TEST(Threads, Step17_SwitchIntervalLikeSys) {
+    EXPECT_DOUBLE_EQ(py::gil::get_switch_interval(), 0.005)
+        << "sys.getswitchinterval() is 5 ms by default (§4)";
+    {
+        SwitchInterval shorter(0.001);
+        EXPECT_DOUBLE_EQ(py::gil::get_switch_interval(), 0.001);
+    }
+    EXPECT_DOUBLE_EQ(py::gil::get_switch_interval(), 0.005);
+    for (double bad : {0.0, -1.0}) {
+        try {
+            py::gil::set_switch_interval(bad);
+            ADD_FAILURE() << "set_switch_interval(" << bad << ") must raise ValueError";
+        } catch (const py::ValueError& e) {
+            EXPECT_STREQ(e.what(), "switch interval must be strictly positive");
+        }
+    }
 
     // A thread asleep waiting for the GIL gets it as soon as the holder drops it: drop_gil
     // signals the waiters. With a switch interval of 1000 s, a waiter that only looked again at
@@ -137,7 +179,7 @@ TEST(Threads, Step16_BlockingCallsReleaseTheGil) {
     EXPECT_TRUE(waiter_got_it.load());
 }
 
-TEST(Threads, Step17_AWaiterForcesTheHolderToDropAtACheckPoint) {
+TEST(Threads, Step18_AWaiterForcesTheHolderToDropAtACheckPoint) {
     SwitchInterval fast(0.001);
     py::gil::Hold hold;
     // Several rounds, each checked at its FIRST drop: without FORCE_SWITCHING the holder usually
@@ -182,7 +224,7 @@ TEST(Threads, Step17_AWaiterForcesTheHolderToDropAtACheckPoint) {
     }
 }
 
-TEST(Threads, Step18_CpuBoundThreadsTakeTurns) {
+TEST(Threads, Step19_CpuBoundThreadsTakeTurns) {
     // Two CPU-bound threads under the GIL: only one runs at a time, and they alternate at the
     // switch interval. (That they do not finish sooner than one thread doing both halves is the
     // benchmark's job; see docs/benchmarks.md.)
@@ -212,45 +254,16 @@ TEST(Threads, Step18_CpuBoundThreadsTakeTurns) {
     EXPECT_EQ(most_inside.load(), 1) << "two threads never ran runtime code at the same time";
     EXPECT_GE(steps[0].load(), 3);
     EXPECT_GE(steps[1].load(), 3) << "each thread got the GIL in turn";
-}
 
-TEST(Threads, Step19_ManyThreadsAppendingToOneListLoseNothing) {
-    // The seed: L.append(x) is atomic under the GIL, so no append is lost.
-    constexpr int kThreads = 4;
-    constexpr int kAppends = 5000;
-    py::Ref<py::List> list;
-    py::Ref<py::Object> shared;
-    {
-        py::gil::Hold hold;
-        list = py::List::create();
-        shared = py::Ref<py::Object>(py::Int::create(12345));
+    // Not a check: with WORKBOOK_GIL_TRACE=file.json set, record who held the GIL when (two
+    // CPU-bound threads, the default 5 ms interval, 60 ms each) as a Chrome trace: the picture
+    // of lesson §4. Open it in https://ui.perfetto.dev or chrome://tracing.
+    if (const char* path = std::getenv("WORKBOOK_GIL_TRACE")) {
+        const SwitchInterval default_interval(0.005);
+        gil_trace::Recorder recorder;
+        recorder.run_cpu_bound<Thread>(2, std::chrono::milliseconds(60));
+        recorder.write(path);
     }
-    std::vector<std::unique_ptr<Thread>> threads;
-    threads.reserve(kThreads);
-    for (int t = 0; t < kThreads; ++t) {
-        threads.push_back(std::make_unique<Thread>([&] {
-            py::gil::Hold hold;
-            for (int i = 0; i < kAppends; ++i) {
-                list->append(shared.get());
-                if (i % 64 == 0) {
-                    py::gil::yield_if_requested();
-                }
-            }
-        }));
-    }
-    for (auto& thread : threads) {
-        thread->start();
-    }
-    for (auto& thread : threads) {
-        thread->join();
-    }
-    py::gil::Hold hold;
-    EXPECT_EQ(list->size(), kThreads * kAppends) << "every append under the GIL is kept (§3)";
-    EXPECT_EQ(py::refcount(shared.get()), 1 + kThreads * kAppends)
-        << "each append took one reference to the item";
-    list.reset();
-    EXPECT_EQ(py::refcount(shared.get()), 1) << "freeing the list released them all";
-    shared.reset();
 }
 
 }  // namespace

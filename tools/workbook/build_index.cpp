@@ -49,9 +49,9 @@ void load_manifest(const std::filesystem::path& manifest, Chapter& chapter) {
         chapter.depends = json.value("depends", std::vector<std::string>{});
         chapter.steps.clear();
         for (const auto& step : json.at("steps")) {
-            chapter.steps.push_back({step.at("test").get<std::string>(),
-                                     step.at("section").get<std::string>(),
-                                     step.at("hint").get<std::string>()});
+            chapter.steps.push_back(
+                {step.at("test").get<std::string>(), step.at("section").get<std::string>(),
+                 step.value("nudge", std::string{}), step.at("hint").get<std::string>()});
         }
     } catch (const nlohmann::json::exception& error) {
         throw UsageError(manifest.string() + ": " + error.what());

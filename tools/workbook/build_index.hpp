@@ -18,7 +18,8 @@ struct UsageError : std::runtime_error {
 struct Step {
     std::string test;     // "Step03_AllocObjectGivesZeroedMemoryOnRefchain"
     std::string section;  // "§2"
-    std::string hint;
+    std::string nudge;    // the first level of help: a question, what to read ("" if none)
+    std::string hint;     // the second level: the recipe (`workbook hint --more`)
 };
 
 struct Chapter {

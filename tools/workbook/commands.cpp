@@ -110,13 +110,13 @@ int command_status(const CommonOptions& options) {
     return 0;  // failing katas, even a chapter that does not compile, are a learner's normal state
 }
 
-int command_hint(const CommonOptions& options) {
+int command_hint(const CommonOptions& options, bool more) {
     const BuildIndex index = BuildIndex::load(options.build_dir);
     const auto progress = build_and_run(index, options);
     if (!progress) {
         return 1;
     }
-    print_hint(std::cout, index, *progress);
+    print_hint(std::cout, index, more, *progress);
     return 0;
 }
 

@@ -22,7 +22,7 @@ struct CommonOptions {
 
 int command_list(const CommonOptions& options);
 int command_status(const CommonOptions& options);
-int command_hint(const CommonOptions& options);
+int command_hint(const CommonOptions& options, bool more);
 int command_check_skeletons(const CommonOptions& options);
 int command_watch(const CommonOptions& options);
 // One step in full: "1.3" (chapter 1, step 3) or a test name ("Step03_...", a unique prefix such

@@ -42,8 +42,11 @@ int run(int argc, char** argv) {
     add_common(list, false);
     auto* status = app.add_subcommand("status", "run the tests and show progress (exits 0)");
     add_common(status, true);
-    auto* hint = app.add_subcommand("hint", "the hint for the next failing step");
+    auto* hint =
+        app.add_subcommand("hint", "a nudge for the next failing step (--more: the recipe)");
     add_common(hint, true);
+    bool hint_more = false;
+    hint->add_flag("--more", hint_more, "the recipe instead of the nudge");
     auto* watch = app.add_subcommand("watch", "rebuild and rerun whenever a file changes");
     add_common(watch, true);
     auto* show =
@@ -116,7 +119,7 @@ int run(int argc, char** argv) {
             return workbook::command_status(options);
         }
         if (*hint) {
-            return workbook::command_hint(options);
+            return workbook::command_hint(options, hint_more);
         }
         if (*watch) {
             return workbook::command_watch(options);

@@ -235,7 +235,7 @@ void print_step(std::ostream& out, const BuildIndex& index, const ChapterProgres
     if (const Step* step = chapter.find_step(result.name)) {
         out << "  Lesson: " << relative(chapter.lesson, index) << " " << step->section << "\n"
             << "  Edit:   " << relative(chapter.sources, index) << "/\n"
-            << "  Hint:   " << step->hint << "\n";
+            << "  Hint:   " << (step->nudge.empty() || full ? step->hint : step->nudge) << "\n";
     }
 }
 
@@ -311,7 +311,7 @@ void print_status(std::ostream& out, const BuildIndex& index,
     }
 }
 
-bool print_hint(std::ostream& out, const BuildIndex& index,
+bool print_hint(std::ostream& out, const BuildIndex& index, bool more,
                 const std::vector<ChapterProgress>& progress) {
     for (const ChapterProgress& chapter_progress : progress) {
         if (!chapter_progress.blocked_by.empty()) {
@@ -326,8 +326,12 @@ bool print_hint(std::ostream& out, const BuildIndex& index,
         const Step* step = chapter.find_step(next->name);
         out << "Chapter " << chapter.number << ", " << next->name << "\n\n";
         if (step != nullptr) {
-            out << "Hint: " << step->hint << "\n\nRead: " << relative(chapter.lesson, index) << " "
-                << step->section << "\n";
+            if (more || step->nudge.empty()) {
+                out << "Hint: " << step->hint << "\n";
+            } else {
+                out << "Nudge: " << step->nudge << "\n\n(Still stuck? ./workbook hint --more)\n";
+            }
+            out << "\nRead: " << relative(chapter.lesson, index) << " " << step->section << "\n";
         } else {
             out << "This test is not in the chapter's manifest, so it has no hint.\n";
         }

@@ -64,7 +64,8 @@ void print_status(std::ostream& out, const BuildIndex& index,
                   const std::vector<ChapterProgress>& progress, bool verbose);
 
 // The hint and lesson section of the first unfinished step; false if everything passes.
-bool print_hint(std::ostream& out, const BuildIndex& index,
+// `more`: the recipe (the manifest's "hint") instead of the nudge.
+bool print_hint(std::ostream& out, const BuildIndex& index, bool more,
                 const std::vector<ChapterProgress>& progress);
 
 // Lists tests that pass on an untouched skeleton, and manifest mismatches. True if clean.

@@ -7,12 +7,18 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
 
 void list_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     PY_KATA_TODO_NOEXCEPT("§6");
+    trashcan::end();
 }
 
 std::string list_repr(Object* self) {

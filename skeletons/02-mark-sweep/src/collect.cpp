@@ -11,11 +11,13 @@
 namespace py::gc {
 namespace {
 
+// The referent is a tracked container of the generation being collected.
 bool in_collection(Object* op) noexcept {
-    return is_gc(op) && as_gc(op)->gc_next != nullptr && (as_gc(op)->gc_flags & COLLECTING) != 0;
+    return is_gc(op) && as_gc(op)->_gc_next != 0 && is_collecting(as_gc(op));
 }
 
-// update_refs: gc_refs starts as a copy of the reference count.
+// update_refs: gc_refs starts as a copy of the reference count, in the prev word (the prev
+// pointers are gone until move_unreachable rebuilds them), with COLLECTING set.
 void update_refs(GCHead* containers) noexcept {
     PY_KATA_TODO_NOEXCEPT("§3");
 }
@@ -34,9 +36,12 @@ void subtract_refs(GCHead* containers) {
     PY_KATA_TODO("§3");
 }
 
-// move_unreachable: one pass over young. An object with outside references is reachable and so is
-// everything it refers to; an object with none is moved to `unreachable` for now, and comes back
-// if a reachable object turns out to refer to it later in the scan.
+// move_unreachable: one pass over young, which is singly linked on entry (the prev words hold
+// gc_refs). An object with outside references is reachable and so is everything it refers to:
+// it gets its prev pointer back and loses COLLECTING. An object with none is moved to
+// `unreachable` for now, with the UNREACHABLE bit in its next word, and comes back if a reachable
+// object turns out to refer to it later in the scan. On return both lists are doubly linked
+// again and no UNREACHABLE bit is left; the unreachable objects keep COLLECTING.
 void move_unreachable(GCHead* young, GCHead* unreachable) {
     PY_KATA_TODO("§3");
 }
@@ -54,7 +59,7 @@ bool has_legacy_finalizer(Object* op) noexcept {
 [[maybe_unused]] int visit_move(Object* op, void* arg) {
     if (in_collection(op)) {
         GCHead* gc = as_gc(op);
-        gc->gc_flags &= ~COLLECTING;
+        clear_collecting(gc);
         list_move(gc, static_cast<GCHead*>(arg));
     }
     return 0;
@@ -63,7 +68,7 @@ bool has_legacy_finalizer(Object* op) noexcept {
 // Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
 // for move_legacy_finalizers to do.
 bool any_legacy_finalizer(GCHead* unreachable) noexcept {
-    for (GCHead* gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
         if (has_legacy_finalizer(from_gc(gc))) {
             return true;
         }
@@ -74,8 +79,8 @@ bool any_legacy_finalizer(GCHead* unreachable) noexcept {
 // Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
 // resurrect anything.
 bool finalizer_pending(GCHead* unreachable) noexcept {
-    for (GCHead* gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
-        if ((gc->gc_flags & FINALIZED) == 0 && from_gc(gc)->ob_type->tp_finalize != nullptr) {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        if (!finalized(gc) && from_gc(gc)->ob_type->tp_finalize != nullptr) {
             return true;
         }
     }

@@ -1,4 +1,4 @@
-// threading.Thread and the module functions: write them here (lesson §1, §2).
+// threading.Thread and the module's functions (Lib/threading.py, 3.11; lesson §1, §2).
 #include "py/threading.hpp"
 
 #include <pthread.h>
@@ -35,7 +35,8 @@ ExceptHook set_excepthook(ExceptHook hook) {
 
 Thread::Thread(ThreadOptions options) : Thread(Target(), std::move(options)) {}
 
-Thread::Thread(Target target, ThreadOptions options) : target_(std::move(target)) {
+Thread::Thread(Target target, ThreadOptions options)
+    : target_(std::move(target)), state_(std::make_shared<State>()) {
     PY_KATA_TODO("§1");
 }
 
@@ -43,7 +44,10 @@ Thread::Thread(std::shared_ptr<State> state) : state_(std::move(state)) {
     PY_KATA_TODO("§2");
 }
 
-Thread::~Thread() = default;
+Thread::~Thread() {
+    // A running thread still uses this object: wait until it is done (unless it is the caller).
+    // KATA (lesson §1): once start() works, wait here until run() has finished.
+}
 
 void Thread::start() {
     PY_KATA_TODO("§1");

@@ -8,12 +8,13 @@
 
 namespace py::threading {
 
-// Block only while holding nothing (lesson §7).
-void acquire_all(std::initializer_list<Lock*> locks) {
+// Block only while holding nothing (lesson §7). A set of locks chosen at run time is beyond
+// clang's thread-safety analysis, hence PY_NO_THREAD_SAFETY_ANALYSIS on both functions.
+void acquire_all(std::initializer_list<Lock*> locks) PY_NO_THREAD_SAFETY_ANALYSIS {
     PY_KATA_TODO("§7");
 }
 
-void release_all(std::initializer_list<Lock*> locks) {
+void release_all(std::initializer_list<Lock*> locks) PY_NO_THREAD_SAFETY_ANALYSIS {
     PY_KATA_TODO("§7");
 }
 

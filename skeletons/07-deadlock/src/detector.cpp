@@ -39,11 +39,10 @@ void Detector::add_edges(const Acquisition& now, const std::vector<const void*>&
 }
 
 void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, double timeout) {
-    // Under `mutex`: a blocking acquire of a Lock the thread holds is a
-    // self-deadlock (self_deadlock); otherwise the held locks without an edge to this one
-    // (new_predecessors) must not close a cycle (find_cycle), and become edges (add_edges);
-    // waiting_for for the wait-for graph (§6). Then, outside the mutex, call the hook or throw
-    // py::DeadlockError.
+    // Under `mutex`: a blocking acquire of a Lock the thread holds is a self-deadlock
+    // (self_deadlock); otherwise the held locks without an edge to this one (new_predecessors)
+    // must not close a cycle (find_cycle), and become edges (add_edges); waiting_for feeds the
+    // wait-for graph (§6). Then, outside the mutex, call the hook or throw py::DeadlockError.
     PY_KATA_TODO("§1");
 }
 

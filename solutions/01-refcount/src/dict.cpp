@@ -7,7 +7,8 @@
 //
 // A key's hash picks a slot; collisions probe onward with CPython's perturbation scheme. Deleting
 // leaves a DUMMY slot (so later probes keep going) and a hole in the entries (so the order of the
-// others stays). When the entries run out, everything is rebuilt at a size fit for 3x the items.
+// others stays). When the entries run out, everything is rebuilt with 3x the items in slots
+// (GROWTH_RATE), which is room for about twice the items in entries.
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
@@ -112,7 +114,8 @@ void resize(Dict* dict, ssize_t new_size) {
     }
 }
 
-// GROWTH_RATE: room for three times the live items, at least PyDict_MINSIZE slots.
+// GROWTH_RATE (3.11): used * 3 slots, rounded up to a power of two and at least PyDict_MINSIZE;
+// two thirds of them usable, so about twice the live items fit before the next resize.
 void grow(Dict* dict) {
     const auto wanted =
         static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
@@ -121,6 +124,10 @@ void grow(Dict* dict) {
 
 // kata: end
 void dict_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     // kata: begin §8 noexcept
     auto* dict = static_cast<Dict*>(self);
     for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
@@ -131,6 +138,7 @@ void dict_dealloc(Object* self) {
     std::free(dict->dk_entries);
     free_object(self);
     // kata: end
+    trashcan::end();
 }
 
 std::string dict_repr(Object* self) {

@@ -7,6 +7,7 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
@@ -49,6 +50,10 @@ ssize_t normalize_index(const List* list, ssize_t index) {
 
 // kata: end
 void list_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     // kata: begin §6 noexcept
     auto* list = static_cast<List*>(self);
     // Newest items first, as CPython does; it keeps deep structures from piling up work.
@@ -58,6 +63,7 @@ void list_dealloc(Object* self) {
     std::free(list->ob_item);
     free_object(self);
     // kata: end
+    trashcan::end();
 }
 
 std::string list_repr(Object* self) {

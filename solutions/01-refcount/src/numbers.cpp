@@ -195,10 +195,10 @@ void bool_dealloc(Object* self) {
 // True and False: statically allocated, never on refchain. Their count starts at 1 for the
 // reference the runtime itself holds, so they are never deallocated by correct code.
 // kata: begin replace
-Bool false_object{{{nullptr, nullptr, 1, &Bool::Type}, 0}};
-Bool true_object{{{nullptr, nullptr, 1, &Bool::Type}, 1}};
-// kata: skeleton [[maybe_unused]] Bool false_object{{{nullptr, nullptr, 1, &Bool::Type}, 0}};
-// kata: skeleton [[maybe_unused]] Bool true_object{{{nullptr, nullptr, 1, &Bool::Type}, 1}};
+Bool false_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 0}};
+Bool true_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 1}};
+// kata: skeleton [[maybe_unused]] Bool false_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 0}};
+// kata: skeleton [[maybe_unused]] Bool true_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 1}};
 // kata: end
 
 }  // namespace

@@ -8,7 +8,9 @@
 
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
+#ifdef PY_TRACE_REFS
 #include "py/refchain.hpp"
+#endif
 
 namespace py {
 
@@ -61,16 +63,19 @@ void free_object(Object* op) noexcept {
 void new_reference(Object* op) noexcept {
     // kata: begin step01 §2 noexcept
     op->ob_refcnt = 1;
+#ifdef PY_TRACE_REFS
     Object& head = refchain::head();
     // Insert right after the sentinel: head <-> op <-> (old first object).
     op->ob_next = head.ob_next;
     op->ob_prev = &head;
     head.ob_next->ob_prev = op;
     head.ob_next = op;
+#endif
     // kata: end
 }
 
 void forget_reference(Object* op) noexcept {
+#ifdef PY_TRACE_REFS
     // kata: begin step01 §2 noexcept
     if (op->ob_next == nullptr) {
         return;  // never linked: a static object (None, True, False), or already forgotten
@@ -80,6 +85,9 @@ void forget_reference(Object* op) noexcept {
     op->ob_next = nullptr;
     op->ob_prev = nullptr;
     // kata: end
+#else
+    (void)op;  // a release build keeps no list of objects
+#endif
 }
 
 void dealloc(Object* op) noexcept {

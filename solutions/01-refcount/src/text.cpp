@@ -29,7 +29,7 @@ hash_t identity_hash(Object* self) {
     // kata: end
 }
 
-NoneObject none_object{{nullptr, nullptr, 1, &NoneObject::Type}};
+NoneObject none_object{PY_OBJECT_HEAD_INIT(&NoneObject::Type)};
 
 // kata: skeleton // Any good string hash will do (CPython uses SipHash-1-3 with a random key); cache it in
 // kata: skeleton // ob_shash, and never return -1.

@@ -8,11 +8,16 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
 
 void tuple_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     // kata: begin §6 noexcept
     auto* tuple = static_cast<Tuple*>(self);
     for (ssize_t i = tuple->ob_size - 1; i >= 0; --i) {
@@ -20,6 +25,7 @@ void tuple_dealloc(Object* self) {
     }
     free_object(self);
     // kata: end
+    trashcan::end();
 }
 
 std::string tuple_repr(Object* self) {

@@ -11,16 +11,17 @@
 namespace py::gc {
 namespace {
 
+// The referent is a tracked container of the generation being collected.
 bool in_collection(Object* op) noexcept {
-    return is_gc(op) && as_gc(op)->gc_next != nullptr && (as_gc(op)->gc_flags & COLLECTING) != 0;
+    return is_gc(op) && as_gc(op)->_gc_next != 0 && is_collecting(as_gc(op));
 }
 
-// update_refs: gc_refs starts as a copy of the reference count.
+// update_refs: gc_refs starts as a copy of the reference count, in the prev word (the prev
+// pointers are gone until move_unreachable rebuilds them), with COLLECTING set.
 void update_refs(GCHead* containers) noexcept {
     // kata: begin step05 §3 noexcept
-    for (GCHead* gc = containers->gc_next; gc != containers; gc = gc->gc_next) {
-        gc->gc_refs = static_cast<std::int32_t>(from_gc(gc)->ob_refcnt);
-        gc->gc_flags |= COLLECTING;
+    for (GCHead* gc = next(containers); gc != containers; gc = next(gc)) {
+        reset_refs(gc, from_gc(gc)->ob_refcnt);
     }
     // kata: end
 }
@@ -28,7 +29,12 @@ void update_refs(GCHead* containers) noexcept {
 [[maybe_unused]] int visit_decref(Object* op, void* /*arg*/) {
     // kata: begin step05 §3
     if (in_collection(op)) {
-        --as_gc(op)->gc_refs;
+        GCHead* gc = as_gc(op);
+        if (get_refs(gc) == 0) {
+            // More references from collected objects than the refcount says: a missing incref.
+            fatal_error("py::gc::collect", "refcount is too small", op);
+        }
+        decrement_refs(gc);
     }
     return 0;
     // kata: end
@@ -38,7 +44,7 @@ void update_refs(GCHead* containers) noexcept {
 // in gc_refs counts references from outside: from C++ variables or from objects not collected.
 void subtract_refs(GCHead* containers) {
     // kata: begin step05 §3
-    for (GCHead* gc = containers->gc_next; gc != containers; gc = gc->gc_next) {
+    for (GCHead* gc = next(containers); gc != containers; gc = next(gc)) {
         traverse(from_gc(gc), &visit_decref, nullptr);
     }
     // kata: end
@@ -46,46 +52,64 @@ void subtract_refs(GCHead* containers) {
 
 [[maybe_unused]] int visit_reachable(Object* op, void* arg) {
     // kata: begin step10 step11 §3
+    // Objects of other generations, and those of young already scanned (no COLLECTING bit left),
+    // are not looked at again.
     if (!in_collection(op)) {
         return 0;
     }
     GCHead* gc = as_gc(op);
-    if ((gc->gc_flags & UNREACHABLE) != 0) {
-        // Moved to `unreachable` too early: something reachable refers to it. Back to the tail of
-        // young, where the scan will meet it again and visit what it refers to.
-        gc->gc_flags &= ~UNREACHABLE;
-        list_move(gc, static_cast<GCHead*>(arg));
-        gc->gc_refs = 1;
-    } else if (gc->gc_refs == 0) {
-        gc->gc_refs = 1;  // reachable; not scanned yet, it is further down the list
+    if (is_unreachable(gc)) {
+        // Moved to `unreachable` too early: something reachable refers to it. Unlink it by hand
+        // (the list helpers would drop the UNREACHABLE bits of its neighbours), then back to the
+        // tail of young, where the scan will meet it again and visit what it refers to.
+        GCHead* before = prev(gc);
+        GCHead* after = next(gc);
+        before->_gc_next = gc->_gc_next;  // keeps the bit: `before` is in unreachable too
+        set_prev(after, before);
+        list_append(gc, static_cast<GCHead*>(arg));
+        set_refs(gc, 1);
+    } else if (get_refs(gc) == 0) {
+        set_refs(gc, 1);  // reachable; not scanned yet, it is further down the list
     }
     return 0;
     // kata: end
 }
 
-// move_unreachable: one pass over young. An object with outside references is reachable and so is
-// everything it refers to; an object with none is moved to `unreachable` for now, and comes back
-// if a reachable object turns out to refer to it later in the scan.
+// move_unreachable: one pass over young, which is singly linked on entry (the prev words hold
+// gc_refs). An object with outside references is reachable and so is everything it refers to:
+// it gets its prev pointer back and loses COLLECTING. An object with none is moved to
+// `unreachable` for now, with the UNREACHABLE bit in its next word, and comes back if a reachable
+// object turns out to refer to it later in the scan. On return both lists are doubly linked
+// again and no UNREACHABLE bit is left; the unreachable objects keep COLLECTING.
 void move_unreachable(GCHead* young, GCHead* unreachable) {
     // kata: begin step05 §3
-    GCHead* gc = young->gc_next;
+    GCHead* previous = young;
+    GCHead* gc = next(young);
     while (gc != young) {
-        if (gc->gc_refs < 0) {
-            // More references from collected objects than the refcount says: a missing incref.
-            fatal_error("py::gc::collect", "refcount is too small", from_gc(gc));
-        }
-        if (gc->gc_refs > 0) {
+        if (get_refs(gc) > 0) {
             traverse(from_gc(gc), &visit_reachable, young);
-            gc = gc->gc_next;
+            set_prev(gc, previous);  // relinked: from here on a plain member of young
+            clear_collecting(gc);
+            previous = gc;
         } else {
-            GCHead* next = gc->gc_next;
-            gc->gc_flags |= UNREACHABLE;
-            list_move(gc, unreachable);
-            gc = next;
+            // Singly linked: only `previous` needs to skip it.
+            previous->_gc_next = gc->_gc_next;
+            GCHead* last = prev(unreachable);
+            // Every member of unreachable carries the bit, so it is set unconditionally; this may
+            // mark the list head's own next word too, which is repaired below.
+            last->_gc_next = NEXT_MASK_UNREACHABLE | reinterpret_cast<std::uintptr_t>(gc);
+            set_prev(gc, last);
+            gc->_gc_next = NEXT_MASK_UNREACHABLE | reinterpret_cast<std::uintptr_t>(unreachable);
+            unreachable->_gc_prev = reinterpret_cast<std::uintptr_t>(gc);
         }
+        gc = next(previous);
     }
-    for (gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
-        gc->gc_flags &= ~UNREACHABLE;
+    young->_gc_prev = reinterpret_cast<std::uintptr_t>(previous);
+    unreachable->_gc_next &= ~NEXT_MASK_UNREACHABLE;
+    // CPython clears the bits in move_legacy_finalizers; that pass is skipped here when no object
+    // has a legacy finalizer, so they go now.
+    for (gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        gc->_gc_next &= ~NEXT_MASK_UNREACHABLE;
     }
     // kata: end
 }
@@ -94,8 +118,8 @@ void move_unreachable(GCHead* young, GCHead* unreachable) {
 ssize_t end_collecting(GCHead* list) noexcept {
     // kata: begin step05 §3 noexcept
     ssize_t count = 0;
-    for (GCHead* gc = list->gc_next; gc != list; gc = gc->gc_next) {
-        gc->gc_flags &= ~(COLLECTING | UNREACHABLE);
+    for (GCHead* gc = next(list); gc != list; gc = next(gc)) {
+        clear_collecting(gc);
         ++count;
     }
     return count;
@@ -110,7 +134,7 @@ bool has_legacy_finalizer(Object* op) noexcept {
 [[maybe_unused]] int visit_move(Object* op, void* arg) {
     if (in_collection(op)) {
         GCHead* gc = as_gc(op);
-        gc->gc_flags &= ~COLLECTING;
+        clear_collecting(gc);
         list_move(gc, static_cast<GCHead*>(arg));
     }
     return 0;
@@ -119,7 +143,7 @@ bool has_legacy_finalizer(Object* op) noexcept {
 // Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
 // for move_legacy_finalizers to do.
 bool any_legacy_finalizer(GCHead* unreachable) noexcept {
-    for (GCHead* gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
         if (has_legacy_finalizer(from_gc(gc))) {
             return true;
         }
@@ -130,8 +154,8 @@ bool any_legacy_finalizer(GCHead* unreachable) noexcept {
 // Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
 // resurrect anything.
 bool finalizer_pending(GCHead* unreachable) noexcept {
-    for (GCHead* gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
-        if ((gc->gc_flags & FINALIZED) == 0 && from_gc(gc)->ob_type->tp_finalize != nullptr) {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        if (!finalized(gc) && from_gc(gc)->ob_type->tp_finalize != nullptr) {
             return true;
         }
     }
@@ -142,15 +166,15 @@ bool finalizer_pending(GCHead* unreachable) noexcept {
 // everything it can reach, cannot be freed safely: all of it goes to `finalizers`.
 void move_legacy_finalizers(GCHead* unreachable, GCHead* finalizers) {
     // kata: begin step18 §6
-    for (GCHead* gc = unreachable->gc_next; gc != unreachable;) {
-        GCHead* next = gc->gc_next;
+    for (GCHead* gc = next(unreachable); gc != unreachable;) {
+        GCHead* following = next(gc);
         if (has_legacy_finalizer(from_gc(gc))) {
-            gc->gc_flags &= ~COLLECTING;
+            clear_collecting(gc);
             list_move(gc, finalizers);
         }
-        gc = next;
+        gc = following;
     }
-    for (GCHead* gc = finalizers->gc_next; gc != finalizers; gc = gc->gc_next) {
+    for (GCHead* gc = next(finalizers); gc != finalizers; gc = next(gc)) {
         traverse(from_gc(gc), &visit_move, finalizers);
     }
     // kata: end
@@ -163,12 +187,12 @@ void finalize_garbage(GCHead* collectable) {
     GCHead seen;
     list_init(&seen);
     while (!list_is_empty(collectable)) {
-        GCHead* gc = collectable->gc_next;
+        GCHead* gc = next(collectable);
         Object* op = from_gc(gc);
         list_move(gc, &seen);
         destructor finalize = op->ob_type->tp_finalize;
-        if ((gc->gc_flags & FINALIZED) == 0 && finalize != nullptr) {
-            gc->gc_flags |= FINALIZED;
+        if (!finalized(gc) && finalize != nullptr) {
+            set_finalized(gc);
             incref(op);
             finalize(op);
             decref(op);
@@ -196,7 +220,7 @@ void handle_resurrected_objects(GCHead* unreachable, GCHead* still_unreachable, 
 void delete_garbage(GCHead* collectable, GCHead* old) {
     // kata: begin step06 §3
     while (!list_is_empty(collectable)) {
-        GCHead* gc = collectable->gc_next;
+        GCHead* gc = next(collectable);
         Object* op = from_gc(gc);
         if ((state().debug & DEBUG_SAVEALL) != 0) {
             state().garbage.push_back(Ref<Object>::borrow(op));
@@ -205,8 +229,8 @@ void delete_garbage(GCHead* collectable, GCHead* old) {
             clear(op);
             decref(op);
         }
-        if (collectable->gc_next == gc) {
-            gc->gc_flags &= ~(COLLECTING | UNREACHABLE);
+        if (next(collectable) == gc) {
+            clear_collecting(gc);
             list_move(gc, old);
         }
     }
@@ -218,7 +242,7 @@ void delete_garbage(GCHead* collectable, GCHead* old) {
 ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
     // kata: begin step18 §6
     ssize_t count = 0;
-    for (GCHead* gc = finalizers->gc_next; gc != finalizers; gc = gc->gc_next) {
+    for (GCHead* gc = next(finalizers); gc != finalizers; gc = next(gc)) {
         ++count;
         Object* op = from_gc(gc);
         if ((state().debug & DEBUG_SAVEALL) != 0 || has_legacy_finalizer(op)) {

@@ -50,7 +50,7 @@ void gc_free(void* memory) noexcept {
 void track(Object* op) noexcept {
     // kata: begin §1 noexcept
     GCHead* gc = as_gc(op);
-    if (gc->gc_next == nullptr) {
+    if (gc->_gc_next == 0) {
         list_append(gc, state().young);
     }
     // kata: end
@@ -59,23 +59,24 @@ void track(Object* op) noexcept {
 void untrack(Object* op) noexcept {
     // kata: begin §1 noexcept
     GCHead* gc = as_gc(op);
-    if (gc->gc_next != nullptr) {
+    if (gc->_gc_next != 0) {
         list_remove(gc);
-        gc->gc_flags &= FINALIZED;  // the scratch bits of a collection go, FINALIZED stays
+        gc->_gc_prev &=
+            PREV_MASK_FINALIZED;  // the scratch bits of a collection go, FINALIZED stays
     }
     // kata: end
 }
 
 bool is_tracked(Object* op) noexcept {
     // kata: begin §1 noexcept
-    return is_gc(op) && as_gc(op)->gc_next != nullptr;
+    return is_gc(op) && as_gc(op)->_gc_next != 0;
     // kata: skeleton return {};
     // kata: end
 }
 
 bool is_finalized(Object* op) noexcept {
     // kata: begin §4 noexcept
-    return is_gc(op) && (as_gc(op)->gc_flags & FINALIZED) != 0;
+    return is_gc(op) && finalized(as_gc(op));
     // kata: skeleton return {};
     // kata: end
 }

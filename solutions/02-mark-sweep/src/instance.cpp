@@ -64,7 +64,7 @@ void instance_dealloc(Object* self) {
         new_reference(self);  // refcount 1, back on refchain, for the duration of the call
         run_finalizer(self);
         if (!legacy) {
-            gc::as_gc(self)->gc_flags |= gc::FINALIZED;
+            gc::set_finalized(gc::as_gc(self));
         }
         if (--self->ob_refcnt != 0) {
             return;  // resurrected: the finalizer stored a reference somewhere

@@ -234,7 +234,7 @@ std::vector<Ref<Object>> get_objects(std::optional<int> generation) {
             continue;
         }
         GCHead* head = &generations().generations[i].head;
-        for (GCHead* gc = head->gc_next; gc != head; gc = gc->gc_next) {
+        for (GCHead* gc = next(head); gc != head; gc = next(gc)) {
             found.push_back(Ref<Object>::borrow(from_gc(gc)));
         }
     }
@@ -298,7 +298,7 @@ int generation_of(Object* op) noexcept {
     GCHead* target = as_gc(op);
     for (int i = 0; i <= NUM_GENERATIONS; ++i) {
         GCHead* head = i < NUM_GENERATIONS ? &gens.generations[i].head : &gens.permanent.head;
-        for (GCHead* gc = head->gc_next; gc != head; gc = gc->gc_next) {
+        for (GCHead* gc = next(head); gc != head; gc = next(gc)) {
             if (gc == target) {
                 return i;
             }

@@ -19,7 +19,9 @@ namespace py::freelists {
 namespace {
 
 struct FreeList {
-    Object* head = nullptr;  // linked through ob_next, unused while an object is off refchain
+    // Linked through ob_type, as CPython 3.11's float free list is: a freed object has no type
+    // left to keep, and a release build's header has no other pointer to spare.
+    Object* head = nullptr;
     ssize_t numfree = 0;
     ssize_t capacity = 0;
 };
@@ -52,18 +54,22 @@ void previous_free(const Previous& previous, void* memory) noexcept {
     (previous.free != nullptr ? previous.free : &generic_free)(memory);
 }
 
+Object* next_free(const Object* op) noexcept {
+    return reinterpret_cast<Object*>(op->ob_type);
+}
+
 // Takes the first object off `list` and zeroes it as the allocator would have. A GC object also
 // gets a clean header and is tracked, as chapter 02's gc_alloc does.
-void* pop(FreeList& list, TypeObject* type, ssize_t nitems) {
+// `bytes` is the object's size: a constant for list and dict, so the memset is inlined.
+void* pop(FreeList& list, TypeObject* type, std::size_t bytes) {
     Object* op = list.head;
-    list.head = op->ob_next;
+    list.head = next_free(op);
     --list.numfree;
-    std::memset(static_cast<void*>(op), 0,
-                static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize));
+    std::memset(static_cast<void*>(op), 0, bytes);
     if ((type->tp_flags & TPFLAGS_HAVE_GC) != 0) {
         gc::GCHead* gc = gc::as_gc(op);
-        gc->gc_refs = 0;
-        gc->gc_flags = 0;
+        gc->_gc_next = 0;  // a fresh header: untracked, no flags (FINALIZED included)
+        gc->_gc_prev = 0;
         gc::track(op);
     }
     return op;
@@ -75,7 +81,7 @@ bool push(FreeList& list, void* memory) noexcept {
         return false;
     }
     auto* op = static_cast<Object*>(memory);
-    op->ob_next = list.head;
+    op->ob_type = reinterpret_cast<TypeObject*>(list.head);
     list.head = op;
     ++list.numfree;
     return true;
@@ -84,15 +90,23 @@ bool push(FreeList& list, void* memory) noexcept {
 void drain(FreeList& list, const Previous& previous) noexcept {
     while (list.head != nullptr) {
         Object* op = list.head;
-        list.head = op->ob_next;
+        list.head = next_free(op);
         --list.numfree;
         previous_free(previous, op);
     }
 }
 
+// The hottest allocation: a float is never a GC object and always sizeof(Float) bytes, so the
+// pop is inline and the zeroing is three stores instead of a memset call of a runtime size.
 void* float_alloc(TypeObject* type, ssize_t nitems) {
-    return float_list.head != nullptr ? pop(float_list, type, nitems)
-                                      : previous_alloc(float_previous, type, nitems);
+    Object* op = float_list.head;
+    if (op == nullptr) {
+        return previous_alloc(float_previous, type, nitems);
+    }
+    float_list.head = next_free(op);
+    --float_list.numfree;
+    std::memset(static_cast<void*>(op), 0, sizeof(Float));
+    return op;
 }
 void float_free(void* memory) noexcept {
     if (!push(float_list, memory)) {
@@ -106,7 +120,7 @@ void float_dealloc(Object* self) {
 }
 
 void* list_alloc(TypeObject* type, ssize_t nitems) {
-    return list_list.head != nullptr ? pop(list_list, type, nitems)
+    return list_list.head != nullptr ? pop(list_list, type, sizeof(List))
                                      : previous_alloc(list_previous, type, nitems);
 }
 void list_free(void* memory) noexcept {
@@ -116,7 +130,7 @@ void list_free(void* memory) noexcept {
 }
 
 void* dict_alloc(TypeObject* type, ssize_t nitems) {
-    return dict_list.head != nullptr ? pop(dict_list, type, nitems)
+    return dict_list.head != nullptr ? pop(dict_list, type, sizeof(Dict))
                                      : previous_alloc(dict_previous, type, nitems);
 }
 void dict_free(void* memory) noexcept {
@@ -133,8 +147,10 @@ FreeList* tuple_list_for(ssize_t size) noexcept {
 }
 void* tuple_alloc(TypeObject* type, ssize_t nitems) {
     FreeList* list = tuple_list_for(nitems);
-    return list != nullptr && list->head != nullptr ? pop(*list, type, nitems)
-                                                    : previous_alloc(tuple_previous, type, nitems);
+    return list != nullptr && list->head != nullptr
+               ? pop(*list, type,
+                     static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize))
+               : previous_alloc(tuple_previous, type, nitems);
 }
 void tuple_free(void* memory) noexcept {
     FreeList* list = tuple_list_for(static_cast<VarObject*>(memory)->ob_size);

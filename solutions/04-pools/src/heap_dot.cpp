@@ -20,8 +20,8 @@ namespace {
 std::vector<Object*> tracked_objects() {
     std::vector<Object*> found;
     for (gc::Generation& generation : gc::generations().generations) {
-        for (gc::GCHead* node = generation.head.gc_next; node != &generation.head;
-             node = node->gc_next) {
+        for (gc::GCHead* node = gc::next(&generation.head); node != &generation.head;
+             node = gc::next(node)) {
             found.push_back(gc::from_gc(node));
         }
     }
@@ -123,11 +123,13 @@ std::string to_dot(const DotOptions& options) {
             reach(op, seen, order);
         }
     }
+#ifdef PY_TRACE_REFS
     if (options.all_objects) {
         for (Object* op : refchain::objects()) {
             reach(op, seen, order);
         }
     }
+#endif
     const std::unordered_set<Object*> roots(options.roots.begin(), options.roots.end());
     std::unordered_map<Object*, std::size_t> id;
     for (Object* op : order) {

@@ -41,7 +41,7 @@ struct ThreadPoolExecutor::Impl {
 };
 
 void ThreadPoolExecutor::Impl::worker(Impl* self) {
-    // kata: begin step22 step26 §6
+    // kata: begin step22 step26 step32 §6
     for (;;) {
         WorkItem item;
         {
@@ -123,7 +123,7 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
 
 void ThreadPoolExecutor::submit_core(const std::shared_ptr<FutureCore>& future,
                                      std::function<std::function<void()>()> task) {
-    // kata: begin step22 step26 step27 §6
+    // kata: begin step22 step26 step27 step29 §6
     std::lock_guard lock(impl_->mutex);
     if (impl_->shutdown) {
         throw RuntimeError("cannot schedule new futures after shutdown");

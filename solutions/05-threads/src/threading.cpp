@@ -1,7 +1,4 @@
-// kata: begin replace
-// threading.Thread and the module's functions (Lib/threading.py, 3.11).
-// kata: skeleton // threading.Thread and the module functions: write them here (lesson §1, §2).
-// kata: end
+// threading.Thread and the module's functions (Lib/threading.py, 3.11; lesson §1, §2).
 #include "py/threading.hpp"
 
 #include <pthread.h>
@@ -166,14 +163,14 @@ const bool main_registered = [] {
 // kata: end
 
 long get_native_id() noexcept {
-    // kata: begin §2 noexcept
+    // kata: begin step08 §2 noexcept
     return static_cast<long>(syscall(SYS_gettid));
     // kata: skeleton return 0;
     // kata: end
 }
 
 ExceptHook set_excepthook(ExceptHook hook) {
-    // kata: begin §2
+    // kata: begin step12 §2
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     std::swap(reg.hook, hook);
@@ -183,9 +180,9 @@ ExceptHook set_excepthook(ExceptHook hook) {
 
 Thread::Thread(ThreadOptions options) : Thread(Target(), std::move(options)) {}
 
-// kata: begin replace
 Thread::Thread(Target target, ThreadOptions options)
     : target_(std::move(target)), state_(std::make_shared<State>()) {
+    // kata: begin step01 step04 step09 §1
     if (options.name.empty()) {
         state_->name = new_name("Thread-");
         if (!options.target_name.empty()) {
@@ -195,30 +192,28 @@ Thread::Thread(Target target, ThreadOptions options)
         state_->name = std::move(options.name);
     }
     state_->daemon = options.daemon ? *options.daemon : current_thread().daemon();
-    // kata: skeleton Thread::Thread(Target target, ThreadOptions options) : target_(std::move(target)) {
-    // kata: skeleton PY_KATA_TODO("§1");
     // kata: end
 }
 
 Thread::Thread(std::shared_ptr<State> state) : state_(std::move(state)) {
-    // kata: begin §2
+    // kata: begin step10 §2
     register_alive(this, state_);
     // kata: end
 }
 
-// kata: begin replace
 Thread::~Thread() {
     // A running thread still uses this object: wait until it is done (unless it is the caller).
+    // kata: begin step01 §1 replace
     gil::Release no_gil;
     std::unique_lock lock(state_->mutex);
     state_->changed.wait(
         lock, [&] { return !state_->started || state_->finished || state_->ident == get_ident(); });
+    // kata: skeleton // KATA (lesson §1): once start() works, wait here until run() has finished.
+    // kata: end
 }
-// kata: skeleton Thread::~Thread() = default;
-// kata: end
 
 void Thread::start() {
-    // kata: begin §1
+    // kata: begin step01 step05 §1
     {
         std::lock_guard lock(state_->mutex);
         if (state_->started) {
@@ -258,7 +253,7 @@ void Thread::start() {
 }
 
 void Thread::run() {
-    // kata: begin §1
+    // kata: begin step01 step02 step03 §1
     if (target_) {
         target_();
     }
@@ -266,7 +261,7 @@ void Thread::run() {
 }
 
 bool Thread::join(std::optional<double> timeout) {
-    // kata: begin §1
+    // kata: begin step01 step06 step07 §1
     {
         std::lock_guard lock(state_->mutex);
         if (!state_->started) {
@@ -289,28 +284,28 @@ bool Thread::join(std::optional<double> timeout) {
 }
 
 bool Thread::is_alive() const {
-    // kata: begin §1
+    // kata: begin step07 §1
     std::lock_guard lock(state_->mutex);
     return state_->started && !state_->finished;
     // kata: end
 }
 
 std::string Thread::name() const {
-    // kata: begin §2
+    // kata: begin step04 §2
     std::lock_guard lock(state_->mutex);
     return state_->name;
     // kata: end
 }
 
 void Thread::set_name(std::string name) {
-    // kata: begin §2
+    // kata: begin step04 §2
     std::lock_guard lock(state_->mutex);
     state_->name = std::move(name);
     // kata: end
 }
 
 std::optional<Ident> Thread::ident() const {
-    // kata: begin §2
+    // kata: begin step08 §2
     std::lock_guard lock(state_->mutex);
     if (state_->ident == 0) {
         return std::nullopt;
@@ -320,7 +315,7 @@ std::optional<Ident> Thread::ident() const {
 }
 
 std::optional<long> Thread::native_id() const {
-    // kata: begin §2
+    // kata: begin step08 §2
     std::lock_guard lock(state_->mutex);
     if (state_->native_id == 0) {
         return std::nullopt;
@@ -330,14 +325,14 @@ std::optional<long> Thread::native_id() const {
 }
 
 bool Thread::daemon() const {
-    // kata: begin §2
+    // kata: begin step09 §2
     std::lock_guard lock(state_->mutex);
     return state_->daemon;
     // kata: end
 }
 
 void Thread::set_daemon(bool daemonic) {
-    // kata: begin §2
+    // kata: begin step09 §2
     std::lock_guard lock(state_->mutex);
     if (state_->started) {
         throw RuntimeError("cannot set daemon status of active thread");
@@ -347,7 +342,7 @@ void Thread::set_daemon(bool daemonic) {
 }
 
 std::string Thread::repr() const {
-    // kata: begin §2
+    // kata: begin step08 §2
     std::lock_guard lock(state_->mutex);
     std::ostringstream out;
     out << "<Thread(" << state_->name << ", ";
@@ -367,7 +362,7 @@ std::string Thread::repr() const {
 }
 
 Thread& current_thread() {
-    // kata: begin §2
+    // kata: begin step04 step10 §2
     if (current != nullptr) {
         return *current;
     }
@@ -380,13 +375,13 @@ Thread& current_thread() {
 }
 
 Thread& main_thread() {
-    // kata: begin §2
+    // kata: begin step10 §2
     return the_main_thread();
     // kata: end
 }
 
 std::vector<Thread*> enumerate() {
-    // kata: begin §2
+    // kata: begin step10 §2
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     std::vector<std::pair<std::uint64_t, Thread*>> ordered;
@@ -405,7 +400,7 @@ std::vector<Thread*> enumerate() {
 }
 
 std::size_t active_count() {
-    // kata: begin §2
+    // kata: begin step10 §2
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     return reg.active.size();
@@ -413,7 +408,7 @@ std::size_t active_count() {
 }
 
 std::size_t shutdown() {
-    // kata: begin §2
+    // kata: begin step11 §2
     const Thread* self = &current_thread();
     std::vector<std::shared_ptr<Thread::State>> to_join;
     {

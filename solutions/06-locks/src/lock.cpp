@@ -11,7 +11,7 @@ Lock::~Lock() {
 }
 
 bool Lock::acquire(bool blocking, double timeout) PY_NO_THREAD_SAFETY_ANALYSIS {
-    // kata: begin step01 step04 §1
+    // kata: begin step01 step04 step06 step11 §1
     if (timeout != -1) {  // with the default timeout every `blocking` is valid
         detail::check_acquire_args(blocking, timeout);
     }

@@ -11,7 +11,7 @@ RLock::~RLock() {
 }
 
 bool RLock::acquire(bool blocking, double timeout) PY_NO_THREAD_SAFETY_ANALYSIS {
-    // kata: begin step08 step09 §3
+    // kata: begin step08 step09 step10 §3
     if (timeout != -1) {
         detail::check_acquire_args(blocking, timeout);
     }

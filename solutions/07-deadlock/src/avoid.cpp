@@ -8,8 +8,9 @@
 
 namespace py::threading {
 
-// Block only while holding nothing (lesson §7).
-void acquire_all(std::initializer_list<Lock*> locks) {
+// Block only while holding nothing (lesson §7). A set of locks chosen at run time is beyond
+// clang's thread-safety analysis, hence PY_NO_THREAD_SAFETY_ANALYSIS on both functions.
+void acquire_all(std::initializer_list<Lock*> locks) PY_NO_THREAD_SAFETY_ANALYSIS {
     // kata: begin step15 step16 step17 §7
     const std::vector<Lock*> all(locks);
     for (std::size_t i = 0; i < all.size(); ++i) {
@@ -44,7 +45,7 @@ void acquire_all(std::initializer_list<Lock*> locks) {
     // kata: end
 }
 
-void release_all(std::initializer_list<Lock*> locks) {
+void release_all(std::initializer_list<Lock*> locks) PY_NO_THREAD_SAFETY_ANALYSIS {
     // kata: begin step15 §7
     for (Lock* lock : locks) {
         lock->release();

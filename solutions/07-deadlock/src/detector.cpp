@@ -117,16 +117,15 @@ void Detector::add_edges(const Acquisition& now, const std::vector<const void*>&
 }
 
 void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, double timeout) {
-    // Under `mutex`: a blocking acquire of a Lock the thread holds is a
-    // self-deadlock (self_deadlock); otherwise the held locks without an edge to this one
-    // (new_predecessors) must not close a cycle (find_cycle), and become edges (add_edges);
-    // waiting_for for the wait-for graph (§6). Then, outside the mutex, call the hook or throw
-    // py::DeadlockError.
-    // kata: begin step01 step02 step04 step05 step11 step13 §1
+    // Under `mutex`: a blocking acquire of a Lock the thread holds is a self-deadlock
+    // (self_deadlock); otherwise the held locks without an edge to this one (new_predecessors)
+    // must not close a cycle (find_cycle), and become edges (add_edges); waiting_for feeds the
+    // wait-for graph (§6). Then, outside the mutex, call the hook or throw py::DeadlockError.
+    // kata: begin step01 step02 step04 step05 step07 step11 step13 §1
     const Acquisition now{lock, kind, get_ident(), current_thread_name(), take_site()};
     Verdict verdict;
     {
-        const std::lock_guard guard(mutex);
+        const ScopedLock guard(mutex);
         kinds[lock] = kind;
         ThreadState& state = threads[now.thread];
         state.name = now.thread_name;
@@ -171,7 +170,7 @@ void Detector::acquired(const void* lock, LockKind kind) {
     // kata: begin step01 §1 noexcept
     const Ident me = get_ident();
     const std::string& my_name = current_thread_name();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     kinds[lock] = kind;
     ThreadState& state = threads[me];
     state.name = my_name;
@@ -185,7 +184,7 @@ void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
     // The thread waits for nothing any more.
     // kata: begin step13 §6 noexcept
     const Ident me = get_ident();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     const auto state = threads.find(me);
     if (state == threads.end()) {
         return;
@@ -202,7 +201,7 @@ void Detector::released(const void* lock, LockKind /*kind*/) {
     // may be released by another thread).
     // kata: begin step01 §1 noexcept
     const Ident me = get_ident();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     const auto holding = holders.find(lock);
     if (holding == holders.end() || holding->second.empty()) {
         return;  // acquired before detection was enabled
@@ -233,7 +232,7 @@ void Detector::destroyed(const void* lock, LockKind /*kind*/) {
     // Forget everything about `lock`; its address may come back.
     // kata: begin step10 §4 noexcept
     // The address may be reused by a new lock: forget everything about this one.
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     names.erase(lock);
     kinds.erase(lock);
     holders.erase(lock);

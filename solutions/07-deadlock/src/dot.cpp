@@ -43,7 +43,7 @@ std::string edge_label(const LockOrder& order) {
 void write_dot(std::ostream& out) {
     // kata: begin step12 §5
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
 
     std::vector<const LockOrder*> in_cycle;
     if (state.last_report) {

@@ -12,7 +12,7 @@ namespace py::threading {
 std::vector<std::vector<WaitingThread>> find_deadlocks() {
     // kata: begin step13 step14 §6
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
 
     // Each waiting thread points at one thread: the holder of the lock it waits for.
     std::unordered_map<Ident, WaitingThread> waits;

@@ -4,12 +4,16 @@
 // where sys.getobjects() walks it. The sentinel is an Object that is never a real value; an empty
 // chain is the sentinel pointing at itself. New objects go in right after the sentinel, so a
 // walk from the sentinel's ob_next meets the newest object first.
+//
+// Only with PY_TRACE_REFS (the CMake option WORKBOOK_TRACE_REFS): a release build, like CPython's,
+// has no refchain and no sys.getobjects().
 #pragma once
 
 #include <vector>
 
 #include "py/object.hpp"
 
+#ifdef PY_TRACE_REFS
 namespace py::refchain {
 
 // The sentinel (head) of the chain.
@@ -26,3 +30,4 @@ std::vector<Object*> objects(ssize_t limit = 0, const TypeObject* type = nullptr
 bool contains(const Object* op) noexcept;
 
 }  // namespace py::refchain
+#endif  // PY_TRACE_REFS

@@ -16,21 +16,85 @@
 
 namespace py::gc {
 
-// PyGC_Head: lives right in front of the object, in the same allocation. `gc_next` is nullptr while
-// the object is not tracked. `gc_refs` is scratch space of a collection (a copy of the refcount
-// minus the references from other objects being collected); `gc_flags` holds the bits below.
+// PyGC_Head, as CPython 3.11 lays it out (Include/internal/pycore_gc.h): two words right in front
+// of the object, in the same allocation. Headers are 16-byte aligned, so the low bits of both
+// pointers are free and carry the collector's flags; during a collection the prev word carries
+// gc_refs too (the prev pointers are rebuilt by move_unreachable, as in gcmodule.c).
+//
+//   _gc_next:  | next header's address ................................. | 0 | UNREACHABLE |
+//              0 when the object is not tracked.   bit 0: NEXT_MASK_UNREACHABLE
+//   _gc_prev:  | prev header's address ....................... | COLLECTING | FINALIZED |
+//      or, between update_refs and move_unreachable:
+//              | gc_refs (62 bits) ........................... | COLLECTING | FINALIZED |
+//              bit 0: PREV_MASK_FINALIZED, bit 1: PREV_MASK_COLLECTING, PREV_SHIFT = 2
+//
+// Read and write the words only through the helpers below, which keep the bits they do not own.
 struct GCHead {
-    GCHead* gc_next;
-    GCHead* gc_prev;
-    std::int32_t gc_refs;
-    std::uint32_t gc_flags;
+    std::uintptr_t _gc_next;
+    std::uintptr_t _gc_prev;
 };
+static_assert(sizeof(GCHead) == 2 * sizeof(void*), "PyGC_Head is two words");
 
-enum GCFlags : std::uint32_t {
-    FINALIZED = 1U << 0,    // tp_finalize has run (PEP 442: it never runs twice)
-    COLLECTING = 1U << 1,   // in the generation being collected right now
-    UNREACHABLE = 1U << 2,  // tentatively unreachable during move_unreachable
-};
+constexpr std::uintptr_t NEXT_MASK_UNREACHABLE = 1;  // tentatively unreachable (move_unreachable)
+constexpr std::uintptr_t PREV_MASK_FINALIZED = 1;    // tp_finalize has run (PEP 442: only once)
+constexpr std::uintptr_t PREV_MASK_COLLECTING = 2;   // in the generation being collected now
+constexpr int PREV_SHIFT = 2;                        // _PyGC_PREV_SHIFT
+constexpr std::uintptr_t PREV_MASK = ~std::uintptr_t{0} << PREV_SHIFT;  // _PyGC_PREV_MASK
+
+// _PyGCHead_NEXT / _PyGCHead_SET_NEXT (the setter drops the UNREACHABLE bit, as CPython's does).
+inline GCHead* next(const GCHead* gc) noexcept {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a tagged pointer, exactly as PyGC_Head's
+    return reinterpret_cast<GCHead*>(gc->_gc_next & ~NEXT_MASK_UNREACHABLE);
+}
+inline void set_next(GCHead* gc, GCHead* next) noexcept {
+    gc->_gc_next = reinterpret_cast<std::uintptr_t>(next);
+}
+// _PyGCHead_PREV / _PyGCHead_SET_PREV (the setter keeps FINALIZED and COLLECTING).
+inline GCHead* prev(const GCHead* gc) noexcept {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): a tagged pointer, exactly as PyGC_Head's
+    return reinterpret_cast<GCHead*>(gc->_gc_prev & PREV_MASK);
+}
+inline void set_prev(GCHead* gc, GCHead* prev) noexcept {
+    gc->_gc_prev = (gc->_gc_prev & ~PREV_MASK) | reinterpret_cast<std::uintptr_t>(prev);
+}
+
+// gc_refs in the prev word (gcmodule.c: gc_get_refs, gc_set_refs, gc_reset_refs, gc_decref).
+inline ssize_t get_refs(const GCHead* gc) noexcept {
+    return static_cast<ssize_t>(gc->_gc_prev >> PREV_SHIFT);
+}
+inline void set_refs(GCHead* gc, ssize_t refs) noexcept {
+    gc->_gc_prev = (gc->_gc_prev & ~PREV_MASK) | (static_cast<std::uintptr_t>(refs) << PREV_SHIFT);
+}
+// The count, COLLECTING set, FINALIZED kept: the prev pointer is overwritten.
+inline void reset_refs(GCHead* gc, ssize_t refs) noexcept {
+    gc->_gc_prev = (gc->_gc_prev & PREV_MASK_FINALIZED) | PREV_MASK_COLLECTING |
+                   (static_cast<std::uintptr_t>(refs) << PREV_SHIFT);
+}
+inline void decrement_refs(GCHead* gc) noexcept {
+    gc->_gc_prev -= std::uintptr_t{1} << PREV_SHIFT;
+}
+
+inline bool is_collecting(const GCHead* gc) noexcept {
+    return (gc->_gc_prev & PREV_MASK_COLLECTING) != 0;
+}
+inline void clear_collecting(GCHead* gc) noexcept {
+    gc->_gc_prev &= ~PREV_MASK_COLLECTING;
+}
+inline bool is_unreachable(const GCHead* gc) noexcept {
+    return (gc->_gc_next & NEXT_MASK_UNREACHABLE) != 0;
+}
+inline bool finalized(const GCHead* gc) noexcept {
+    return (gc->_gc_prev & PREV_MASK_FINALIZED) != 0;
+}
+inline void set_finalized(GCHead* gc) noexcept {
+    gc->_gc_prev |= PREV_MASK_FINALIZED;
+}
+// The flag bits of both words together (FINALIZED, COLLECTING, and UNREACHABLE shifted to bit 2):
+// 0 for an object no collection is looking at and whose finalizer has not run.
+inline unsigned flags(const GCHead* gc) noexcept {
+    return static_cast<unsigned>((gc->_gc_prev & ~PREV_MASK) |
+                                 ((gc->_gc_next & NEXT_MASK_UNREACHABLE) << PREV_SHIFT));
+}
 
 // A type flag of ours for a legacy finalizer (CPython's tp_del, pre-PEP 442): a cycle that holds
 // such an object cannot be freed safely and is reported in garbage() instead.
@@ -58,47 +122,54 @@ inline bool is_gc(const Object* op) noexcept {
 }
 
 // --- Circular doubly linked lists of GC headers, with a sentinel (gc_list_* in gcmodule.c).
-// Given: these are plumbing, not the lesson.
+// Given: these are plumbing, not the lesson. They need valid prev pointers: not between
+// update_refs and the end of move_unreachable, where the prev words hold gc_refs.
 inline void list_init(GCHead* list) noexcept {
-    list->gc_next = list;
-    list->gc_prev = list;
+    set_next(list, list);
+    list->_gc_prev = reinterpret_cast<std::uintptr_t>(list);
 }
 inline bool list_is_empty(const GCHead* list) noexcept {
-    return list->gc_next == list;
+    return next(list) == list;
 }
 // Links `node` at the tail of `list`.
 inline void list_append(GCHead* node, GCHead* list) noexcept {
-    GCHead* last = list->gc_prev;
-    node->gc_prev = last;
-    node->gc_next = list;
-    last->gc_next = node;
-    list->gc_prev = node;
+    GCHead* last = prev(list);
+    set_prev(node, last);
+    set_next(last, node);
+    set_next(node, list);
+    set_prev(list, node);
 }
+// Unlinks `node`; gc_next 0 means "not tracked".
 inline void list_remove(GCHead* node) noexcept {
-    node->gc_prev->gc_next = node->gc_next;
-    node->gc_next->gc_prev = node->gc_prev;
-    node->gc_next = nullptr;
-    node->gc_prev = nullptr;
+    GCHead* before = prev(node);
+    GCHead* after = next(node);
+    set_next(before, after);
+    set_prev(after, before);
+    node->_gc_next = 0;
 }
 inline void list_move(GCHead* node, GCHead* list) noexcept {
-    node->gc_prev->gc_next = node->gc_next;
-    node->gc_next->gc_prev = node->gc_prev;
+    GCHead* before = prev(node);
+    GCHead* after = next(node);
+    set_next(before, after);
+    set_prev(after, before);
     list_append(node, list);
 }
 // Moves every node of `from` to the tail of `to`; `from` becomes empty.
 inline void list_merge(GCHead* from, GCHead* to) noexcept {
     if (!list_is_empty(from)) {
-        GCHead* to_tail = to->gc_prev;
-        to_tail->gc_next = from->gc_next;
-        from->gc_next->gc_prev = to_tail;
-        to->gc_prev = from->gc_prev;
-        from->gc_prev->gc_next = to;
+        GCHead* to_tail = prev(to);
+        GCHead* from_head = next(from);
+        GCHead* from_tail = prev(from);
+        set_next(to_tail, from_head);
+        set_prev(from_head, to_tail);
+        set_next(from_tail, to);
+        set_prev(to, from_tail);
     }
     list_init(from);
 }
 inline ssize_t list_size(const GCHead* list) noexcept {
     ssize_t n = 0;
-    for (const GCHead* gc = list->gc_next; gc != list; gc = gc->gc_next) {
+    for (const GCHead* gc = next(list); gc != list; gc = next(gc)) {
         ++n;
     }
     return n;

@@ -19,7 +19,7 @@ namespace py::heap {
 struct DotOptions {
     std::vector<Object*> roots;  // drawn with everything they reach; marked as roots
     bool unreachable = true;     // also draw every unreachable tracked object (and what it reaches)
-    bool all_objects = false;    // draw every object on refchain (large!)
+    bool all_objects = false;    // draw every object on refchain (large!; PY_TRACE_REFS only)
     std::string title;           // graph label
 };
 
