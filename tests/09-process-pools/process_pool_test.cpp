@@ -77,6 +77,7 @@ TEST(ProcessPools, Step22_SubmitRunsTheFunctionInAWorkerProcess) {
     EXPECT_EQ(pool.worker_pids().size(), 2U);
 
     std::vector<cf::ProcessFuture> futures;
+    futures.reserve(50);
     for (int i = 0; i < 50; ++i) {
         futures.push_back(pool.submit(add, i, 1000));
     }
@@ -154,7 +155,7 @@ TEST(ProcessPools, Step24_DoneCallbacksRunInTheParent) {
         for (int i = 0; i < 10; ++i) {
             auto future = pool.submit(square, i);
             const std::string file_name = "file" + std::to_string(i);
-            future.add_done_callback([&, file_name](cf::ProcessFuture done) {
+            future.add_done_callback([&, file_name](const cf::ProcessFuture& done) {
                 std::lock_guard lock(mutex);
                 callback_pids.push_back(::getpid());
                 info[file_name] = done.pickled().result().size() > 0 ? 1 : 0;
@@ -173,7 +174,7 @@ TEST(ProcessPools, Step24_DoneCallbacksRunInTheParent) {
     (void)future.result(30.0);
     bool ran = false;
     future.add_done_callback(
-        [&](cf::ProcessFuture done) { ran = done.result_as<long long>() == 25; });
+        [&](const cf::ProcessFuture& done) { ran = done.result_as<long long>() == 25; });
     EXPECT_TRUE(ran);
 }
 
@@ -262,6 +263,7 @@ TEST(ProcessPools, Step27_AKilledWorkerBreaksThePool) {
     Pipe never;
     cf::ProcessPoolExecutor pool(2);
     std::vector<cf::ProcessFuture> futures;
+    futures.reserve(8);
     for (int i = 0; i < 8; ++i) {
         futures.push_back(pool.submit(wait_on_fd, never.read_fd()));
     }

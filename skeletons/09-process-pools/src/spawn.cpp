@@ -114,6 +114,7 @@ pid_t fork_exec(const std::vector<std::string>& arguments, const std::vector<int
     std::vector<std::string> strings = {program};
     strings.insert(strings.end(), arguments.begin(), arguments.end());
     std::vector<char*> argv;
+    argv.reserve(strings.size() + 1);
     for (std::string& s : strings) {
         argv.push_back(s.data());
     }
