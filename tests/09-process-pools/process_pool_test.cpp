@@ -54,6 +54,28 @@ const mp::Function tell_then_wait("tests.tell_then_wait", [](py::Tuple& args) {
     const auto n = ::read(mp::from_object<int>(args.item(1)), &in, 1);
     return mp::to_object(static_cast<long long>(n));
 });
+// Raises the py:: exception named args[0] (or one of a type no table knows).
+class CustomError : public py::Exception {
+  public:
+    using py::Exception::Exception;
+    [[nodiscard]] const char* python_name() const noexcept override { return "CustomError"; }
+};
+const mp::Function raise_named("tests.raise_named", [](py::Tuple& args) -> py::Ref<py::Object> {
+    const std::string type = mp::from_object<std::string>(args.item(0));
+    if (type == "KeyError") {
+        throw py::KeyError("'k'");
+    }
+    if (type == "TypeError") {
+        throw py::TypeError("bad type");
+    }
+    if (type == "ZeroDivisionError") {
+        throw py::ZeroDivisionError("division by zero");
+    }
+    if (type == "OSError") {
+        throw py::OSError("no such file");
+    }
+    throw CustomError("custom");
+});
 std::string worker_tag = "not initialized";
 const mp::Function set_tag("tests.set_tag", [](py::Tuple& args) {
     worker_tag = mp::from_object<std::string>(args.item(0));
@@ -141,6 +163,19 @@ TEST(ProcessPools, Step23_ATaskExceptionCarriesTheRemoteTraceback) {
         EXPECT_THAT(traceback, testing::EndsWith("ValueError: boom\n\"\"\""));
     }
     EXPECT_NE(future.exception(), nullptr);
+    // The same type comes back (what the parent does not know becomes Exception).
+    EXPECT_THROW((void)pool.submit(raise_named, "KeyError").result(30.0), py::KeyError);
+    EXPECT_THROW((void)pool.submit(raise_named, "TypeError").result(30.0), py::TypeError);
+    EXPECT_THROW((void)pool.submit(raise_named, "ZeroDivisionError").result(30.0),
+                 py::ZeroDivisionError);
+    EXPECT_THROW((void)pool.submit(raise_named, "OSError").result(30.0), py::OSError);
+    try {
+        (void)pool.submit(raise_named, "Custom").result(30.0);
+        ADD_FAILURE() << "no exception";
+    } catch (const py::Exception& error) {
+        EXPECT_STREQ(error.what(), "CustomError: custom");
+    }
+    EXPECT_EQ(cf::remote_traceback(py::ValueError("local")), "") << "not from a worker";
     EXPECT_EQ(pool.submit(square, 3).result_as<long long>(30.0), 9) << "the pool goes on";
 }
 

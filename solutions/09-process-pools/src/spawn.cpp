@@ -141,6 +141,7 @@ void watch_parent(int parent_sentinel) {
         while (::poll(&fd, 1, -1) < 0 && errno == EINTR) {
         }
         std::fflush(nullptr);
+        dump_coverage();
         ::_exit(1);
     }).detach();
 }
