@@ -22,7 +22,8 @@ TEST(ProcessPools, Step32_LogAnalysisCountsRequestsAndIpsPerFile) {
     const auto expected = logs::generate_logs(directory, 3, 2000);
     ASSERT_EQ(expected.size(), 3U);
     for (const auto& [name, counts] : expected) {
-        EXPECT_EQ(logs::analyze_file(directory + "/" + name), counts) << name;
+        EXPECT_EQ(logs::analyze_file(std::string(directory).append("/").append(name)), counts)
+            << name;
         EXPECT_GT(counts.total, 1900) << "about 2% of the lines are blank";
         EXPECT_GT(counts.ip, 1000);
     }

@@ -218,6 +218,14 @@ TEST(ProcessPools, Step06_LoadsScalarsStrAndBytes) {
         }
     }
     EXPECT_EQ(py::repr(pickle::loads(unhex("80 04 4e 2e")).get()), "None");
+    // bytes is a runtime type of its own: repr as Python writes it, hashable, never equal to str.
+    EXPECT_EQ(py::repr(B(unhex("61 27 0a 09 0d 5c 00 ff")).get()),
+              "b\"a'\\n\\t\\r\\\\\\x00\\xff\"");
+    EXPECT_EQ(py::repr(B("say \"hi\"").get()), "b'say \"hi\"'");
+    EXPECT_FALSE(py::equal(B("a").get(), S("a").get()));
+    auto keys = D({{B("k"), I(1)}});
+    EXPECT_EQ(py::repr(keys->getitem(B("k").get())), "1");
+    EXPECT_EQ(py::hash(B("k").get()), py::hash(B("k").get()));
     EXPECT_TRUE(py::is_none(pickle::loads(unhex("4e 2e 67 61 72 62 61 67 65")).get()))
         << "bytes after STOP are ignored";
     // LONG1 with more than 8 bytes that still fit, and LONG4.
@@ -359,6 +367,41 @@ TEST(ProcessPools, Step09_MalformedInputRaisesCPythonErrors) {
                 testing::StartsWith("UnpicklingError: py::pickle refuses"));
     EXPECT_EQ(load_error(unhex("93 2e")), "UnpicklingError: STACK_GLOBAL requires str");
     EXPECT_EQ(load_error("NNR."), "TypeError: argument list must be a tuple");
+    EXPECT_EQ(load_error("I5\n."), "UnpicklingError: py::pickle does not load the opcode 0x49");
+    EXPECT_EQ(load_error(unhex("95 00 00 00 00 00 00 00 80 4e 2e")),
+              "OverflowError: FRAME length exceeds system's maximum of 9223372036854775807 bytes");
+    EXPECT_EQ(load_error(unhex("8a 09 00 00 00 00 00 00 00 80 00 2e")),
+              "OverflowError: int too large for the runtime's 64-bit int");
+    EXPECT_EQ(load_error(unhex("54 ff ff ff ff")),
+              "UnpicklingError: BINSTRING pickle has negative byte count");
+    EXPECT_EQ(load_error("2."), "UnpicklingError: unpickling stack underflow");
+    EXPECT_EQ(load_error(unhex("4e 86 2e")), "UnpicklingError: unpickling stack underflow");
+    EXPECT_EQ(load_error("s."), "UnpicklingError: unpickling stack underflow");
+    EXPECT_EQ(load_error("N(u."), "no error") << "nothing to set: the target is not looked at";
+    EXPECT_EQ(load_error(unhex("4e 72 ff ff ff 00 6a ff ff ff 00 2e")), "no error")
+        << "a huge memo index is kept without allocating for every index below it";
+    EXPECT_EQ(load_error("N)R."), "TypeError: 'NoneType' object is not callable");
+    EXPECT_EQ(load_error("c_codecs\nencode\n)R."),
+              "TypeError: py::pickle calls _codecs.encode(str, 'latin1') only");
+    EXPECT_THAT(load_error(unhex("63 5f 63 6f 64 65 63 73 0a 65 6e 63 6f 64 65 0a 58 03 00 00 00 "
+                                 "e2 82 ac 58 06 00 00 00 6c 61 74 69 6e 31 86 52 2e")),
+                testing::StartsWith("UnicodeError: 'latin-1' codec can't encode"));
+    EXPECT_EQ(load_error("c_codecs"), "UnpicklingError: pickle data was truncated");
+    EXPECT_EQ(py::repr(pickle::loads("c_codecs\nencode\n.").get()), "<built-in function encode>");
+    EXPECT_EQ(py::repr(pickle::loads("c__builtin__\nbytes\n.").get()), "<class 'bytes'>");
+    EXPECT_EQ(py::repr(pickle::loads(
+                           unhex("8c 08 62 75 69 6c 74 69 6e 73 8c 05 62 79 74 65 73 93 29 52 2e"))
+                           .get()),
+              "b''");
+    EXPECT_EQ(
+        py::repr(
+            pickle::loads(
+                unhex("8c 08 62 75 69 6c 74 69 6e 73 8c 05 62 79 74 65 73 93 43 01 61 85 52 2e"))
+                .get()),
+        "b'a'");
+    EXPECT_EQ(
+        load_error(unhex("8c 08 62 75 69 6c 74 69 6e 73 8c 05 62 79 74 65 73 93 4e 85 52 2e")),
+        "TypeError: cannot convert 'NoneType' object to bytes");
     // Every prefix of a valid pickle fails cleanly (the truncation the issue asks for).
     const std::string whole =
         pickle::dumps(L({I(1), S("two"), B("three"), T({F(4.0), D({{I(5), py::None()}})})}), 4);

@@ -79,17 +79,17 @@ std::vector<Case> cases() {
                    [](Obj& o) {
                        static_cast<py::List*>(static_cast<py::Tuple*>(o.get())->item(0))->clear();
                    }});
-    all.push_back({"list(range(40000))", [] {
+    all.push_back({"list(range(25000))", [] {
                        auto l = py::List::create();
-                       for (int i = 0; i < 40000; ++i) {
+                       for (int i = 0; i < 25000; ++i) {
                            l->append(I(i).get());
                        }
                        return Obj(l);
                    }});
-    all.push_back({"['%06d' % i for i in range(20000)]", [] {
+    all.push_back({"['%06d' % i for i in range(8000)]", [] {
                        auto l = py::List::create();
                        char text[16];
-                       for (int i = 0; i < 20000; ++i) {
+                       for (int i = 0; i < 8000; ++i) {
                            std::snprintf(text, sizeof text, "%06d", i);
                            l->append(S(text).get());
                        }

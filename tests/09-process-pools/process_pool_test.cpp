@@ -54,6 +54,28 @@ const mp::Function tell_then_wait("tests.tell_then_wait", [](py::Tuple& args) {
     const auto n = ::read(mp::from_object<int>(args.item(1)), &in, 1);
     return mp::to_object(static_cast<long long>(n));
 });
+// Raises the py:: exception named args[0] (or one of a type no table knows).
+class CustomError : public py::Exception {
+  public:
+    using py::Exception::Exception;
+    [[nodiscard]] const char* python_name() const noexcept override { return "CustomError"; }
+};
+const mp::Function raise_named("tests.raise_named", [](py::Tuple& args) -> py::Ref<py::Object> {
+    const std::string type = mp::from_object<std::string>(args.item(0));
+    if (type == "KeyError") {
+        throw py::KeyError("'k'");
+    }
+    if (type == "TypeError") {
+        throw py::TypeError("bad type");
+    }
+    if (type == "ZeroDivisionError") {
+        throw py::ZeroDivisionError("division by zero");
+    }
+    if (type == "OSError") {
+        throw py::OSError("no such file");
+    }
+    throw CustomError("custom");
+});
 std::string worker_tag = "not initialized";
 const mp::Function set_tag("tests.set_tag", [](py::Tuple& args) {
     worker_tag = mp::from_object<std::string>(args.item(0));
@@ -77,6 +99,7 @@ TEST(ProcessPools, Step22_SubmitRunsTheFunctionInAWorkerProcess) {
     EXPECT_EQ(pool.worker_pids().size(), 2U);
 
     std::vector<cf::ProcessFuture> futures;
+    futures.reserve(50);
     for (int i = 0; i < 50; ++i) {
         futures.push_back(pool.submit(add, i, 1000));
     }
@@ -140,6 +163,19 @@ TEST(ProcessPools, Step23_ATaskExceptionCarriesTheRemoteTraceback) {
         EXPECT_THAT(traceback, testing::EndsWith("ValueError: boom\n\"\"\""));
     }
     EXPECT_NE(future.exception(), nullptr);
+    // The same type comes back (what the parent does not know becomes Exception).
+    EXPECT_THROW((void)pool.submit(raise_named, "KeyError").result(30.0), py::KeyError);
+    EXPECT_THROW((void)pool.submit(raise_named, "TypeError").result(30.0), py::TypeError);
+    EXPECT_THROW((void)pool.submit(raise_named, "ZeroDivisionError").result(30.0),
+                 py::ZeroDivisionError);
+    EXPECT_THROW((void)pool.submit(raise_named, "OSError").result(30.0), py::OSError);
+    try {
+        (void)pool.submit(raise_named, "Custom").result(30.0);
+        ADD_FAILURE() << "no exception";
+    } catch (const py::Exception& error) {
+        EXPECT_STREQ(error.what(), "CustomError: custom");
+    }
+    EXPECT_EQ(cf::remote_traceback(py::ValueError("local")), "") << "not from a worker";
     EXPECT_EQ(pool.submit(square, 3).result_as<long long>(30.0), 9) << "the pool goes on";
 }
 
@@ -154,7 +190,7 @@ TEST(ProcessPools, Step24_DoneCallbacksRunInTheParent) {
         for (int i = 0; i < 10; ++i) {
             auto future = pool.submit(square, i);
             const std::string file_name = "file" + std::to_string(i);
-            future.add_done_callback([&, file_name](cf::ProcessFuture done) {
+            future.add_done_callback([&, file_name](const cf::ProcessFuture& done) {
                 std::lock_guard lock(mutex);
                 callback_pids.push_back(::getpid());
                 info[file_name] = done.pickled().result().size() > 0 ? 1 : 0;
@@ -173,7 +209,7 @@ TEST(ProcessPools, Step24_DoneCallbacksRunInTheParent) {
     (void)future.result(30.0);
     bool ran = false;
     future.add_done_callback(
-        [&](cf::ProcessFuture done) { ran = done.result_as<long long>() == 25; });
+        [&](const cf::ProcessFuture& done) { ran = done.result_as<long long>() == 25; });
     EXPECT_TRUE(ran);
 }
 
@@ -262,6 +298,7 @@ TEST(ProcessPools, Step27_AKilledWorkerBreaksThePool) {
     Pipe never;
     cf::ProcessPoolExecutor pool(2);
     std::vector<cf::ProcessFuture> futures;
+    futures.reserve(8);
     for (int i = 0; i < 8; ++i) {
         futures.push_back(pool.submit(wait_on_fd, never.read_fd()));
     }

@@ -13,6 +13,7 @@
 #include <latch>
 #include <mutex>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -96,6 +97,10 @@ TEST(ProcessPools, Step12_ExitcodeSaysHowTheChildEnded) {
                                              ":\nTraceback (most recent call last):\n"));
     EXPECT_THAT(printed, testing::EndsWith("\nValueError: boom\n"));
 
+    mp::Process throws_cpp([] { throw std::runtime_error("not a py:: exception"); });
+    EXPECT_THAT(stderr_of(throws_cpp), testing::EndsWith("\nException: not a py:: exception\n"));
+    EXPECT_EQ(throws_cpp.exitcode(), 1);
+
     mp::Process segfaults([] {
         std::signal(SIGSEGV, SIG_DFL);  // past any sanitizer's handler
         std::raise(SIGSEGV);
@@ -158,6 +163,17 @@ TEST(ProcessPools, Step14_NamesDaemonAndCurrentProcess) {
     ASSERT_TRUE(std::regex_match(first.name(), match, std::regex("Process-([0-9]+)")))
         << first.name();
     EXPECT_EQ(second.name(), "Process-" + std::to_string(std::stoi(match[1]) + 1));
+    EXPECT_EQ(mp::current_process().repr(),
+              "<_MainProcess name='MainProcess' parent=None started>");
+    mp::Process unstarted([] {}, {.daemon = true, .start_method = "bogus"});
+    EXPECT_THAT(unstarted.repr(), testing::EndsWith(" initial daemon>"));
+    EXPECT_THROW((void)unstarted.sentinel(), py::ValueError);
+    try {
+        unstarted.start();
+        ADD_FAILURE() << "an unknown start method did not throw";
+    } catch (const py::ValueError& error) {
+        EXPECT_STREQ(error.what(), "cannot find context for 'bogus'");
+    }
     mp::Process named([] {}, {.name = "进程1"});
     EXPECT_EQ(named.name(), "进程1");
     EXPECT_EQ(named.repr(),

@@ -43,6 +43,7 @@ int sell_ten_tickets(AnyLock& lock) {
     ::close(::mkstemp(path));
     std::ofstream(path) << 100;
     std::vector<std::unique_ptr<mp::Process>> buyers;
+    buyers.reserve(10);
     for (int i = 0; i < 10; ++i) {
         buyers.push_back(std::make_unique<mp::Process>([&] { take_one_ticket(lock, path); }));
     }

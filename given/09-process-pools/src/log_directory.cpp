@@ -46,7 +46,7 @@ std::map<std::string, Counts> analyze_directory(const std::string& directory, in
         for (const auto& file : files) {
             auto future = pool.submit(task, file.string());
             future.add_done_callback([&mutex, &pickled, name = file.filename().string()](
-                                         concurrent::ProcessFuture done) {
+                                         const concurrent::ProcessFuture& done) {
                 std::string bytes = done.pickled().result();
                 std::lock_guard lock(mutex);
                 pickled[name] = std::move(bytes);

@@ -22,10 +22,11 @@
 namespace py::pickle {
 namespace detail {  // not anonymous: a skeleton leaves helpers unused, without warnings
 
-constexpr std::size_t FRAME_SIZE_MIN = 4;             // smaller frames lose their header
-constexpr std::size_t FRAME_SIZE_TARGET = 64 * 1024;  // a frame is closed once it reaches this
-constexpr std::size_t FRAME_HEADER_SIZE = 9;          // FRAME + 8-byte little-endian length
-constexpr ssize_t BATCHSIZE = 1000;                   // items per MARK ... APPENDS / SETITEMS
+constexpr std::size_t FRAME_SIZE_MIN = 4;  // smaller frames lose their header
+constexpr std::size_t FRAME_SIZE_TARGET =
+    std::size_t{64} * 1024;                   // a frame is closed once it reaches this
+constexpr std::size_t FRAME_HEADER_SIZE = 9;  // FRAME + 8-byte little-endian length
+constexpr ssize_t BATCHSIZE = 1000;           // items per MARK ... APPENDS / SETITEMS
 // CPython's recursion limit is 1000 and a list or dict level costs two units (save and
 // save_list both enter a recursive call); a few units are taken by the caller's frames.
 constexpr int RECURSION_BUDGET = 990;

@@ -13,8 +13,24 @@
 #include "py/kata.hpp"
 #include "shared_memory.hpp"
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace py::multiprocessing {
 namespace detail {
+
+// ThreadSanitizer's pthread_mutex_timedlock wrapper records the lock only when it returns 0, not
+// for EOWNERDEAD (its pthread_mutex_lock and trylock wrappers handle both): without this note
+// the matching unlock would be reported as the unlock of an unlocked mutex.
+void tell_thread_sanitizer_we_hold(pthread_mutex_t* mutex) {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_mutex_pre_lock(mutex, 0);
+    __tsan_mutex_post_lock(mutex, 0, 0);
+#else
+    (void)mutex;
+#endif
+}
 
 // EOWNERDEAD: the previous holder died holding the mutex. The kernel handed it to us; marking
 // it consistent makes it usable again (otherwise the next unlock would leave it unrecoverable).

@@ -70,11 +70,14 @@ Process::~Process() {
     }
     // kata: begin step15 §4 noexcept
     // Never leave a zombie: a daemon is terminated, every child is waited for.
-    if (!returncode_) {
-        if (daemon_) {
-            terminate();
+    try {
+        if (!returncode_) {
+            if (daemon_) {
+                terminate();
+            }
+            join();
         }
-        join();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor reports nothing
     }
     ::close(sentinel_);
     ::close(parent_writer_);

@@ -114,6 +114,7 @@ pid_t fork_exec(const std::vector<std::string>& arguments, const std::vector<int
     std::vector<std::string> strings = {program};
     strings.insert(strings.end(), arguments.begin(), arguments.end());
     std::vector<char*> argv;
+    argv.reserve(strings.size() + 1);
     for (std::string& s : strings) {
         argv.push_back(s.data());
     }
@@ -140,6 +141,7 @@ void watch_parent(int parent_sentinel) {
         while (::poll(&fd, 1, -1) < 0 && errno == EINTR) {
         }
         std::fflush(nullptr);
+        dump_coverage();
         ::_exit(1);
     }).detach();
 }

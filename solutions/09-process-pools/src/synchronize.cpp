@@ -13,8 +13,24 @@
 #include "py/kata.hpp"
 #include "shared_memory.hpp"
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace py::multiprocessing {
 namespace detail {
+
+// ThreadSanitizer's pthread_mutex_timedlock wrapper records the lock only when it returns 0, not
+// for EOWNERDEAD (its pthread_mutex_lock and trylock wrappers handle both): without this note
+// the matching unlock would be reported as the unlock of an unlocked mutex.
+void tell_thread_sanitizer_we_hold(pthread_mutex_t* mutex) {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_mutex_pre_lock(mutex, 0);
+    __tsan_mutex_post_lock(mutex, 0, 0);
+#else
+    (void)mutex;
+#endif
+}
 
 // EOWNERDEAD: the previous holder died holding the mutex. The kernel handed it to us; marking
 // it consistent makes it usable again (otherwise the next unlock would leave it unrecoverable).
@@ -36,6 +52,9 @@ bool lock_mutex(SharedLock* state, bool block, std::optional<double> timeout, bo
     } else if (timeout) {
         const timespec deadline = realtime_deadline(*timeout);
         error = pthread_mutex_timedlock(&state->mutex, &deadline);
+        if (error == EOWNERDEAD) {
+            tell_thread_sanitizer_we_hold(&state->mutex);
+        }
     } else {
         error = pthread_mutex_lock(&state->mutex);
     }

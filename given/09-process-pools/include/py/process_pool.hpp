@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +112,7 @@ class ProcessPoolExecutor {
     std::vector<Ref<Object>> map(const multiprocessing::Function& fn, const Range& items,
                                  std::optional<double> timeout = std::nullopt, int chunksize = 1) {
         std::vector<Ref<Tuple>> calls;
+        calls.reserve(static_cast<std::size_t>(std::distance(std::begin(items), std::end(items))));
         for (const auto& item : items) {
             calls.push_back(multiprocessing::make_args(item));
         }
