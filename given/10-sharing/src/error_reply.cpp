@@ -5,8 +5,10 @@
 namespace py::multiprocessing::detail {
 namespace {
 
-constexpr std::string_view kHead = "\x80\x02X\x06\x00\x00\x00#ERRORcbuiltins\n";
-constexpr std::string_view kTail = "R\x86.";
+using std::string_view_literals::operator""sv;
+// ""sv keeps the NUL bytes of the length field (a plain literal would stop at the first one).
+constexpr std::string_view kHead = "\x80\x02X\x06\x00\x00\x00#ERRORcbuiltins\n"sv;
+constexpr std::string_view kTail = "R\x86."sv;
 
 }  // namespace
 
