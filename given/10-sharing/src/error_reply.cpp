@@ -5,10 +5,11 @@
 namespace py::multiprocessing::detail {
 namespace {
 
-using std::string_view_literals::operator""sv;
-// ""sv keeps the NUL bytes of the length field (a plain literal would stop at the first one).
-constexpr std::string_view kHead = "\x80\x02X\x06\x00\x00\x00#ERRORcbuiltins\n"sv;
-constexpr std::string_view kTail = "R\x86."sv;
+// Sized from the array, so the NUL bytes of the length field stay in (a view built from a plain
+// literal would stop at the first one).
+constexpr char kHeadBytes[] = "\x80\x02X\x06\x00\x00\x00#ERRORcbuiltins\n";
+constexpr std::string_view kHead(kHeadBytes, sizeof kHeadBytes - 1);
+constexpr std::string_view kTail = "R\x86.";
 
 }  // namespace
 
