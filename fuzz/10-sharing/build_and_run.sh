@@ -12,13 +12,13 @@ includes=(-Icommon/include -Igiven/10-sharing/include -Igiven/10-sharing/src
           -Isolutions/01-refcount/include -Igiven/01-refcount/src
           -Igiven/09-process-pools/include -Igiven/09-process-pools/src)
 [ -d solutions/09-process-pools/include ] && includes+=(-Isolutions/09-process-pools/include)
+# Only what the reader and the handshake reach: chapter 01's objects and chapter 09's pickle.
 sources=(fuzz/10-sharing/connection_fuzz.cpp common/src/kata.cpp
          solutions/10-sharing/src/connection.cpp solutions/10-sharing/src/handshake.cpp
          given/10-sharing/src/os_error.cpp given/10-sharing/src/hmac.cpp
-         solutions/01-refcount/src/*.cpp solutions/09-process-pools/src/*.cpp)
-for f in given/01-refcount/src/*.cpp given/09-process-pools/src/*.cpp; do
-    [ -e "$f" ] && sources+=("$f")
-done
+         solutions/01-refcount/src/*.cpp
+         solutions/09-process-pools/src/pickle_dump.cpp solutions/09-process-pools/src/pickle_load.cpp
+         given/09-process-pools/src/bytes.cpp given/09-process-pools/src/utf8.cpp)
 "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DWORKBOOK_CHAPTER_DIR='"chapters/10-sharing"' "${includes[@]}" "${sources[@]}" \
     -lcrypto -o "$out/connection_fuzz"

@@ -206,3 +206,35 @@ TEST(Sharing, Step43_ADeadServerIsAClearErrorAndShutdownStopsIt) {
 }
 
 }  // namespace
+
+namespace {
+
+// python3's own SyncManager connects to our server and uses a dict through its DictProxy.
+const char* const kPythonManagerClient = R"(
+import sys
+from multiprocessing.managers import SyncManager
+manager = SyncManager(address=sys.argv[1], authkey=sys.argv[2].encode())
+manager.connect()
+d = manager.dict()
+d["from python"] = [1, 2.5, "three"]
+print(d["from python"], flush=True)
+try:
+    d["missing"]
+except KeyError as e:
+    print("KeyError", e, flush=True)
+print(str(d), flush=True)
+)";
+
+TEST(Sharing, Step44_PythonsProxiesUseOurManager) {
+    SyncManager manager(std::nullopt, std::string("py key"));
+    manager.start();
+    sharing_test::Python python(kPythonManagerClient,
+                                {std::get<std::string>(manager.address()), "py key"});
+    EXPECT_EQ(python.read_line(), "[1, 2.5, 'three']")
+        << "python3's proxy created a dict in our server and set and read it (§7)";
+    EXPECT_EQ(python.read_line(), "KeyError 'missing'") << "our ('#ERROR', KeyError) unpickled";
+    EXPECT_EQ(python.read_line(), "{'from python': [1, 2.5, 'three']}");
+    EXPECT_EQ(python.wait(), 0);
+}
+
+}  // namespace

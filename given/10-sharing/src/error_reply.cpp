@@ -5,7 +5,10 @@
 namespace py::multiprocessing::detail {
 namespace {
 
-constexpr std::string_view kHead = "\x80\x02X\x06\x00\x00\x00#ERRORcbuiltins\n";
+// Sized from the array, so the NUL bytes of the length field stay in (a view built from a plain
+// literal would stop at the first one).
+constexpr char kHeadBytes[] = "\x80\x02X\x06\x00\x00\x00#ERRORcbuiltins\n";
+constexpr std::string_view kHead(kHeadBytes, sizeof kHeadBytes - 1);
 constexpr std::string_view kTail = "R\x86.";
 
 }  // namespace
