@@ -139,7 +139,9 @@ Value switch_to_next(ThreadState& state) {
 
 [[maybe_unused]] Value switch_to(const ImplPtr& target, Value args, std::exception_ptr raised) {
     ThreadState& state = state_or_error();
-    (void)getcurrent();  // the thread's main greenlet exists before anything switches
+    if (state.current == nullptr) {
+        (void)getcurrent();  // the thread's main greenlet exists before anything switches
+    }
     check_thread(*target);
     state.transfer = std::move(args);
     state.error = std::move(raised);
