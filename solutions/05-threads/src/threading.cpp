@@ -20,7 +20,7 @@
 
 namespace py::threading {
 
-// kata: begin replace
+// What the Thread object shares with its OS thread; guarded by `mutex`.
 struct Thread::State {
     std::mutex mutex;
     std::condition_variable changed;
@@ -34,8 +34,11 @@ struct Thread::State {
     std::uint64_t order = 0;  // start order, for enumerate()
 };
 
-namespace {
+// Not an anonymous namespace: in the skeleton nothing uses these yet, and it should compile
+// without "defined but not used" warnings.
+namespace detail {
 
+// threading.py's module state: the live threads, the name counter and the excepthook.
 struct Registry {
     std::mutex mutex;
     struct Entry {
@@ -55,33 +58,47 @@ Registry& registry() {
 
 thread_local Thread* current = nullptr;
 
+// threading._active[ident] = thread, in start order (for enumerate()).
 void register_alive(Thread* thread, const std::shared_ptr<Thread::State>& state) {
+    // kata: begin step01 step10 §1
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     state->order = reg.next_order++;
     reg.active[state.get()] = Registry::Entry{thread, state};
+    // kata: end
 }
 
+// The thread has ended: it leaves threading._active.
 void unregister(Thread::State& state) {
+    // kata: begin step01 step10 §1 noexcept
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     reg.active.erase(&state);
+    // kata: end
 }
 
+// threading._newname: "Thread-N" (or "Dummy-N"), one counter for both.
 std::string new_name(const char* pattern) {
+    // kata: begin step01 step04 §1
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     const unsigned number = ++reg.counter;
     return std::string(pattern) + std::to_string(number);
+    // kata: end
 }
 
+// threading.excepthook's output on stderr.
 void default_excepthook(const ExceptHookArgs& args) {
+    // kata: begin step12 §2
     std::fprintf(stderr, "Exception in thread %s:\n%s: %s\n",
                  args.thread ? args.thread->name().c_str() : "?", args.exc_type.c_str(),
                  args.message.c_str());
+    // kata: end
 }
 
+// An exception escaped run(): hand it to the installed excepthook, or the default one.
 void report_exception(Thread* thread, const std::exception_ptr& error) {
+    // kata: begin step12 §2
     ExceptHookArgs args{error, "exception", "", thread};
     try {
         std::rethrow_exception(error);
@@ -104,9 +121,12 @@ void report_exception(Thread* thread, const std::exception_ptr& error) {
     } else {
         default_excepthook(args);
     }
+    // kata: end
 }
 
+// The state of a thread we did not start (the main thread, a std::thread's dummy): alive now.
 std::shared_ptr<Thread::State> alive_state(std::string name, bool daemon) {
+    // kata: begin step01 step04 step10 §1
     auto state = std::make_shared<Thread::State>();
     state->name = std::move(name);
     state->daemon = daemon;
@@ -115,6 +135,7 @@ std::shared_ptr<Thread::State> alive_state(std::string name, bool daemon) {
     state->ident = get_ident();
     state->native_id = get_native_id();
     return state;
+    // kata: end
 }
 
 // The main thread and dummy threads: alive from the start, never started by us.
@@ -150,17 +171,28 @@ AliveThread& the_main_thread() {
 }
 
 // Loading the library happens on the main thread: remember it there.
+// kata: begin step01 step10 §1 replace
 const bool main_registered = [] {
     auto& main = the_main_thread();
     current = &main;
     return true;
 }();
-
-}  // namespace
-// kata: skeleton // What the Thread object shares with its OS thread: add the members you need (a mutex, a
-// kata: skeleton // condition variable, name, daemon flag, started/finished flags, ident, native id, ...).
-// kata: skeleton struct Thread::State {};
+// kata: skeleton // KATA (lesson §1): the library loads on the main thread; a static initializer here can make
+// kata: skeleton // the_main_thread() its current thread (once alive_state and register_alive work).
 // kata: end
+
+}  // namespace detail
+
+using detail::alive_state;
+using detail::AliveThread;
+using detail::current;
+using detail::dummy;
+using detail::new_name;
+using detail::register_alive;
+using detail::registry;
+using detail::report_exception;
+using detail::the_main_thread;
+using detail::unregister;
 
 long get_native_id() noexcept {
     // kata: begin step08 §2 noexcept
