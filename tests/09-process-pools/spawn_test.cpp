@@ -42,6 +42,15 @@ const mp::Function block("tests.spawn.block", [](py::Tuple& args) {
     return mp::to_object(nullptr);
 });
 
+// Blocks until a signal ends it. A forkserver child has none of our descriptors (the server was
+// forked before they existed), so `block` would read a closed or foreign fd and return at once.
+const mp::Function block_until_killed("tests.spawn.block_until_killed", [](py::Tuple& /*args*/) {
+    for (;;) {
+        ::pause();
+    }
+    return mp::to_object(nullptr);
+});
+
 // A pipe whose ends survive exec (spawned programs inherit them), unlike testing_pipes::Pipe.
 struct InheritablePipe {
     int fds[2] = {-1, -1};
@@ -232,8 +241,7 @@ TEST(ProcessPools, Step31_ForkserverForksChildrenOnRequest) {
     exits.join();
     EXPECT_EQ(exits.exitcode(), 5);
 
-    InheritablePipe never;
-    mp::Process blocked(block, mp::make_args(never.fds[0]), {.start_method = "forkserver"});
+    mp::Process blocked(block_until_killed, mp::make_args(), {.start_method = "forkserver"});
     blocked.start();
     EXPECT_TRUE(blocked.is_alive());
     blocked.kill();
