@@ -246,6 +246,31 @@ TEST(Sharing, Step11_PipeIsDuplexOrOneWay) {
     EXPECT_THROW((void)writer.fileno(), py::OSError) << "fileno() of a closed connection";
     EXPECT_THROW(reader.recv_bytes(), py::EOFError) << "the only writer is gone";
     EXPECT_THROW(Connection(-1), py::ValueError) << "invalid handle";
+    const int spare = ::dup(STDIN_FILENO);
+    try {
+        Connection neither(spare, false, false);
+        FAIL() << "a connection must be readable or writable";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "at least one of `readable` and `writable` must be True");
+    }
+    ::close(spare);  // the refused Connection did not take it
+    auto [one, two] = Pipe();
+    Connection moved = std::move(one);
+    one = std::move(moved);  // move-assignment hands the descriptor back
+    EXPECT_FALSE(one.closed());
+    EXPECT_TRUE(moved.closed());  // NOLINT(bugprone-use-after-move): moved-from is closed
+    try {
+        one.send_bytes("abc", 5);
+        FAIL() << "an offset past the end is an error";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "buffer length < offset");
+    }
+    try {
+        one.send_bytes("abc", 0, -1);
+        FAIL() << "a negative size is an error";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "size is negative");
+    }
 }
 
 TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
