@@ -88,6 +88,33 @@ void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// taskgroups.py
+
+void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
+    tasks_.push_back(task);
+    ++unfinished_;
+    task->add_done_callback([this](FutureBase& done) { on_task_done(done); });
+}
+
+void TaskGroup::on_task_done(FutureBase& task) {
+    PY_KATA_TODO("§9");
+}
+
+void TaskGroup::abort() {
+    aborting_ = true;
+    for (auto& task : tasks_) {
+        if (!task->done()) {
+            task->cancel();
+        }
+    }
+}
+
+Coroutine<void> TaskGroup::wait() {
+    PY_KATA_TODO("§9");
+    co_return;
+}
+
+// ---------------------------------------------------------------------------------------------
 // locks.py
 
 void Event::set() {
