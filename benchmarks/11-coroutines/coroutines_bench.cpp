@@ -149,7 +149,10 @@ void greenlet_memory(benchmark::State& state) {
         greenlets.clear();  // each is killed with GreenletExit
     }
 }
-BENCHMARK(greenlet_memory)->Name("greenlet_memory_30k/ours")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(greenlet_memory)
+    ->Name("greenlet_memory_30k/ours")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 py::Generator<long> counter() {
     for (long i = 0;; ++i) {
@@ -207,7 +210,10 @@ void tasks_sleep0_ours(benchmark::State& state) {
         py::asyncio::run(spawn_all());
     }
 }
-BENCHMARK(tasks_sleep0_ours)->Name("tasks_sleep0_100k/ours")->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(tasks_sleep0_ours)
+    ->Name("tasks_sleep0_100k/ours")
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 const char* const kAsyncioScript = R"(
 import asyncio, time, sys
@@ -227,7 +233,8 @@ print(time.perf_counter() - t)
 )";
 
 void tasks_sleep0_python(benchmark::State& state, bool uvloop) {
-    std::string script = std::string("USE_UVLOOP = ") + (uvloop ? "True" : "False") + kAsyncioScript;
+    std::string script =
+        std::string("USE_UVLOOP = ") + (uvloop ? "True" : "False") + kAsyncioScript;
     python_per_op(state, script);
 }
 BENCHMARK_CAPTURE(tasks_sleep0_python, asyncio, false)
@@ -261,6 +268,10 @@ void timers_50ms(benchmark::State& state) {
         state.counters["late_ms"] = (last - start - 0.05) * 1000;
     }
 }
-BENCHMARK(timers_50ms)->Name("timers_10k_50ms/ours")->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(timers_50ms)
+    ->Name("timers_10k_50ms/ours")
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace

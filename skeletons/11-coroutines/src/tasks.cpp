@@ -84,7 +84,7 @@ TimeoutScope::~TimeoutScope() {
 void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
     handle_.cancel();
     PY_KATA_TODO("§9");
-    std::rethrow_exception(cancelled);
+    std::rethrow_exception(std::move(cancelled));
 }
 
 // ---------------------------------------------------------------------------------------------

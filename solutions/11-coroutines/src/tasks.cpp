@@ -160,7 +160,7 @@ void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
         throw TimeoutError("");
     }
     // kata: end
-    std::rethrow_exception(cancelled);
+    std::rethrow_exception(std::move(cancelled));
 }
 
 // ---------------------------------------------------------------------------------------------

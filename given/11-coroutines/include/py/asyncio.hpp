@@ -446,7 +446,8 @@ class TaskState : public FutureState<T, TaskBase> {
                 this->set_result(coroutine_.take_result());
             }
         } catch (const CancelledError& cancelled) {
-            FutureBase::cancel(cancelled.what());  // Future.cancel(self): the task is cancelled
+            // Future.cancel(self) on purpose: the task is cancelled, no new request is counted.
+            FutureBase::cancel(cancelled.what());  // NOLINT(bugprone-parent-virtual-call)
         } catch (...) {
             this->set_exception(std::current_exception());
         }
