@@ -463,7 +463,7 @@ TEST(Coroutines, Step43_PitfallsAreReportedAsCPythonReportsThem) {
             loop.call_soon([&] { loop.stop(); });
             loop.run_forever();
             EXPECT_TRUE(task.done());
-        }                                                     // nobody looked at its exception
+        }  // nobody looked at its exception
         loop.set_debug(true);
         loop.slow_callback_duration = 0;  // every callback counts as slow
         loop.call_soon([&] { loop.stop(); });

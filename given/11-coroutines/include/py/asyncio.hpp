@@ -489,7 +489,8 @@ Task<T> create_task(Coroutine<T> coroutine, std::string name = {}, EventLoop* lo
 
 template <class T>
 T EventLoop::run_until_complete(Coroutine<T> coroutine) {
-    return run_until_complete(Future<T>(create_task(std::move(coroutine), {}, this)));
+    Task<T> task = create_task(std::move(coroutine), {}, this);
+    return run_until_complete(Future<T>(task.task_state()));
 }
 template <class T>
 T EventLoop::run_until_complete(Future<T> future) {
