@@ -2,6 +2,7 @@
 // "<workload>/<implementation>" and prints ours/peer ratios for time and for every counter the
 // two share (a ratio below 1.0 means ours is faster or smaller).
 #include <benchmark/benchmark.h>
+#include "workbook/main_guard.hpp"
 
 #include <cstdio>
 #include <map>
@@ -79,6 +80,11 @@ class CollectingReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A spawned child of a benchmark (chapter 09) is this program re-executed: its main guard
+    // takes over before any benchmark runs, as in every workbook main().
+    if (auto exit_code = workbook::run_main_guards(argc, argv)) {
+        return *exit_code;
+    }
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 1;

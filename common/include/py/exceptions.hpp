@@ -52,12 +52,28 @@ PY_DECLARE_EXCEPTION(BrokenPipeError, OSError);
 PY_DECLARE_EXCEPTION(ConnectionError, OSError);
 PY_DECLARE_EXCEPTION(ConnectionRefusedError, ConnectionError);
 PY_DECLARE_EXCEPTION(ConnectionResetError, ConnectionError);
+PY_DECLARE_EXCEPTION(FileExistsError, OSError);
+PY_DECLARE_EXCEPTION(FileNotFoundError, OSError);
 PY_DECLARE_EXCEPTION(TimeoutError, OSError);
 PY_DECLARE_EXCEPTION(RuntimeError, Exception);
 PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
 PY_DECLARE_EXCEPTION(RecursionError, RuntimeError);
 PY_DECLARE_EXCEPTION(TypeError, Exception);
 PY_DECLARE_EXCEPTION(ValueError, Exception);
+PY_DECLARE_EXCEPTION(UnicodeError, ValueError);
+PY_DECLARE_EXCEPTION(UnicodeDecodeError, UnicodeError);
+PY_DECLARE_EXCEPTION(ChildProcessError, OSError);
+PY_DECLARE_EXCEPTION(ProcessLookupError, OSError);
+
+// pickle's own (Lib/pickle.py): PickleError and its two children.
+PY_DECLARE_EXCEPTION(PickleError, Exception);
+PY_DECLARE_EXCEPTION(PicklingError, PickleError);
+PY_DECLARE_EXCEPTION(UnpicklingError, PickleError);
+
+// multiprocessing's own (Lib/multiprocessing/context.py): ProcessError and its children.
+PY_DECLARE_EXCEPTION(ProcessError, Exception);
+PY_DECLARE_EXCEPTION(AuthenticationError, ProcessError);
+PY_DECLARE_EXCEPTION(BufferTooShort, ProcessError);
 // Raised into a generator by close() (chapter 11). Like Python's, it is not an Exception.
 PY_DECLARE_EXCEPTION(GeneratorExit, BaseException);
 

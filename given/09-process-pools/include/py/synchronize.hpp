@@ -1,0 +1,96 @@
+// Process-shared locks: multiprocessing.Lock, RLock, Semaphore and BoundedSemaphore
+// (CPython 3.11: Lib/multiprocessing/synchronize.py on Modules/_multiprocessing/semaphore.c).
+//
+// The lock's state lives in a small shared memory mapping created with the lock, so every
+// process forked afterwards sees the same lock at the same address: pass the lock to a child by
+// reference (fork) or let the child inherit it. Unlike CPython's POSIX semaphores, Lock and
+// RLock are robust: when a process dies while holding one, the next acquire() succeeds and
+// owner_died() tells the new holder that the protected data may be half-updated.
+#pragma once
+
+#include <optional>
+
+#include "py/exceptions.hpp"
+
+namespace py::multiprocessing {
+
+namespace detail {
+struct SharedLock;
+struct SharedSemaphore;
+}  // namespace detail
+
+class Lock {
+  public:
+    Lock();
+    ~Lock();
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+
+    // Lock.acquire(block=True, timeout=None): true once held, false when not blocking or when
+    // the timeout passed first.
+    bool acquire(bool block = true, std::optional<double> timeout = std::nullopt);
+    // ValueError("semaphore or lock released too many times") when not held;
+    // RuntimeError when another process or thread holds it (a pthread mutex has an owner).
+    void release();
+    // True when the last acquire() in this process took the lock over from a holder that died
+    // holding it (and cleared by the next acquire).
+    [[nodiscard]] bool owner_died() const noexcept { return owner_died_; }
+    // std::lock_guard / std::unique_lock.
+    void lock() { (void)acquire(); }
+    void unlock() { release(); }
+
+  private:
+    detail::SharedLock* state_;
+    bool owner_died_ = false;
+};
+
+class RLock {
+  public:
+    RLock();
+    ~RLock();
+    RLock(const RLock&) = delete;
+    RLock& operator=(const RLock&) = delete;
+
+    // Reentrant: the owning thread of the owning process may acquire again.
+    bool acquire(bool block = true, std::optional<double> timeout = std::nullopt);
+    // AssertionError("attempt to release recursive lock not owned by thread") for a non-owner.
+    void release();
+    [[nodiscard]] bool owner_died() const noexcept { return owner_died_; }
+    void lock() { (void)acquire(); }
+    void unlock() { release(); }
+
+  private:
+    detail::SharedLock* state_;
+    bool owner_died_ = false;
+};
+
+class Semaphore {
+  public:
+    // ValueError("semaphore initial value must be >= 0") for a negative value.
+    explicit Semaphore(int value = 1);
+    virtual ~Semaphore();
+    Semaphore(const Semaphore&) = delete;
+    Semaphore& operator=(const Semaphore&) = delete;
+
+    bool acquire(bool block = true, std::optional<double> timeout = std::nullopt);
+    virtual void release();
+    // Semaphore.get_value().
+    [[nodiscard]] int get_value() const;
+    void lock() { (void)acquire(); }
+    void unlock() { release(); }
+
+  protected:
+    detail::SharedSemaphore* state_;
+};
+
+// release() beyond the initial value: ValueError("semaphore or lock released too many times").
+class BoundedSemaphore : public Semaphore {
+  public:
+    explicit BoundedSemaphore(int value = 1);
+    void release() override;
+
+  private:
+    int max_value_;
+};
+
+}  // namespace py::multiprocessing

@@ -1,0 +1,334 @@
+// The spawn and forkserver start methods (CPython 3.11: Lib/multiprocessing/spawn.py,
+// popen_spawn_posix.py, forkserver.py, popen_forkserver.py, context.py).
+//
+// spawn: fork, then exec this same program with arguments that the main guard recognises; the
+// parent sends the preparation data (the target's registered name, the pickled arguments, the
+// name, the parent's pid and name) through a pipe. The new program's main() hands the process
+// to spawn_main() before it runs anything else, as `if __name__ == "__main__":` does in Python.
+//
+// forkserver: a server started once (itself a spawned program) forks each child on request.
+// Requests come over a unix socket with the child's pipe ends attached (SCM_RIGHTS); the server
+// reaps its children and writes each exit status to a pipe the parent reads.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process_state.hpp"
+#include "py/kata.hpp"
+#include "py/multiprocessing.hpp"
+#include "py/pickle.hpp"
+#include "workbook/main_guard.hpp"
+
+namespace py::multiprocessing {
+
+namespace detail {  // not anonymous: a skeleton leaves helpers unused, without warnings
+
+const char* const SPAWN_FLAG = "--workbook-spawn-child";
+const char* const FORKSERVER_FLAG = "--workbook-forkserver";
+
+// spawn.py's _check_not_importing_main, word for word.
+const char* const BOOTSTRAPPING_MESSAGE = R"msg(
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+
+        This probably means that you are not using fork to start your
+        child processes and you have forgotten to use the proper idiom
+        in the main module:
+
+            if __name__ == '__main__':
+                freeze_support()
+                ...
+
+        The "freeze_support()" line can be omitted if the program
+        is not going to be frozen to produce an executable.)msg";
+
+std::string executable() {
+    char path[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) {
+        throw OSError("cannot find the running program (/proc/self/exe)");
+    }
+    return std::string(path, static_cast<std::size_t>(n));
+}
+
+void make_cloexec_pipe(int fds[2]) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw OSError(std::string("pipe: ") + std::strerror(errno));
+    }
+}
+
+void set_inheritable(int fd, bool inheritable) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    ::fcntl(fd, F_SETFD, inheritable ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC));
+}
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+std::string read_all(int fd) {
+    std::string all;
+    char buffer[65536];
+    while (true) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return all;
+        }
+        all.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+// fork + exec of this program with `arguments` after argv[0]; `keep` are the descriptors the new
+// program inherits (everything else is close-on-exec).
+pid_t fork_exec(const std::vector<std::string>& arguments, const std::vector<int>& keep) {
+    // Everything exec needs is built before fork: between fork and exec only async-signal-safe
+    // calls are allowed in a multi-threaded program.
+    const std::string program = executable();
+    std::vector<std::string> strings = {program};
+    strings.insert(strings.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    argv.reserve(strings.size() + 1);
+    for (std::string& s : strings) {
+        argv.push_back(s.data());
+    }
+    argv.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw OSError(std::string("fork: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+        for (const int fd : keep) {
+            set_inheritable(fd, true);
+        }
+        ::execv(program.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// In a spawned child: leave as soon as the parent is gone (its end of our pipe closes), instead
+// of running on as an orphan.
+void watch_parent(int parent_sentinel) {
+    std::thread([parent_sentinel] {
+        pollfd fd{parent_sentinel, POLLIN, 0};
+        while (::poll(&fd, 1, -1) < 0 && errno == EINTR) {
+        }
+        std::fflush(nullptr);
+        dump_coverage();
+        ::_exit(1);
+    }).detach();
+}
+
+}  // namespace detail
+
+using detail::BOOTSTRAPPING_MESSAGE;
+
+// --- Start methods ----------------------------------------------------------------------------
+
+void set_start_method(const std::string& method, bool force) {
+    if (method != "fork" && method != "spawn" && method != "forkserver") {
+        throw ValueError("cannot find context for '" + method + "'");
+    }
+    detail::ModuleState& state = detail::module_state();
+    std::lock_guard lock(state.mutex);
+    if (!state.start_method.empty() && !force) {
+        throw RuntimeError("context has already been set");
+    }
+    state.start_method = method;
+}
+
+std::string get_start_method() {
+    detail::ModuleState& state = detail::module_state();
+    std::lock_guard lock(state.mutex);
+    return state.start_method.empty() ? "fork" : state.start_method;
+}
+
+std::vector<std::string> get_all_start_methods() {
+    return {"fork", "spawn", "forkserver"};
+}
+
+// spawn.get_preparation_data, cut down: what the new program needs to become this Process.
+std::string Process::preparation_data() const {
+    Ref<List> identity = List::create();
+    for (const int n : identity_) {
+        identity->append(to_object(n).get());
+    }
+    Ref<Tuple> data =
+        make_args(function_->name(), args_ ? args_ : make_args(), name_, daemon_, identity,
+                  static_cast<long long>(::getpid()), current_process().name());
+    return pickle::dumps(data, pickle::HIGHEST_PROTOCOL);
+}
+
+// popen_spawn_posix.Popen._launch: pipes as for fork, plus one that carries the preparation
+// data; fork, exec this program with the spawn flag and the three descriptors it keeps.
+void Process::launch_spawn() {
+    PY_KATA_TODO("§7");
+}
+
+// The main guard of a spawned program: read the preparation data, become that Process, run
+// the target, and return its exit code from main().
+std::optional<int> spawn_main(int argc, char** argv) {
+    if (argc < 5 || std::strcmp(argv[1], detail::SPAWN_FLAG) != 0 ||
+        std::getenv("WORKBOOK_NO_MAIN_GUARD") != nullptr) {
+        return std::nullopt;
+    }
+    PY_KATA_TODO("§7");
+}
+
+// --- forkserver -------------------------------------------------------------------------------
+
+namespace detail {
+
+// The client's side: one connection to the server for the whole program.
+struct ForkServer {
+    std::mutex mutex;
+    int socket = -1;
+    pid_t pid = 0;
+};
+
+ForkServer& fork_server() {
+    static auto* server = new ForkServer;
+    return *server;
+}
+
+// Sends `data` with descriptors attached (SCM_RIGHTS); the kernel duplicates them into the
+// receiving process.
+bool send_with_fds(int socket, std::string_view data, const std::vector<int>& fds) {
+    std::string frame = std::to_string(data.size()) + "\n" + std::string(data);
+    iovec io{frame.data(), frame.size()};
+    std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(header), fds.data(), sizeof(int) * fds.size());
+    return ::sendmsg(socket, &message, MSG_NOSIGNAL) == static_cast<ssize_t>(frame.size());
+}
+
+// Receives one request: its data and up to `max_fds` descriptors. False at EOF.
+bool receive_with_fds(int socket, std::string& data, std::vector<int>& fds, std::size_t max_fds) {
+    std::string buffer(65536, '\0');
+    iovec io{buffer.data(), buffer.size()};
+    std::vector<char> control(CMSG_SPACE(sizeof(int) * max_fds));
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    ssize_t n = 0;
+    do {
+        n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+        return false;
+    }
+    fds.clear();
+    for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+         header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+            const std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            fds.resize(count);
+            std::memcpy(fds.data(), CMSG_DATA(header), sizeof(int) * count);
+        }
+    }
+    // "<length>\n<data>"; the rest of a long request follows in further reads.
+    buffer.resize(static_cast<std::size_t>(n));
+    const std::size_t newline = buffer.find('\n');
+    if (newline == std::string::npos) {
+        return false;
+    }
+    const std::size_t size = std::stoul(buffer.substr(0, newline));
+    data = buffer.substr(newline + 1);
+    while (data.size() < size) {
+        char more[65536];
+        const ssize_t m = ::read(socket, more, std::min(sizeof more, size - data.size()));
+        if (m <= 0) {
+            return false;
+        }
+        data.append(more, static_cast<std::size_t>(m));
+    }
+    return true;
+}
+
+// Starts the server on first use: a spawned copy of this program, connected by a socket pair.
+int connect_to_fork_server() {
+    ForkServer& server = fork_server();
+    if (server.socket >= 0) {
+        return server.socket;
+    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+        throw OSError(std::string("socketpair: ") + std::strerror(errno));
+    }
+    server.pid = fork_exec({FORKSERVER_FLAG, std::to_string(fds[1])}, {fds[1]});
+    ::close(fds[1]);
+    server.socket = fds[0];
+    return server.socket;
+}
+
+}  // namespace detail
+
+// popen_forkserver.Popen._launch: the same pipes as for spawn plus a status pipe, all sent to
+// the server with the preparation data; the server answers with the child's pid.
+void Process::launch_forkserver() {
+    PY_KATA_TODO("§7");
+}
+
+// A forkserver child is the server's child, not ours: its exit status arrives as a line on
+// the status pipe when the server has reaped it.
+std::optional<int> Process::poll_status(bool block) {
+    PY_KATA_TODO("§7");
+}
+
+// The server's main: fork a child per request; report each child's exit status when it is
+// reaped; leave when the program that started it closes its end of the socket.
+std::optional<int> forkserver_main(int argc, char** argv) {
+    if (argc < 3 || std::strcmp(argv[1], detail::FORKSERVER_FLAG) != 0 ||
+        std::getenv("WORKBOOK_NO_MAIN_GUARD") != nullptr) {
+        return std::nullopt;
+    }
+    PY_KATA_TODO("§7");
+}
+
+namespace {
+// Registered at load time, so every program linked with this library answers the flags.
+const bool guards_registered = [] {
+    workbook::register_main_guard(&spawn_main);
+    workbook::register_main_guard(&forkserver_main);
+    return true;
+}();
+}  // namespace
+
+}  // namespace py::multiprocessing

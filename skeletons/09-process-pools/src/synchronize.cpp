@@ -1,0 +1,128 @@
+// Process-shared Lock, RLock, Semaphore and BoundedSemaphore (CPython 3.11:
+// Lib/multiprocessing/synchronize.py, Modules/_multiprocessing/semaphore.c). The state is in
+// shared memory (shared_memory.hpp); the locks are robust pthread mutexes, the semaphores
+// process-shared POSIX semaphores.
+#include "py/synchronize.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "py/kata.hpp"
+#include "shared_memory.hpp"
+
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace py::multiprocessing {
+namespace detail {
+
+// ThreadSanitizer's pthread_mutex_timedlock wrapper records the lock only when it returns 0, not
+// for EOWNERDEAD (its pthread_mutex_lock and trylock wrappers handle both): without this note
+// the matching unlock would be reported as the unlock of an unlocked mutex.
+void tell_thread_sanitizer_we_hold(pthread_mutex_t* mutex) {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_mutex_pre_lock(mutex, 0);
+    __tsan_mutex_post_lock(mutex, 0, 0);
+#else
+    (void)mutex;
+#endif
+}
+
+// EOWNERDEAD: the previous holder died holding the mutex. The kernel handed it to us; marking
+// it consistent makes it usable again (otherwise the next unlock would leave it unrecoverable).
+void make_consistent(SharedLock* state) {
+    PY_KATA_TODO("§5");
+}
+
+// Takes the mutex: at once (block false), by a deadline, or waiting as long as it takes.
+// Returns false when it is not taken; `owner_died` says whether a dead holder left it to us.
+bool lock_mutex(SharedLock* state, bool block, std::optional<double> timeout, bool& owner_died) {
+    PY_KATA_TODO("§5");
+}
+
+bool held_by_caller(const SharedLock* state) {
+    return state->owner_pid == ::getpid() && state->owner_thread == current_thread_id();
+}
+
+}  // namespace detail
+
+using detail::SharedLock;
+using detail::SharedSemaphore;
+
+// --- Lock -------------------------------------------------------------------------------------
+
+Lock::Lock() : state_(detail::create_shared<SharedLock>()) {
+    detail::init_robust_mutex(&state_->mutex);
+}
+
+Lock::~Lock() {
+    detail::destroy_shared(state_);
+}
+
+bool Lock::acquire(bool block, std::optional<double> timeout) {
+    return detail::lock_mutex(state_, block, timeout, owner_died_);
+}
+
+// A free lock cannot be released; a held one only by its holder (a mutex has an owner).
+void Lock::release() {
+    PY_KATA_TODO("§5");
+}
+
+// --- RLock ------------------------------------------------------------------------------------
+
+RLock::RLock() : state_(detail::create_shared<SharedLock>()) {
+    detail::init_robust_mutex(&state_->mutex);
+}
+
+RLock::~RLock() {
+    detail::destroy_shared(state_);
+}
+
+// The owner acquires again by counting; anyone else takes the mutex.
+bool RLock::acquire(bool block, std::optional<double> timeout) {
+    PY_KATA_TODO("§5");
+}
+
+void RLock::release() {
+    PY_KATA_TODO("§5");
+}
+
+// --- Semaphore --------------------------------------------------------------------------------
+
+Semaphore::Semaphore(int value) : state_(nullptr) {
+    if (value < 0) {
+        throw ValueError("semaphore initial value must be >= 0");
+    }
+    state_ = detail::create_shared<SharedSemaphore>();
+    ::sem_init(&state_->semaphore, /*pshared=*/1, static_cast<unsigned>(value));
+}
+
+Semaphore::~Semaphore() {
+    detail::destroy_shared(state_);
+}
+
+// sem_trywait, sem_timedwait or sem_wait, retried when a signal interrupts the wait.
+bool Semaphore::acquire(bool block, std::optional<double> timeout) {
+    PY_KATA_TODO("§5");
+}
+
+void Semaphore::release() {
+    PY_KATA_TODO("§5");
+}
+
+int Semaphore::get_value() const {
+    PY_KATA_TODO("§5");
+}
+
+BoundedSemaphore::BoundedSemaphore(int value) : Semaphore(value), max_value_(value) {}
+
+// As CPython on Linux: compare with the initial value, then post (not atomic, like theirs).
+void BoundedSemaphore::release() {
+    PY_KATA_TODO("§5");
+}
+
+}  // namespace py::multiprocessing

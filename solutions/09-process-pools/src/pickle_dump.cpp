@@ -1,0 +1,607 @@
+// pickle.dumps for the runtime's values, following CPython 3.11's C pickler (Modules/_pickle.c:
+// save, save_long, save_float, save_unicode, save_bytes, save_tuple, save_list, save_dict,
+// batch_list_exact, batch_dict_exact, memo_put, memo_get, _Pickler_Write, _Pickler_CommitFrame).
+// Every choice that shows in the output (which opcode, when to memoize, where a frame ends)
+// is CPython's, so the bytes are the same as `pickle.dumps(value, protocol)`.
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pickle_opcodes.hpp"
+#include "py/bytes.hpp"
+#include "py/containers.hpp"
+#include "py/exceptions.hpp"
+#include "py/kata.hpp"
+#include "py/pickle.hpp"
+#include "py/scalars.hpp"
+
+namespace py::pickle {
+namespace detail {  // not anonymous: a skeleton leaves helpers unused, without warnings
+
+constexpr std::size_t FRAME_SIZE_MIN = 4;  // smaller frames lose their header
+constexpr std::size_t FRAME_SIZE_TARGET =
+    std::size_t{64} * 1024;                   // a frame is closed once it reaches this
+constexpr std::size_t FRAME_HEADER_SIZE = 9;  // FRAME + 8-byte little-endian length
+constexpr ssize_t BATCHSIZE = 1000;           // items per MARK ... APPENDS / SETITEMS
+// CPython's recursion limit is 1000 and a list or dict level costs two units (save and
+// save_list both enter a recursive call); a few units are taken by the caller's frames.
+constexpr int RECURSION_BUDGET = 990;
+
+// n as `size` little-endian bytes (pack("<I") and pack("<Q")).
+void append_le(std::string& out, std::uint64_t n, int size) {
+    for (int i = 0; i < size; ++i) {
+        out += static_cast<char>((n >> (8 * i)) & 0xff);
+    }
+}
+
+// The pickler's memo: object address -> memo index. Open addressing with linear probing: a
+// pickle of many strings and tuples spends much of its time here, and std::unordered_map
+// allocates a node per entry (CPython's PyMemoTable is the same kind of table).
+class PointerMemo {
+  public:
+    PointerMemo() : slots_(64) {}
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] const std::uint32_t* find(const void* key) const {
+        for (std::size_t i = slot_of(key);; i = (i + 1) & (slots_.size() - 1)) {
+            const Slot& slot = slots_[i];
+            if (slot.key == key) {
+                return &slot.value;
+            }
+            if (slot.key == nullptr) {
+                return nullptr;
+            }
+        }
+    }
+    void emplace(const void* key, std::uint32_t value) {
+        if (2 * (size_ + 1) > slots_.size()) {
+            grow();
+        }
+        insert(key, value);
+    }
+
+  private:
+    struct Slot {
+        const void* key = nullptr;
+        std::uint32_t value = 0;
+    };
+    [[nodiscard]] std::size_t slot_of(const void* key) const {
+        const auto bits = reinterpret_cast<std::uintptr_t>(key);
+        return static_cast<std::size_t>((bits >> 3) * 0x9E3779B97F4A7C15ULL >> 20) &
+               (slots_.size() - 1);
+    }
+    void insert(const void* key, std::uint32_t value) {
+        std::size_t i = slot_of(key);
+        while (slots_[i].key != nullptr && slots_[i].key != key) {
+            i = (i + 1) & (slots_.size() - 1);
+        }
+        if (slots_[i].key == nullptr) {
+            ++size_;
+        }
+        slots_[i] = {key, value};
+    }
+    void grow() {
+        std::vector<Slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        size_ = 0;
+        for (const Slot& slot : old) {
+            if (slot.key != nullptr) {
+                insert(slot.key, slot.value);
+            }
+        }
+    }
+    std::vector<Slot> slots_;
+    std::size_t size_ = 0;
+};
+
+class Pickler {
+  public:
+    explicit Pickler(int protocol) : proto_(protocol) { out_.reserve(256); }
+
+    std::string dump(Object* obj);
+
+  private:
+    // Output (_Pickler_Write and frames).
+    void write(std::string_view data) {
+        if (framing_ && frame_start_ < 0) {
+            start_frame();
+        }
+        out_.append(data);
+    }
+    void write_op(Opcode op) { write(std::string_view(reinterpret_cast<const char*>(&op), 1)); }
+    void start_frame();
+    void commit_frame();
+    void opcode_boundary();
+    void write_large(std::string_view header, std::string_view payload);
+
+    // Dispatch and the atoms.
+    void save(Object* obj);
+    void save_none();
+    void save_bool(Object* obj);
+    void save_long(long long value);
+    void save_float(double value);
+    void save_str(Object* obj);
+    void save_bytes(Object* obj);
+    void save_bytes_by_reduce(Object* obj);
+    void save_global(std::string_view module, std::string_view name, const void* key);
+
+    // Containers.
+    void save_tuple(Object* obj);
+    void save_list(Object* obj);
+    void save_dict(Object* obj);
+
+    // The memo: object identity -> index in the unpickler's memo.
+    void memo_put(const void* key);
+    void memo_get(std::uint32_t index);
+    [[nodiscard]] const std::uint32_t* memo_find(const void* key) const { return memo_.find(key); }
+
+    // Py_EnterRecursiveCall(" while pickling an object").
+    void enter_recursive_call(int units) {
+        depth_ += units;
+        if (depth_ > RECURSION_BUDGET) {
+            throw RecursionError("maximum recursion depth exceeded while pickling an object");
+        }
+    }
+
+    std::string out_;
+    int proto_;
+    bool framing_ = false;
+    std::ptrdiff_t frame_start_ = -1;  // where the current frame's header was reserved
+    PointerMemo memo_;
+    std::vector<Ref<Object>> keep_alive_;  // temporaries whose addresses are memo keys
+    int depth_ = 0;
+};
+
+// Keys for the memo entries that are not runtime objects: protocol 2 writes bytes as a call to
+// `_codecs.encode(text, 'latin1')`, and CPython memoizes that global and the 'latin1' string
+// (both are long-lived objects in CPython, so every bytes value of a pickle shares them).
+const char codecs_encode_key = 0;
+const char latin1_key = 0;
+const char bytes_type_key = 0;
+
+std::string Pickler::dump(Object* obj) {
+    if (proto_ >= 2) {
+        write_op(PROTO);
+        write(std::string(1, static_cast<char>(proto_)));
+        framing_ = proto_ >= 4;
+    }
+    save(obj);
+    write_op(STOP);
+    if (framing_) {
+        commit_frame();
+    }
+    return std::move(out_);
+}
+
+// --- Frames (protocol 4, PEP 3154) ------------------------------------------------------------
+
+// Reserves room for a FRAME header in front of the data that follows.
+void Pickler::start_frame() {
+    // kata: begin step05 §2
+    frame_start_ = static_cast<std::ptrdiff_t>(out_.size());
+    out_.append(FRAME_HEADER_SIZE, '\xfe');
+    // kata: end
+}
+
+// Fills in the reserved header with the frame's length, or removes it when the frame is too
+// small to be worth one (which is why pickle.dumps(None, 4) has no frame).
+void Pickler::commit_frame() {
+    // kata: begin step05 §2
+    if (frame_start_ < 0) {
+        return;
+    }
+    const auto start = static_cast<std::size_t>(frame_start_);
+    const std::size_t frame_len = out_.size() - start - FRAME_HEADER_SIZE;
+    if (frame_len >= FRAME_SIZE_MIN) {
+        std::string header(1, static_cast<char>(FRAME));
+        append_le(header, frame_len, 8);
+        out_.replace(start, FRAME_HEADER_SIZE, header);
+    } else {
+        out_.erase(start, FRAME_HEADER_SIZE);
+    }
+    frame_start_ = -1;
+    // kata: end
+}
+
+// Called before each object is saved: a frame that has reached the target size is closed, so
+// the next write opens a new one.
+void Pickler::opcode_boundary() {
+    // kata: begin step05 §2
+    if (frame_start_ < 0) {
+        return;
+    }
+    if (out_.size() - static_cast<std::size_t>(frame_start_) - FRAME_HEADER_SIZE >=
+        FRAME_SIZE_TARGET) {
+        commit_frame();
+    }
+    // kata: end
+}
+
+// A payload of 64 KiB or more goes outside any frame (_Pickler_write_bytes), so a reader can
+// read it straight into its destination.
+void Pickler::write_large(std::string_view header, std::string_view payload) {
+    if (!framing_ || payload.size() < FRAME_SIZE_TARGET) {
+        write(header);
+        write(payload);
+        return;
+    }
+    // kata: begin step05 §2
+    commit_frame();
+    framing_ = false;
+    write(header);
+    write(payload);
+    framing_ = true;
+    // kata: end
+}
+
+// --- Dispatch ---------------------------------------------------------------------------------
+
+// save(): atoms first (never memoized), then the memo, then the memoized types.
+void Pickler::save(Object* obj) {
+    if (framing_) {
+        opcode_boundary();
+    }
+    if (is_none(obj)) {
+        save_none();
+        return;
+    }
+    if (obj->ob_type == &Bool::Type) {
+        save_bool(obj);
+        return;
+    }
+    if (obj->ob_type == &Int::Type) {
+        save_long(static_cast<Int*>(obj)->value());
+        return;
+    }
+    if (obj->ob_type == &Float::Type) {
+        save_float(static_cast<Float*>(obj)->value());
+        return;
+    }
+    if (const std::uint32_t* index = memo_find(obj)) {
+        memo_get(*index);
+        return;
+    }
+    if (obj->ob_type == &Str::Type) {
+        save_str(obj);
+    } else if (obj->ob_type == &Bytes::Type) {
+        save_bytes(obj);
+    } else if (obj->ob_type == &Tuple::Type) {
+        enter_recursive_call(1);
+        save_tuple(obj);
+        depth_ -= 1;
+    } else if (obj->ob_type == &List::Type) {
+        enter_recursive_call(2);
+        save_list(obj);
+        depth_ -= 2;
+    } else if (obj->ob_type == &Dict::Type) {
+        enter_recursive_call(2);
+        save_dict(obj);
+        depth_ -= 2;
+    } else {
+        // What object.__reduce_ex__ says for a type without pickle support (copyreg.py).
+        throw TypeError(std::string("cannot pickle '") + type_name(obj) + "' object");
+    }
+}
+
+// --- Atoms ------------------------------------------------------------------------------------
+
+void Pickler::save_none() {
+    // kata: begin step01 §1
+    write_op(NONE);
+    // kata: end
+}
+
+void Pickler::save_bool(Object* obj) {
+    // kata: begin step01 §1
+    write_op(static_cast<Int*>(obj)->value() != 0 ? NEWTRUE : NEWFALSE);
+    // kata: end
+}
+
+// The smallest of BININT1 (0..255), BININT2 (0..65535) and BININT (a signed 32-bit value);
+// beyond that LONG1 with the value's minimal two's-complement little-endian bytes.
+void Pickler::save_long(long long value) {
+    // kata: begin step01 §1
+    std::string data;
+    if (value >= 0 && value <= 0xff) {
+        data += static_cast<char>(BININT1);
+        append_le(data, static_cast<std::uint64_t>(value), 1);
+    } else if (value >= 0 && value <= 0xffff) {
+        data += static_cast<char>(BININT2);
+        append_le(data, static_cast<std::uint64_t>(value), 2);
+    } else if (value >= -0x80000000LL && value <= 0x7fffffffLL) {
+        data += static_cast<char>(BININT);
+        append_le(data, static_cast<std::uint64_t>(value), 4);
+    } else {
+        // encode_long: (bit_length >> 3) + 1 bytes, signed; for a negative value a top 0xff
+        // byte is dropped when the byte below it already carries the sign.
+        const std::uint64_t magnitude =
+            value < 0 ? ~static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+        const int bit_length = 64 - std::countl_zero(magnitude);
+        int nbytes = (bit_length >> 3) + 1;
+        std::string encoded;
+        append_le(encoded, static_cast<std::uint64_t>(value), nbytes > 8 ? 8 : nbytes);
+        if (nbytes > 8) {
+            encoded += value < 0 ? '\xff' : '\0';
+        }
+        if (value < 0 && nbytes > 1 && static_cast<unsigned char>(encoded[nbytes - 1]) == 0xff &&
+            (static_cast<unsigned char>(encoded[nbytes - 2]) & 0x80) != 0) {
+            encoded.pop_back();
+            --nbytes;
+        }
+        data += static_cast<char>(LONG1);
+        data += static_cast<char>(nbytes);
+        data += encoded;
+    }
+    write(data);
+    // kata: end
+}
+
+// BINFLOAT: the IEEE 754 double, big-endian (_PyFloat_Pack8 with le = 0).
+void Pickler::save_float(double value) {
+    // kata: begin step01 §1
+    const auto bits = std::bit_cast<std::uint64_t>(value);
+    std::string data(1, static_cast<char>(BINFLOAT));
+    for (int i = 7; i >= 0; --i) {
+        data += static_cast<char>((bits >> (8 * i)) & 0xff);
+    }
+    write(data);
+    // kata: end
+}
+
+// --- str and bytes ----------------------------------------------------------------------------
+
+// write_unicode_binary: the UTF-8 bytes after SHORT_BINUNICODE (protocol 4+, up to 255 bytes),
+// BINUNICODE (up to 4 GiB) or BINUNICODE8; then the string is memoized.
+void Pickler::save_str(Object* obj) {
+    // kata: begin step02 §1
+    const std::string_view text = static_cast<Str*>(obj)->view();
+    std::string header;
+    if (text.size() <= 0xff && proto_ >= 4) {
+        header += static_cast<char>(SHORT_BINUNICODE);
+        append_le(header, text.size(), 1);
+    } else if (text.size() <= 0xffffffffULL) {
+        header += static_cast<char>(BINUNICODE);
+        append_le(header, text.size(), 4);
+    } else if (proto_ >= 4) {
+        header += static_cast<char>(BINUNICODE8);
+        append_le(header, text.size(), 8);
+    } else {
+        throw OverflowError(
+            "serializing a string larger than 4 GiB requires pickle protocol 4 or higher");
+    }
+    write_large(header, text);
+    memo_put(obj);
+    // kata: end
+}
+
+// Protocol 3 added opcodes for bytes: SHORT_BINBYTES (up to 255), BINBYTES, BINBYTES8.
+void Pickler::save_bytes(Object* obj) {
+    if (proto_ < 3) {
+        save_bytes_by_reduce(obj);
+        return;
+    }
+    // kata: begin step02 §1
+    const std::string_view data = static_cast<Bytes*>(obj)->view();
+    std::string header;
+    if (data.size() <= 0xff) {
+        header += static_cast<char>(SHORT_BINBYTES);
+        append_le(header, data.size(), 1);
+    } else if (data.size() <= 0xffffffffULL) {
+        header += static_cast<char>(BINBYTES);
+        append_le(header, data.size(), 4);
+    } else if (proto_ >= 4) {
+        header += static_cast<char>(BINBYTES8);
+        append_le(header, data.size(), 8);
+    } else {
+        throw OverflowError(
+            "serializing a bytes object larger than 4 GiB requires pickle protocol 4 or higher");
+    }
+    write_large(header, data);
+    memo_put(obj);
+    // kata: end
+}
+
+// Protocol 2 has no bytes opcode: CPython writes the call `_codecs.encode(text, 'latin1')`
+// (`bytes()` for b''), which Python 2 and 3 both understand, through save_reduce.
+void Pickler::save_bytes_by_reduce(Object* obj) {
+    // kata: begin step02 §1
+    const std::string_view data = static_cast<Bytes*>(obj)->view();
+    if (data.empty()) {
+        save_global("__builtin__", "bytes", &bytes_type_key);
+        write_op(EMPTY_TUPLE);
+    } else {
+        save_global("_codecs", "encode", &codecs_encode_key);
+        // The latin-1 decoding of the bytes, as a fresh (memoized) str.
+        std::string text;
+        for (const char c : data) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte < 0x80) {
+                text += c;
+            } else {
+                text += static_cast<char>(0xc0 | (byte >> 6));
+                text += static_cast<char>(0x80 | (byte & 0x3f));
+            }
+        }
+        Ref<Str> decoded = Str::create(text);
+        keep_alive_.emplace_back(decoded);
+        save_str(decoded.get());
+        if (const std::uint32_t* index = memo_find(&latin1_key)) {
+            memo_get(*index);
+        } else {
+            std::string header(1, static_cast<char>(BINUNICODE));
+            append_le(header, 6, 4);
+            write(header + "latin1");
+            memo_put(&latin1_key);
+        }
+        write_op(TUPLE2);
+        // The argument tuple is a fresh object too: memoized, never fetched again. Its key is
+        // the decoded str's address plus one, which no other memoized object can have.
+        memo_put(reinterpret_cast<const char*>(decoded.get()) + 1);
+    }
+    write_op(REDUCE);
+    memo_put(obj);
+    // kata: end
+}
+
+// GLOBAL "module\nname\n", memoized under `key` (protocol 2 only: 4+ would use STACK_GLOBAL).
+void Pickler::save_global(std::string_view module, std::string_view name, const void* key) {
+    if (const std::uint32_t* index = memo_find(key)) {
+        memo_get(*index);
+        return;
+    }
+    std::string data(1, static_cast<char>(GLOBAL));
+    data.append(module).append("\n").append(name).append("\n");
+    write(data);
+    memo_put(key);
+}
+
+// --- Containers -------------------------------------------------------------------------------
+
+// EMPTY_TUPLE; or the items then TUPLE1/2/3; or MARK, the items, TUPLE. A tuple that reaches
+// itself through a list shows up in the memo once its items are saved: then the items are
+// popped again and the memoized tuple is fetched (the subtle part of save_tuple).
+void Pickler::save_tuple(Object* obj) {
+    // kata: begin step03 §1
+    auto* tuple = static_cast<Tuple*>(obj);
+    const ssize_t len = tuple->size();
+    if (len == 0) {
+        write_op(EMPTY_TUPLE);
+        return;
+    }
+    static constexpr Opcode len2opcode[] = {EMPTY_TUPLE, TUPLE1, TUPLE2, TUPLE3};
+    const bool small = len <= 3;
+    if (!small) {
+        write_op(MARK);
+    }
+    for (ssize_t i = 0; i < len; ++i) {
+        save(tuple->items()[i]);
+    }
+    if (const std::uint32_t* index = memo_find(obj)) {
+        // Recursive: throw away what the items pushed and fetch the tuple from the memo.
+        if (small) {
+            for (ssize_t i = 0; i < len; ++i) {
+                write_op(POP);
+            }
+        } else {
+            write_op(POP_MARK);
+        }
+        memo_get(*index);
+        return;
+    }
+    write_op(small ? len2opcode[len] : TUPLE);
+    memo_put(obj);
+    // kata: end
+}
+
+// EMPTY_LIST, memoized before the items (so an item can refer back to the list), then
+// one item + APPEND, or batches of up to 1000: MARK items APPENDS.
+void Pickler::save_list(Object* obj) {
+    // kata: begin step03 §1
+    auto* list = static_cast<List*>(obj);
+    write_op(EMPTY_LIST);
+    memo_put(obj);
+    if (list->size() == 1) {
+        save(list->item(0));
+        write_op(APPEND);
+        return;
+    }
+    ssize_t total = 0;
+    while (total < list->size()) {
+        write_op(MARK);
+        ssize_t this_batch = 0;
+        while (total < list->size() && this_batch < BATCHSIZE) {
+            save(list->ob_item[total]);
+            ++total;
+            ++this_batch;
+        }
+        write_op(APPENDS);
+    }
+    // kata: end
+}
+
+// EMPTY_DICT, memoized, then key value SETITEM for one item or batches of MARK ... SETITEMS.
+void Pickler::save_dict(Object* obj) {
+    // kata: begin step03 §1
+    auto* dict = static_cast<Dict*>(obj);
+    write_op(EMPTY_DICT);
+    memo_put(obj);
+    const auto items = dict->items();
+    if (items.size() == 1) {
+        save(items[0].first);
+        save(items[0].second);
+        write_op(SETITEM);
+        return;
+    }
+    std::size_t total = 0;
+    while (total < items.size()) {
+        write_op(MARK);
+        ssize_t this_batch = 0;
+        while (total < items.size() && this_batch < BATCHSIZE) {
+            save(items[total].first);
+            save(items[total].second);
+            ++total;
+            ++this_batch;
+        }
+        write_op(SETITEMS);
+    }
+    // kata: end
+}
+
+// --- The memo ---------------------------------------------------------------------------------
+
+// memo_put: the next index; MEMOIZE (protocol 4+) or BINPUT / LONG_BINPUT with the index.
+void Pickler::memo_put(const void* key) {
+    // kata: begin step04 §2
+    const auto index = static_cast<std::uint32_t>(memo_.size());
+    memo_.emplace(key, index);
+    if (proto_ >= 4) {
+        write_op(MEMOIZE);
+        return;
+    }
+    std::string data;
+    if (index < 256) {
+        data += static_cast<char>(BINPUT);
+        append_le(data, index, 1);
+    } else {
+        data += static_cast<char>(LONG_BINPUT);
+        append_le(data, index, 4);
+    }
+    write(data);
+    // kata: end
+}
+
+// memo_get: BINGET for an index below 256, else LONG_BINGET.
+void Pickler::memo_get(std::uint32_t index) {
+    // kata: begin step04 §2
+    std::string data;
+    if (index < 256) {
+        data += static_cast<char>(BINGET);
+        append_le(data, index, 1);
+    } else {
+        data += static_cast<char>(LONG_BINGET);
+        append_le(data, index, 4);
+    }
+    write(data);
+    // kata: end
+}
+
+}  // namespace detail
+
+std::string dumps(Object* obj, int protocol) {
+    if (obj == nullptr) {
+        throw TypeError("pickle.dumps: expected an object, got nullptr");
+    }
+    if (protocol < 0) {
+        protocol = HIGHEST_PROTOCOL;
+    } else if (protocol > HIGHEST_PROTOCOL) {
+        throw ValueError("pickle protocol must be <= " + std::to_string(HIGHEST_PROTOCOL));
+    } else if (protocol < 2) {
+        throw ValueError("py::pickle writes protocols 2 to 5, not " + std::to_string(protocol));
+    }
+    return detail::Pickler(protocol).dump(obj);
+}
+
+}  // namespace py::pickle

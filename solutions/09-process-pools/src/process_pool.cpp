@@ -1,0 +1,577 @@
+// ProcessPoolExecutor (CPython 3.11: Lib/concurrent/futures/process.py): worker processes that
+// run registered functions on pickled arguments, and a manager thread in the parent that hands
+// out work, collects results, runs done-callbacks and notices a worker that died.
+//
+//   caller threads --submit--> queue_ --manager thread--> worker sockets --> workers
+//   futures <--set_result/set_exception-- manager thread <-- result frames -- workers
+//
+// Each worker has its own socket pair and at most MAX_IN_FLIGHT calls sent ahead (CPython sends
+// max_workers + EXTRA_QUEUED_CALLS into one shared queue; per-worker sockets need no lock).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "pool_support.hpp"
+#include "py/kata.hpp"
+#include "py/process_pool.hpp"
+
+namespace py::concurrent {
+
+namespace mp = py::multiprocessing;
+using detail::Reader;
+using namespace detail;  // this file's helpers and constants
+
+namespace detail {  // not anonymous: a skeleton leaves helpers unused, without warnings
+
+constexpr std::size_t MAX_IN_FLIGHT = 2;  // calls sent ahead to one worker
+constexpr std::uint8_t STATUS_OK = 0;     // payload: the pickled list of return values
+constexpr std::uint8_t STATUS_ERROR = 1;  // payload: type, message, traceback
+
+const char* const BROKEN_MESSAGE =
+    "A child process terminated abruptly, the process pool is not usable anymore";
+const char* const ABRUPT_MESSAGE =
+    "A process in the process pool was terminated abruptly while the future was running or "
+    "pending.";
+
+}  // namespace detail
+
+// --- ProcessFuture ----------------------------------------------------------------------------
+
+struct ProcessFuture::Cache {
+    std::mutex mutex;
+    Ref<Object> value;
+};
+
+ProcessFuture::ProcessFuture() : cache_(std::make_shared<Cache>()) {}
+
+Ref<Object> ProcessFuture::result(std::optional<double> timeout) const {
+    const std::string bytes = bytes_.result(timeout);
+    std::lock_guard lock(cache_->mutex);
+    if (!cache_->value) {
+        cache_->value = pickle::loads(bytes);
+    }
+    return cache_->value;
+}
+
+// The callback gets a ProcessFuture over the same state, in whatever thread completes it.
+void ProcessFuture::add_done_callback(std::function<void(ProcessFuture)> callback) const {
+    // kata: begin step24 §6
+    bytes_.add_done_callback(
+        [callback = std::move(callback), cache = cache_](const Future<std::string>& bytes) {
+            callback(ProcessFuture(bytes, cache));
+        });
+    // kata: end
+}
+
+// --- The worker process -----------------------------------------------------------------------
+
+namespace detail {  // not anonymous: a skeleton leaves helpers unused, without warnings
+
+// _ExceptionWithTraceback: the exception's type, message and traceback text. The text sits
+// between triple quotes, as CPython's _RemoteTraceback shows it under "The above exception was
+// the direct cause of the following exception".
+std::string describe_error(std::uint64_t work_id, const BaseException& error,
+                           const std::string& function_name) {
+    // kata: begin step23 §6
+    std::string reply;
+    detail::put_u64(reply, work_id);
+    reply += static_cast<char>(STATUS_ERROR);
+    detail::put_string(reply, error.python_name());
+    detail::put_string(reply, error.what());
+    detail::put_string(reply,
+                       "\n\"\"\"\nTraceback (most recent call last):\n  File \"<C++>\", in " +
+                           function_name + " (worker pid " + std::to_string(::getpid()) + ")\n" +
+                           error.formatted() + "\n\"\"\"");
+    return reply;
+    // kata: end
+}
+
+// One call: (function name, [args tuple, ...], is_chunk) in; the return value out (the list of
+// them for a chunk of map()).
+std::string run_call(std::string_view work) {
+    // kata: begin step22 §6
+    Reader reader(work);
+    const std::uint64_t work_id = reader.u64();
+    std::string function_name = "?";
+    try {
+        Ref<Object> call = pickle::loads(reader.rest());
+        auto* items = static_cast<Tuple*>(call.get());
+        function_name = mp::from_object<std::string>(items->item(0));
+        const mp::Function* function = mp::Function::find(function_name);
+        if (function == nullptr) {
+            throw AttributeError("no registered function named '" + function_name + "'");
+        }
+        auto* calls = static_cast<List*>(items->item(1));
+        Ref<List> results = List::create();
+        for (ssize_t i = 0; i < calls->size(); ++i) {
+            Ref<Object> value = (*function)(*static_cast<Tuple*>(calls->item(i)));
+            results->append(value.get());
+        }
+        // A chunk of map() answers with the list; a submit() with its one value.
+        const bool chunk = items->size() > 2 && items->item(2) == True().get();
+        std::string reply;
+        detail::put_u64(reply, work_id);
+        reply += static_cast<char>(STATUS_OK);
+        reply += chunk ? pickle::dumps(results, pickle::HIGHEST_PROTOCOL)
+                       : pickle::dumps(results->item(0), pickle::HIGHEST_PROTOCOL);
+        return reply;
+    } catch (const BaseException& error) {
+        return describe_error(work_id, error, function_name);
+    }
+    // kata: end
+}
+
+}  // namespace detail
+
+// --- The pool ---------------------------------------------------------------------------------
+
+struct ProcessPoolExecutor::Impl {
+    struct WorkItem {
+        std::uint64_t id;
+        std::string message;  // work id + pickled call
+        Future<std::string> future;
+    };
+    struct Worker {
+        std::unique_ptr<mp::Process> process;
+        int socket = -1;                      // the parent's end
+        std::deque<std::uint64_t> in_flight;  // work ids sent, oldest first
+    };
+
+    ProcessPoolOptions options;
+    int max_workers = 1;
+
+    mutable std::mutex mutex;  // guards everything below
+    std::deque<WorkItem> queue;
+    std::unordered_map<std::uint64_t, WorkItem> running;
+    std::uint64_t next_id = 0;
+    bool shutdown = false;
+    std::string broken;  // the reason, once broken
+    std::vector<Worker> workers;
+    std::vector<pid_t> pids;
+    std::thread manager;
+    int wakeup[2] = {-1, -1};
+
+    void start_locked();
+    void worker_main(std::size_t index, int socket);
+    bool run_initializer();
+    void manager_loop();
+    void dispatch();
+    bool collect(Worker& worker);
+    void terminate_broken();
+    void stop_workers();
+    // One byte in the wake-up pipe is enough until the manager has read it: submitting 10k
+    // tasks should not cost 10k write() calls.
+    std::atomic<bool> wake_pending{false};
+    void wake() {
+        if (!wake_pending.exchange(true, std::memory_order_acq_rel)) {
+            const char byte = 1;
+            (void)!::write(wakeup[1], &byte, 1);
+        }
+    }
+};
+
+// Starts every worker and then the manager thread (3.11 does the same for fork: all at once,
+// before the thread exists, so no fork copies a running manager).
+void ProcessPoolExecutor::Impl::start_locked() {
+    if (manager.joinable() || !broken.empty()) {
+        return;
+    }
+    if (::pipe2(wakeup, O_CLOEXEC) != 0) {
+        throw OSError("pipe failed");
+    }
+    for (int i = 0; i < max_workers; ++i) {
+        int fds[2];
+        detail::socket_pair(fds);
+        const std::size_t index = workers.size();
+        Worker worker;
+        worker.socket = fds[0];
+        const int child_socket = fds[1];
+        worker.process = std::make_unique<mp::Process>(
+            [this, index, child_socket] { worker_main(index, child_socket); });
+        workers.push_back(std::move(worker));
+        workers.back().process->start();
+        ::close(child_socket);
+        pids.push_back(*workers.back().process->pid());
+    }
+    manager = std::thread([this] { manager_loop(); });
+}
+
+// _process_worker: the initializer, then calls until the stop message (an empty frame) or EOF.
+void ProcessPoolExecutor::Impl::worker_main(std::size_t index, int socket) {
+    // kata: begin step22 §6
+    // The parent's ends of the other workers' sockets came along with the fork: close them, so
+    // each socket has exactly one process at either end.
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        if (i != index) {
+            ::close(workers[i].socket);
+        }
+    }
+    ::close(workers[index].socket);
+    ::close(wakeup[0]);
+    ::close(wakeup[1]);
+    if (!run_initializer()) {
+        ::close(socket);
+        return;
+    }
+    while (auto work = detail::recv_frame(socket)) {
+        if (work->empty()) {
+            break;  // the stop message
+        }
+        if (!detail::send_frame(socket, run_call(*work))) {
+            break;
+        }
+    }
+    ::close(socket);
+    // kata: end
+}
+
+// In a new worker: initializer(*initargs). False when it raised: the worker then ends, and the
+// parent finds the pool broken, as in CPython.
+bool ProcessPoolExecutor::Impl::run_initializer() {
+    if (options.initializer == nullptr) {
+        return true;
+    }
+    // kata: begin step26 §6
+    try {
+        Ref<Tuple> args = options.initargs ? options.initargs : mp::make_args();
+        (void)(*options.initializer)(*args);
+        return true;
+    } catch (const BaseException& error) {
+        // LOGGER.critical('Exception in initializer:', exc_info=True)
+        std::fprintf(stderr, "Exception in initializer:\n%s\n", error.formatted().c_str());
+        return false;
+    }
+    // kata: end
+}
+
+// Sends queued calls to workers with room, skipping futures cancelled meanwhile.
+void ProcessPoolExecutor::Impl::dispatch() {
+    // kata: begin step22 §6
+    for (Worker& worker : workers) {
+        while (worker.in_flight.size() < MAX_IN_FLIGHT && !queue.empty()) {
+            WorkItem item = std::move(queue.front());
+            queue.pop_front();
+            if (!item.future.set_running_or_notify_cancel()) {
+                continue;  // cancelled while it waited
+            }
+            const std::uint64_t id = item.id;
+            if (!detail::send_frame(worker.socket, item.message)) {
+                running.emplace(id, std::move(item));
+                worker.in_flight.push_back(id);
+                break;  // the worker is gone: its sentinel says so next
+            }
+            running.emplace(id, std::move(item));
+            worker.in_flight.push_back(id);
+        }
+    }
+    // kata: end
+}
+
+// Reads one result frame from `worker` and completes its future (outside the lock, so the
+// done-callbacks may submit). False when the worker's socket is closed: it is gone.
+bool ProcessPoolExecutor::Impl::collect(Worker& worker) {
+    // kata: begin step22 §6
+    auto reply = detail::recv_frame(worker.socket);
+    if (!reply) {
+        return false;
+    }
+    Reader reader(*reply);
+    const std::uint64_t id = reader.u64();
+    const std::uint8_t status = reader.u8();
+    // The manager calls this holding `mutex`.
+    auto it = running.find(id);
+    if (it == running.end()) {
+        return true;
+    }
+    Future<std::string> future = it->second.future;
+    running.erase(it);
+    std::erase(worker.in_flight, id);
+    mutex.unlock();  // callbacks run without the lock: they may submit
+    if (status == STATUS_OK) {
+        future.set_result(std::string(reader.rest()));
+    } else {
+        const std::string_view type = reader.string();
+        const std::string_view message = reader.string();
+        const std::string_view traceback = reader.string();
+        future.set_exception(detail::remote_exception(type, message, traceback));
+    }
+    mutex.lock();
+    return true;
+    // kata: end
+}
+
+// terminate_broken: every pending future fails with BrokenProcessPool, submit refuses from now
+// on, and the remaining workers are terminated (their queues may be in any state).
+void ProcessPoolExecutor::Impl::terminate_broken() {
+    // kata: begin step27 §6
+    broken = BROKEN_MESSAGE;
+    std::vector<Future<std::string>> failed;
+    for (auto& [id, item] : running) {
+        failed.push_back(item.future);
+    }
+    for (WorkItem& item : queue) {
+        failed.push_back(item.future);
+    }
+    running.clear();
+    queue.clear();
+    for (Worker& worker : workers) {
+        worker.process->terminate();
+    }
+    mutex.unlock();
+    for (Future<std::string>& future : failed) {
+        try {
+            future.set_exception(std::make_exception_ptr(BrokenProcessPool(ABRUPT_MESSAGE)));
+        } catch (const InvalidStateError&) {
+            // cancelled meanwhile by its owner: nothing to report
+        }
+    }
+    for (Worker& worker : workers) {
+        worker.process->join();
+    }
+    mutex.lock();
+    // kata: end
+}
+
+// Asks every worker to stop (an empty frame) and waits for them.
+void ProcessPoolExecutor::Impl::stop_workers() {
+    for (Worker& worker : workers) {
+        (void)detail::send_frame(worker.socket, "");
+    }
+    mutex.unlock();
+    for (Worker& worker : workers) {
+        worker.process->join();
+    }
+    mutex.lock();
+}
+
+// _ExecutorManagerThread.run: wait for a result, a dead worker or a wake-up; then hand out
+// work; leave when shut down and idle, or broken.
+void ProcessPoolExecutor::Impl::manager_loop() {
+    std::unique_lock lock(mutex);
+    while (true) {
+        dispatch();
+        if (shutdown && queue.empty() && running.empty()) {
+            stop_workers();
+            return;
+        }
+        std::vector<pollfd> fds;
+        fds.push_back({wakeup[0], POLLIN, 0});
+        for (Worker& worker : workers) {
+            fds.push_back({worker.socket, POLLIN, 0});
+            fds.push_back({worker.process->sentinel(), POLLIN, 0});
+        }
+        lock.unlock();
+        while (::poll(fds.data(), fds.size(), -1) < 0 && errno == EINTR) {
+        }
+        lock.lock();
+        if ((fds[0].revents & POLLIN) != 0) {
+            char buffer[256];
+            wake_pending.store(false, std::memory_order_release);
+            (void)!::read(wakeup[0], buffer, sizeof buffer);
+        }
+        bool dead = false;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const pollfd& socket = fds[1 + 2 * i];
+            const pollfd& sentinel = fds[2 + 2 * i];
+            if ((socket.revents & (POLLIN | POLLHUP)) != 0) {
+                // Results first: a worker may have answered before it died.
+                while (true) {
+                    if (!collect(workers[i])) {
+                        dead = true;
+                        break;
+                    }
+                    pollfd more{workers[i].socket, POLLIN, 0};
+                    if (::poll(&more, 1, 0) <= 0 || (more.revents & POLLIN) == 0) {
+                        break;
+                    }
+                }
+            }
+            if ((sentinel.revents & (POLLIN | POLLHUP)) != 0) {
+                dead = true;
+            }
+        }
+        if (dead) {
+            terminate_broken();
+            return;
+        }
+    }
+}
+
+// --- The executor's interface ---------------------------------------------------------------
+
+ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
+    : impl_(std::make_shared<Impl>()) {
+    if (options.max_workers && *options.max_workers <= 0) {
+        throw ValueError("max_workers must be greater than 0");
+    }
+    if (options.mp_context != "fork") {
+        throw NotImplementedError(
+            "the process pool starts its workers with fork only (mp_context '" +
+            options.mp_context + "')");
+    }
+    if (options.max_tasks_per_child) {
+        if (*options.max_tasks_per_child <= 0) {
+            throw ValueError("max_tasks_per_child must be >= 1");
+        }
+        throw ValueError(
+            "max_tasks_per_child is incompatible with the 'fork' multiprocessing start method; "
+            "supply a different mp_context.");
+    }
+    impl_->max_workers = options.max_workers.value_or(mp::cpu_count());
+    impl_->options = std::move(options);
+}
+
+ProcessPoolExecutor::~ProcessPoolExecutor() {
+    shutdown(true);
+}
+
+ProcessFuture ProcessPoolExecutor::submit_tuple(const mp::Function& fn, const Ref<Tuple>& args) {
+    // Pickled here, in the caller: an unpicklable argument fails now, not in a worker.
+    Ref<List> calls = List::create();
+    calls->append(args.get());
+    Ref<Tuple> call = mp::make_args(Ref<Object>(Str::create(fn.name())), Ref<Object>(calls));
+    std::string message;
+    ProcessFuture future;
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (!impl_->broken.empty()) {
+            throw BrokenProcessPool(impl_->broken);
+        }
+        if (impl_->shutdown) {
+            throw RuntimeError("cannot schedule new futures after shutdown");
+        }
+        const std::uint64_t id = impl_->next_id++;
+        detail::put_u64(message, id);
+        message += pickle::dumps(call, pickle::HIGHEST_PROTOCOL);
+        impl_->queue.push_back({id, std::move(message), future.pickled()});
+        impl_->start_locked();
+    }
+    impl_->wake();
+    return future;
+}
+
+// _process_chunk: calls travel `chunksize` at a time; the results of a chunk come back as one
+// list and are unpacked in order.
+std::vector<Ref<Object>> ProcessPoolExecutor::map_calls(const mp::Function& fn,
+                                                        const std::vector<Ref<Tuple>>& calls,
+                                                        std::optional<double> timeout,
+                                                        int chunksize) {
+    if (chunksize < 1) {
+        throw ValueError("chunksize must be >= 1.");
+    }
+    // kata: begin step25 §6
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout.value_or(0.0));
+    std::vector<ProcessFuture> chunks;
+    for (std::size_t start = 0; start < calls.size();
+         start += static_cast<std::size_t>(chunksize)) {
+        const std::size_t end = std::min(calls.size(), start + static_cast<std::size_t>(chunksize));
+        Ref<List> chunk = List::create();
+        for (std::size_t i = start; i < end; ++i) {
+            chunk->append(calls[i].get());
+        }
+        Ref<Tuple> call =
+            mp::make_args(Ref<Object>(Str::create(fn.name())), Ref<Object>(chunk), true);
+        ProcessFuture future;
+        {
+            std::lock_guard lock(impl_->mutex);
+            if (!impl_->broken.empty()) {
+                throw BrokenProcessPool(impl_->broken);
+            }
+            if (impl_->shutdown) {
+                throw RuntimeError("cannot schedule new futures after shutdown");
+            }
+            std::string message;
+            const std::uint64_t id = impl_->next_id++;
+            detail::put_u64(message, id);
+            message += pickle::dumps(call, pickle::HIGHEST_PROTOCOL);
+            impl_->queue.push_back({id, std::move(message), future.pickled()});
+            impl_->start_locked();
+        }
+        chunks.push_back(future);
+    }
+    impl_->wake();
+    std::vector<Ref<Object>> results;
+    results.reserve(calls.size());
+    try {
+        for (ProcessFuture& chunk : chunks) {
+            std::optional<double> left;
+            if (timeout) {
+                left = std::max(
+                    0.0, std::chrono::duration<double>(deadline - std::chrono::steady_clock::now())
+                             .count());
+            }
+            Ref<Object> values = chunk.result(left);
+            auto* list = static_cast<List*>(values.get());
+            for (ssize_t i = 0; i < list->size(); ++i) {
+                results.push_back(Ref<Object>::borrow(list->item(i)));
+            }
+        }
+    } catch (...) {
+        for (ProcessFuture& chunk : chunks) {
+            chunk.cancel();
+        }
+        throw;
+    }
+    return results;
+    // kata: end
+}
+
+// Executor.shutdown: refuse new work; cancel what waits if asked; wait for the manager (and
+// through it the workers) if asked.
+void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+    std::vector<Future<std::string>> cancelled;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->shutdown = true;
+        if (cancel_futures) {
+            for (Impl::WorkItem& item : impl_->queue) {
+                cancelled.push_back(item.future);
+            }
+            impl_->queue.clear();
+        }
+    }
+    for (Future<std::string>& future : cancelled) {
+        future.cancel();
+    }
+    if (impl_->wakeup[1] >= 0) {
+        impl_->wake();
+    }
+    if (wait && impl_->manager.joinable() &&
+        impl_->manager.get_id() != std::this_thread::get_id()) {
+        impl_->manager.join();
+        std::lock_guard lock(impl_->mutex);
+        for (Impl::Worker& worker : impl_->workers) {
+            ::close(worker.socket);
+            worker.socket = -1;
+        }
+        impl_->workers.clear();
+        ::close(impl_->wakeup[0]);
+        ::close(impl_->wakeup[1]);
+        impl_->wakeup[0] = impl_->wakeup[1] = -1;
+    }
+}
+
+int ProcessPoolExecutor::max_workers() const noexcept {
+    return impl_->max_workers;
+}
+
+std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->pids;
+}
+
+}  // namespace py::concurrent

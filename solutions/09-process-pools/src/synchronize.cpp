@@ -1,0 +1,220 @@
+// Process-shared Lock, RLock, Semaphore and BoundedSemaphore (CPython 3.11:
+// Lib/multiprocessing/synchronize.py, Modules/_multiprocessing/semaphore.c). The state is in
+// shared memory (shared_memory.hpp); the locks are robust pthread mutexes, the semaphores
+// process-shared POSIX semaphores.
+#include "py/synchronize.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "py/kata.hpp"
+#include "shared_memory.hpp"
+
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace py::multiprocessing {
+namespace detail {
+
+// ThreadSanitizer's pthread_mutex_timedlock wrapper records the lock only when it returns 0, not
+// for EOWNERDEAD (its pthread_mutex_lock and trylock wrappers handle both): without this note
+// the matching unlock would be reported as the unlock of an unlocked mutex.
+void tell_thread_sanitizer_we_hold(pthread_mutex_t* mutex) {
+#if defined(__SANITIZE_THREAD__)
+    __tsan_mutex_pre_lock(mutex, 0);
+    __tsan_mutex_post_lock(mutex, 0, 0);
+#else
+    (void)mutex;
+#endif
+}
+
+// EOWNERDEAD: the previous holder died holding the mutex. The kernel handed it to us; marking
+// it consistent makes it usable again (otherwise the next unlock would leave it unrecoverable).
+void make_consistent(SharedLock* state) {
+    // kata: begin step21 §5
+    pthread_mutex_consistent(&state->mutex);
+    state->owner_pid = 0;
+    state->count = 0;
+    // kata: end
+}
+
+// Takes the mutex: at once (block false), by a deadline, or waiting as long as it takes.
+// Returns false when it is not taken; `owner_died` says whether a dead holder left it to us.
+bool lock_mutex(SharedLock* state, bool block, std::optional<double> timeout, bool& owner_died) {
+    // kata: begin step18 §5
+    int error = 0;
+    if (!block) {
+        error = pthread_mutex_trylock(&state->mutex);
+    } else if (timeout) {
+        const timespec deadline = realtime_deadline(*timeout);
+        error = pthread_mutex_timedlock(&state->mutex, &deadline);
+        if (error == EOWNERDEAD) {
+            tell_thread_sanitizer_we_hold(&state->mutex);
+        }
+    } else {
+        error = pthread_mutex_lock(&state->mutex);
+    }
+    owner_died = false;
+    if (error == EOWNERDEAD) {
+        make_consistent(state);
+        owner_died = true;
+        error = 0;
+    }
+    if (error == EBUSY || error == ETIMEDOUT) {
+        return false;
+    }
+    if (error != 0) {
+        throw OSError(std::string("pthread_mutex_lock: ") + std::strerror(error));
+    }
+    state->owner_pid = ::getpid();
+    state->owner_thread = current_thread_id();
+    return true;
+    // kata: end
+}
+
+bool held_by_caller(const SharedLock* state) {
+    return state->owner_pid == ::getpid() && state->owner_thread == current_thread_id();
+}
+
+}  // namespace detail
+
+using detail::SharedLock;
+using detail::SharedSemaphore;
+
+// --- Lock -------------------------------------------------------------------------------------
+
+Lock::Lock() : state_(detail::create_shared<SharedLock>()) {
+    detail::init_robust_mutex(&state_->mutex);
+}
+
+Lock::~Lock() {
+    detail::destroy_shared(state_);
+}
+
+bool Lock::acquire(bool block, std::optional<double> timeout) {
+    return detail::lock_mutex(state_, block, timeout, owner_died_);
+}
+
+// A free lock cannot be released; a held one only by its holder (a mutex has an owner).
+void Lock::release() {
+    // kata: begin step18 §5
+    if (state_->owner_pid == 0) {
+        throw ValueError("semaphore or lock released too many times");
+    }
+    if (!detail::held_by_caller(state_)) {
+        throw RuntimeError(
+            "py::multiprocessing::Lock can only be released by the thread that holds it");
+    }
+    state_->owner_pid = 0;
+    pthread_mutex_unlock(&state_->mutex);
+    // kata: end
+}
+
+// --- RLock ------------------------------------------------------------------------------------
+
+RLock::RLock() : state_(detail::create_shared<SharedLock>()) {
+    detail::init_robust_mutex(&state_->mutex);
+}
+
+RLock::~RLock() {
+    detail::destroy_shared(state_);
+}
+
+// The owner acquires again by counting; anyone else takes the mutex.
+bool RLock::acquire(bool block, std::optional<double> timeout) {
+    // kata: begin step19 §5
+    if (detail::held_by_caller(state_)) {
+        ++state_->count;
+        return true;
+    }
+    if (!detail::lock_mutex(state_, block, timeout, owner_died_)) {
+        return false;
+    }
+    state_->count = 1;
+    return true;
+    // kata: end
+}
+
+void RLock::release() {
+    // kata: begin step19 §5
+    if (!detail::held_by_caller(state_)) {
+        throw AssertionError("attempt to release recursive lock not owned by thread");
+    }
+    if (--state_->count == 0) {
+        state_->owner_pid = 0;
+        pthread_mutex_unlock(&state_->mutex);
+    }
+    // kata: end
+}
+
+// --- Semaphore --------------------------------------------------------------------------------
+
+Semaphore::Semaphore(int value) : state_(nullptr) {
+    if (value < 0) {
+        throw ValueError("semaphore initial value must be >= 0");
+    }
+    state_ = detail::create_shared<SharedSemaphore>();
+    ::sem_init(&state_->semaphore, /*pshared=*/1, static_cast<unsigned>(value));
+}
+
+Semaphore::~Semaphore() {
+    detail::destroy_shared(state_);
+}
+
+// sem_trywait, sem_timedwait or sem_wait, retried when a signal interrupts the wait.
+bool Semaphore::acquire(bool block, std::optional<double> timeout) {
+    // kata: begin step20 §5
+    int result = 0;
+    if (!block) {
+        result = ::sem_trywait(&state_->semaphore);
+    } else if (timeout) {
+        const timespec deadline = detail::realtime_deadline(*timeout);
+        do {
+            result = ::sem_timedwait(&state_->semaphore, &deadline);
+        } while (result != 0 && errno == EINTR);
+    } else {
+        do {
+            result = ::sem_wait(&state_->semaphore);
+        } while (result != 0 && errno == EINTR);
+    }
+    if (result == 0) {
+        return true;
+    }
+    if (errno == EAGAIN || errno == ETIMEDOUT) {
+        return false;
+    }
+    throw OSError(std::string("sem_wait: ") + std::strerror(errno));
+    // kata: end
+}
+
+void Semaphore::release() {
+    // kata: begin step20 §5
+    ::sem_post(&state_->semaphore);
+    // kata: end
+}
+
+int Semaphore::get_value() const {
+    // kata: begin step20 §5
+    int value = 0;
+    ::sem_getvalue(&state_->semaphore, &value);
+    return value;
+    // kata: end
+}
+
+BoundedSemaphore::BoundedSemaphore(int value) : Semaphore(value), max_value_(value) {}
+
+// As CPython on Linux: compare with the initial value, then post (not atomic, like theirs).
+void BoundedSemaphore::release() {
+    // kata: begin step20 §5
+    if (get_value() >= max_value_) {
+        throw ValueError("semaphore or lock released too many times");
+    }
+    Semaphore::release();
+    // kata: end
+}
+
+}  // namespace py::multiprocessing
