@@ -402,3 +402,82 @@ TEST(Coroutines, Step33_QueueHandsItemsFromProducerToConsumer) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
+    std::vector<std::string> log;
+    auto main = [&]() -> Coroutine<void> {
+        asyncio::TaskGroup ok;
+        auto a = ok.create_task(add_later(1, 2));
+        auto b = ok.create_task(add_later(3, 4));
+        co_await ok.wait();
+        EXPECT_EQ(a.result() + b.result(), 10) << "wait() returns when every child is done (§9)";
+
+        auto failing = []() -> Coroutine<int> {
+            co_await asyncio::sleep(0);
+            throw py::ValueError("child failed");
+        };
+        auto patient = [&]() -> Coroutine<int> {
+            try {
+                co_await asyncio::sleep(3600);
+            } catch (const asyncio::CancelledError&) {
+                log.emplace_back("sibling cancelled");
+                throw;
+            }
+            co_return 0;
+        };
+        asyncio::TaskGroup group;
+        auto sibling = group.create_task(patient());
+        group.create_task(failing());
+        try {
+            co_await group.wait();
+            ADD_FAILURE() << "a failed child makes the group raise ExceptionGroup";
+        } catch (const py::ExceptionGroup& e) {
+            EXPECT_STREQ(e.what(), "unhandled errors in a TaskGroup (1 sub-exception)");
+            EXPECT_EQ(e.exceptions().size(), 1U);
+        }
+        EXPECT_TRUE(sibling.cancelled()) << "the other children were cancelled";
+    };
+    asyncio::run(main());
+    EXPECT_THAT(log, ElementsAre("sibling cancelled"));
+}
+
+TEST(Coroutines, Step43_PitfallsAreReportedAsCPythonReportsThem) {
+    std::vector<std::string> messages;
+    auto record = [&](EventLoop&, const asyncio::ExceptionContext& context) {
+        messages.push_back(context.message);
+    };
+    {
+        EventLoop loop;
+        loop.set_exception_handler(record);
+        auto fails = []() -> Coroutine<int> {
+            bool always = true;
+            if (always) {
+                throw py::KeyError("lost");
+            }
+            co_return 0;  // (a co_return makes it a coroutine: the throw happens in the task)
+        };
+        {
+            auto task = asyncio::create_task(fails(), {}, &loop);
+            loop.call_soon([&] { loop.stop(); });
+            loop.run_forever();
+            EXPECT_TRUE(task.done());
+        }  // nobody looked at its exception
+        loop.set_debug(true);
+        loop.slow_callback_duration = 0;  // every callback counts as slow
+        loop.call_soon([&] { loop.stop(); });
+        loop.run_forever();
+        loop.set_debug(false);
+        (void)asyncio::create_task(sleep_long(), {}, &loop);  // it starts and blocks
+        loop.call_soon([&] { loop.stop(); });
+        loop.run_forever();
+    }  // the loop goes, with the blocked task in it
+    ASSERT_GE(messages.size(), 3U);
+    EXPECT_EQ(messages[0], "Task exception was never retrieved") << "(§9)";
+    EXPECT_THAT(messages[1], HasSubstr("Executing <Handle> took"))
+        << "debug mode reports callbacks slower than slow_callback_duration (§8)";
+    EXPECT_EQ(messages.back(), "Task was destroyed but it is pending!");
+}
+
+}  // namespace

@@ -281,7 +281,7 @@ TEST(Coroutines, Step12_StackOverflowIsACleanCrashNamingTheGreenlet) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(
         {
-            greenlet deep([] { return recurse_forever(0); }, std::nullopt, 64 * 1024);
+            greenlet deep([] { return recurse_forever(0); }, std::nullopt, std::size_t{64} * 1024);
             deep.switch_();
         },
         "greenlet stack overflow in <greenlet.greenlet object at 0x")

@@ -21,7 +21,6 @@ namespace aiohttp = py::aiohttp;
 namespace asyncio = py::asyncio;
 using asyncio::Coroutine;
 using testing::ElementsAre;
-using testing::HasSubstr;
 using workbook_test::PythonServer;
 
 TEST(Coroutines, Step37_TheParserReadsStatusLinesAndHeaders) {
@@ -141,6 +140,7 @@ TEST(Coroutines, Step40_KeepAliveReusesConnectionsPerHost) {
 
         aiohttp::ClientSession limited({}, /*limit_per_host=*/2);
         std::vector<asyncio::Task<std::size_t>> tasks;
+        tasks.reserve(8);
         auto fetch = [&]() -> Coroutine<std::size_t> {
             aiohttp::ClientResponse response = co_await limited.get(base + "/bytes/1000");
             co_return (co_await response.read()).size();

@@ -96,7 +96,7 @@ TEST(Coroutines, Step35_ReadErrorsAndAPeerResetDuringDrain) {
         bool reset = false;
         try {
             for (int i = 0; i < 64 && !reset; ++i) {
-                victim.writer.write(std::string(256 * 1024, 'x'));
+                victim.writer.write(std::string(std::size_t{256} * 1024, 'x'));
                 co_await victim.writer.drain();
             }
         } catch (const py::ConnectionResetError& e) {

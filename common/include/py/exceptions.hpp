@@ -7,9 +7,11 @@
 #pragma once
 
 #include <any>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace py {
 
@@ -74,6 +76,26 @@ PY_DECLARE_EXCEPTION(AuthenticationError, ProcessError);
 PY_DECLARE_EXCEPTION(BufferTooShort, ProcessError);
 // Raised into a generator by close() (chapter 11). Like Python's, it is not an Exception.
 PY_DECLARE_EXCEPTION(GeneratorExit, BaseException);
+
+// ExceptionGroup (3.11, PEP 654): several exceptions raised together, e.g. by a TaskGroup.
+// str() is "message (N sub-exception(s))".
+class ExceptionGroup : public Exception {
+  public:
+    ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions)
+        : Exception(message + " (" + std::to_string(exceptions.size()) + " sub-exception" +
+                    (exceptions.size() == 1 ? "" : "s") + ")"),
+          message_(message),
+          exceptions_(std::move(exceptions)) {}
+    [[nodiscard]] const char* python_name() const noexcept override { return "ExceptionGroup"; }
+    [[nodiscard]] const std::string& message() const noexcept { return message_; }
+    [[nodiscard]] const std::vector<std::exception_ptr>& exceptions() const noexcept {
+        return exceptions_;
+    }
+
+  private:
+    std::string message_;
+    std::vector<std::exception_ptr> exceptions_;
+};
 
 // StopIteration carries the return value of a finished generator (PEP 380): `value()` is empty
 // for a plain `return`.

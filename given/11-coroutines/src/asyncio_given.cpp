@@ -103,6 +103,14 @@ EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {
 EventLoop::~EventLoop() {
     // Callbacks may hold the last references to tasks, whose destructors report to this loop:
     // drop them while the loop is still whole.
+    // A task blocked on a future and that future's wakeup callback hold each other (Python's
+    // cycle collector frees such pairs): cut the future's callbacks so both can go, reported.
+    for (auto& weak : impl_->tasks) {
+        if (auto task = weak.lock(); task && !task->done() && task->fut_waiter_) {
+            task->fut_waiter_->callbacks_.clear();
+            task->fut_waiter_.reset();
+        }
+    }
     impl_->ready.clear();
     impl_->scheduled.clear();
     impl_->fds.clear();

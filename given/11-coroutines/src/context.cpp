@@ -159,7 +159,7 @@ struct AltStack {
     void* memory = nullptr;
     std::size_t size = 0;
     AltStack() {
-        size = 64 * 1024;
+        size = std::size_t{64} * 1024;
         memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (memory == MAP_FAILED) {
             memory = nullptr;

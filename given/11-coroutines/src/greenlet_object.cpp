@@ -1,6 +1,7 @@
 // The parts of py::greenlet that are bookkeeping rather than the kata: construction, the
 // attributes, repr, and the thread's state (given).
 #include <cstdio>
+#include <new>
 #include <sstream>
 
 #include "greenlet_impl.hpp"
@@ -39,7 +40,7 @@ thread_local ThreadStateOwner owner;
 
 ThreadState* thread_state() noexcept {
     if (owner.state == nullptr && !owner.exiting) {
-        owner.state = new ThreadState();
+        owner.state = new (std::nothrow) ThreadState();  // null: reported as an error by callers
     }
     return owner.state;
 }

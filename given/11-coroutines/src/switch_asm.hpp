@@ -78,10 +78,12 @@ py_greenlet_trampoline:
 // Slots of the frame py_greenlet_swap pops, from the saved stack pointer upwards.
 namespace py::greenlet::detail {
 inline void* py_greenlet_prepare_stack(void* stack_top, void (*entry)(void*)) {
-    auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
+    auto* top = static_cast<unsigned char*>(stack_top);
+    top -= reinterpret_cast<std::uintptr_t>(top) & 15U;  // 16-byte aligned
     // The return address sits at an address = 8 (mod 16): after `ret` pops it the trampoline
     // runs with rsp 16-byte aligned, so its `call` gives entry() the alignment the ABI promises.
-    auto* ret = reinterpret_cast<std::uint64_t*>(top - 24);
+    auto* ret = reinterpret_cast<std::uint64_t*>(
+        top - 24);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
     *ret = reinterpret_cast<std::uint64_t>(&py_greenlet_trampoline);
     std::uint64_t* regs = ret - 6;  // r15 r14 r13 r12 rbx rbp, lowest address first
     for (int i = 0; i < 6; ++i) {
@@ -153,7 +155,8 @@ py_greenlet_trampoline:
 
 namespace py::greenlet::detail {
 inline void* py_greenlet_prepare_stack(void* stack_top, void (*entry)(void*)) {
-    auto top = reinterpret_cast<std::uintptr_t>(stack_top) & ~std::uintptr_t{15};
+    auto* top = static_cast<unsigned char*>(stack_top);
+    top -= reinterpret_cast<std::uintptr_t>(top) & 15U;  // 16-byte aligned
     auto* frame = reinterpret_cast<std::uint64_t*>(top - 176 - 16);
     for (int i = 0; i < 22; ++i) {
         frame[i] = 0;

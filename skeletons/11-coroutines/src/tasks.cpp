@@ -84,7 +84,34 @@ TimeoutScope::~TimeoutScope() {
 void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
     handle_.cancel();
     PY_KATA_TODO("§9");
-    std::rethrow_exception(cancelled);
+    std::rethrow_exception(std::move(cancelled));
+}
+
+// ---------------------------------------------------------------------------------------------
+// taskgroups.py
+
+void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
+    tasks_.push_back(task);
+    ++unfinished_;
+    task->add_done_callback([this](FutureBase& done) { on_task_done(done); });
+}
+
+void TaskGroup::on_task_done(FutureBase& task) {
+    PY_KATA_TODO("§9");
+}
+
+void TaskGroup::abort() {
+    aborting_ = true;
+    for (auto& task : tasks_) {
+        if (!task->done()) {
+            task->cancel();
+        }
+    }
+}
+
+Coroutine<void> TaskGroup::wait() {
+    PY_KATA_TODO("§9");
+    co_return;
 }
 
 // ---------------------------------------------------------------------------------------------

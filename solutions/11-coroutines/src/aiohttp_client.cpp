@@ -323,7 +323,7 @@ Coroutine<std::string> ClientResponse::read() {
         body.reserve(*length);
     }
     for (;;) {
-        std::string chunk = co_await read_chunk(256 * 1024);
+        std::string chunk = co_await read_chunk(std::size_t{256} * 1024);
         if (chunk.empty()) {
             break;
         }
@@ -369,11 +369,21 @@ namespace {
 
 std::string request_head(const std::string& method, const URL& url, const std::string& body,
                          const Headers& extra) {
-    std::string head = method + " " + url.path + " HTTP/1.1\r\nHost: " + url.host +
-                       (url.port == 80 ? "" : ":" + std::to_string(url.port)) + "\r\n";
+    std::string head = method;
+    head += " ";
+    head += url.path;
+    head += " HTTP/1.1\r\nHost: ";
+    head += url.host;
+    if (url.port != 80) {
+        head += ":" + std::to_string(url.port);
+    }
+    head += "\r\n";
     bool has_accept = false;
     for (const auto& [name, value] : extra.items()) {
-        head += name + ": " + value + "\r\n";
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
         has_accept = has_accept || name == "Accept";
     }
     if (!has_accept) {
@@ -381,9 +391,12 @@ std::string request_head(const std::string& method, const URL& url, const std::s
     }
     head += "Accept-Encoding: identity\r\nUser-Agent: py-aiohttp/11\r\n";
     if (!body.empty() || method == "POST" || method == "PUT") {
-        head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+        head += "Content-Length: ";
+        head += std::to_string(body.size());
+        head += "\r\n";
     }
-    return head + "\r\n";
+    head += "\r\n";
+    return head;
 }
 
 // One request on one connection, to the end of the response headers.

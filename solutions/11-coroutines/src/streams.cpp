@@ -19,8 +19,9 @@
 namespace py::asyncio {
 
 namespace {
-constexpr std::size_t high_water = 64 * 1024;   // the transport's default write high-water mark
-constexpr std::size_t read_chunk = 256 * 1024;  // selector_events' max_size per recv
+constexpr std::size_t high_water =
+    std::size_t{64} * 1024;  // the transport's default write high-water mark
+constexpr std::size_t read_chunk = std::size_t{256} * 1024;  // selector_events' max_size per recv
 
 std::exception_ptr os_error(int error, const std::string& what) {
     std::string message = "[Errno " + std::to_string(error) + "] " + what;

@@ -160,7 +160,71 @@ void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
         throw TimeoutError("");
     }
     // kata: end
-    std::rethrow_exception(cancelled);
+    std::rethrow_exception(std::move(cancelled));
+}
+
+// ---------------------------------------------------------------------------------------------
+// taskgroups.py
+
+void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
+    tasks_.push_back(task);
+    ++unfinished_;
+    task->add_done_callback([this](FutureBase& done) { on_task_done(done); });
+}
+
+void TaskGroup::on_task_done(FutureBase& task) {
+    // kata: begin step42 §9
+    --unfinished_;
+    if (unfinished_ == 0 && on_completed_ && !on_completed_->done()) {
+        on_completed_->set_result();
+    }
+    if (task.cancelled()) {
+        return;
+    }
+    if (std::exception_ptr error = task.exception()) {
+        errors_.push_back(error);
+        if (!aborting_) {
+            abort();  // one child failed: the others are cancelled
+        }
+    }
+    // kata: end
+}
+
+void TaskGroup::abort() {
+    aborting_ = true;
+    for (auto& task : tasks_) {
+        if (!task->done()) {
+            task->cancel();
+        }
+    }
+}
+
+Coroutine<void> TaskGroup::wait() {
+    // kata: begin step42 §9
+    std::exception_ptr cancelled;
+    while (unfinished_ > 0) {
+        on_completed_.emplace(get_running_loop());
+        try {
+            co_await *on_completed_;
+        } catch (const CancelledError&) {
+            // We were cancelled while waiting: cancel the children, and wait for them anyway.
+            cancelled = std::current_exception();
+            if (!aborting_) {
+                abort();
+            }
+        }
+        on_completed_.reset();
+    }
+    exited_ = true;
+    tasks_.clear();
+    if (cancelled && errors_.empty()) {
+        std::rethrow_exception(cancelled);
+    }
+    if (!errors_.empty()) {
+        throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
+    }
+    // kata: skeleton co_return;
+    // kata: end
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ class ClientResponse {
     // The URLs that redirected here, oldest first.
     [[nodiscard]] const std::vector<std::string>& history() const;
     // Up to n bytes of the body ("" at its end); the connection goes back to the pool then.
-    asyncio::Coroutine<std::string> read_chunk(std::size_t n = 64 * 1024);
+    asyncio::Coroutine<std::string> read_chunk(std::size_t n = std::size_t{64} * 1024);
     // The whole body.
     asyncio::Coroutine<std::string> read();
     // Gives the connection up without reading the rest (it is closed, not reused).

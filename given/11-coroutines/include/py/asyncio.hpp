@@ -195,6 +195,7 @@ class FutureBase : public std::enable_shared_from_this<FutureBase> {
     const char* kind_ = "Future";  // "Task" for tasks, in the report above
 
   private:
+    friend class EventLoop;  // breaks task <-> future cycles when the loop goes
     void schedule_callbacks();
 };
 
@@ -445,7 +446,8 @@ class TaskState : public FutureState<T, TaskBase> {
                 this->set_result(coroutine_.take_result());
             }
         } catch (const CancelledError& cancelled) {
-            FutureBase::cancel(cancelled.what());  // Future.cancel(self): the task is cancelled
+            // Future.cancel(self) on purpose: the task is cancelled, no new request is counted.
+            FutureBase::cancel(cancelled.what());  // NOLINT(bugprone-parent-virtual-call)
         } catch (...) {
             this->set_exception(std::current_exception());
         }
@@ -487,7 +489,8 @@ Task<T> create_task(Coroutine<T> coroutine, std::string name = {}, EventLoop* lo
 
 template <class T>
 T EventLoop::run_until_complete(Coroutine<T> coroutine) {
-    return run_until_complete(Future<T>(create_task(std::move(coroutine), {}, this)));
+    Task<T> task = create_task(std::move(coroutine), {}, this);
+    return run_until_complete(Future<T>(task.task_state()));
 }
 template <class T>
 T EventLoop::run_until_complete(Future<T> future) {
@@ -738,6 +741,42 @@ Future<T> shield(Task<T> inner) {
     });
     return outer;
 }
+
+// asyncio.TaskGroup (3.11, taskgroups.py) without the `async with`: create_task() starts
+// children, wait() is __aexit__. When a child fails, the others are cancelled, and wait() raises
+// ExceptionGroup("unhandled errors in a TaskGroup", [the errors]) once all are done.
+class TaskGroup {
+  public:
+    TaskGroup() = default;
+    TaskGroup(const TaskGroup&) = delete;
+    TaskGroup& operator=(const TaskGroup&) = delete;
+
+    template <class T>
+    Task<T> create_task(Coroutine<T> coroutine, std::string name = {}) {
+        if (exited_) {
+            throw RuntimeError("TaskGroup is finished");
+        }
+        if (aborting_) {
+            throw RuntimeError("TaskGroup is shutting down");
+        }
+        Task<T> task = asyncio::create_task(std::move(coroutine), std::move(name));
+        adopt(task.state());
+        return task;
+    }
+    Coroutine<void> wait();
+
+  private:
+    void adopt(const std::shared_ptr<FutureBase>& task);
+    void on_task_done(FutureBase& task);
+    void abort();
+
+    std::vector<std::shared_ptr<FutureBase>> tasks_;
+    std::vector<std::exception_ptr> errors_;
+    std::optional<Future<void>> on_completed_;
+    std::size_t unfinished_ = 0;
+    bool aborting_ = false;
+    bool exited_ = false;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Synchronisation primitives (locks.py, queues.py): single-threaded, on futures.

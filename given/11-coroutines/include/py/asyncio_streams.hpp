@@ -52,7 +52,7 @@ class LimitOverrunError : public Exception {
 // One connected, non-blocking socket and its buffers, shared by a reader and a writer.
 struct StreamSocket;
 
-constexpr std::size_t default_stream_limit = 64 * 1024;  // streams._DEFAULT_LIMIT
+constexpr std::size_t default_stream_limit = std::size_t{64} * 1024;  // streams._DEFAULT_LIMIT
 
 class StreamReader {
   public:

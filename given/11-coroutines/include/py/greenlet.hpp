@@ -40,7 +40,7 @@ class greenlet {
   public:
     using Run = std::function<Value(Value)>;
     // Stacks are reserved, not committed: untouched pages cost no memory.
-    static constexpr std::size_t default_stack_size = 256 * 1024;
+    static constexpr std::size_t default_stack_size = std::size_t{256} * 1024;
 
     // A handle to nothing, to be assigned later (Python: a variable not yet bound).
     greenlet() = default;
