@@ -100,6 +100,12 @@ function(workbook_add_chapter chapter_dir)
     set(given_dir "${PROJECT_SOURCE_DIR}/given/${folder}/src")
     file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${source_dir}/src/*.cpp" "${given_dir}/*.cpp")
     add_library(${library} SHARED ${sources})
+    # A library with an undefined symbol fails to link instead of linking and failing later: a
+    # link that read a half-written dependency cannot leave a library that ninja then trusts.
+    # (Sanitizer runtimes are resolved at program start, so those builds keep the default.)
+    if(NOT WORKBOOK_SANITIZE)
+        target_link_options(${library} PRIVATE LINKER:--no-undefined)
+    endif()
     target_include_directories(${library} PUBLIC "${source_dir}/include")
     # given/NN-slug/include holds the public headers that carry no kata code: one copy for both
     # trees. Listed after the tree's own include folder, which holds the headers with kata code.
@@ -120,11 +126,20 @@ function(workbook_add_chapter chapter_dir)
         target_link_libraries(${library} PUBLIC ${dependency_target})
     endforeach()
     set_property(GLOBAL PROPERTY WORKBOOK_CHAPTER_${number}_LIBRARY ${library})
+    # The tests look at refchain (chapter 01 teaches it): a build without it (the bench preset,
+    # WORKBOOK_TRACE_REFS=OFF) builds the chapter libraries for the benchmarks and no tests.
+    if(NOT WORKBOOK_TRACE_REFS)
+        return()
+    endif()
 
     set(test_target ${library}_tests)
     file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")
     add_executable(${test_target} ${test_sources})
     target_link_libraries(${test_target} PRIVATE ${library} workbook::test_main)
+    # Tests use the locks as Python code would (std::lock_guard, and misuse on purpose), so the
+    # lint build's thread-safety analysis (cmake/Checks.cmake) checks the library code only.
+    # GCC ignores an unknown -Wno- option.
+    target_compile_options(${test_target} PRIVATE -Wno-thread-safety)
     target_compile_definitions(${test_target} PRIVATE WORKBOOK_PYTHON3="${WORKBOOK_PYTHON3}")
     if(WORKBOOK_PCH)
         # GoogleMock's headers are most of each test file's compile time: parse them once per chapter.
@@ -132,6 +147,15 @@ function(workbook_add_chapter chapter_dir)
     endif()
     set_target_properties(${test_target} PROPERTIES
         RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests/${folder}")
+    # Interop tests run Debian's python3 (the one with python3-aiohttp and friends), not whatever
+    # python3 is first on PATH; helper scripts live next to the tests.
+    find_program(WORKBOOK_SYSTEM_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+    if(WORKBOOK_SYSTEM_PYTHON3)
+        target_compile_definitions(${test_target} PRIVATE
+            WORKBOOK_PYTHON3="${WORKBOOK_SYSTEM_PYTHON3}")
+    endif()
+    target_compile_definitions(${test_target} PRIVATE
+        WORKBOOK_TESTS_DIR="${PROJECT_SOURCE_DIR}/tests/${folder}")
 
     # Labels go on the directory (one per chapter, see cmake/chapter/CMakeLists.txt): ctest
     # applies them to every test discovered here.
@@ -154,23 +178,54 @@ function(workbook_add_chapter chapter_dir)
         PROPERTIES TIMEOUT ${ctest_timeout})
 
     set_property(GLOBAL APPEND PROPERTY WORKBOOK_TEST_TARGETS ${test_target})
-    set_property(GLOBAL APPEND PROPERTY WORKBOOK_CHAPTER_ENTRIES
-        "{\"number\": \"${number}\", \"folder\": \"${folder}\", \"title\": \"${title}\", \"tree\": \"${tree}\", \"test_suite\": \"${suite}\", \"manifest\": \"${chapter_dir}/chapter.json\", \"lesson\": \"${chapter_dir}/README.md\", \"sources\": \"${source_dir}\", \"tests\": \"${PROJECT_SOURCE_DIR}/tests/${folder}\", \"binary\": \"$<TARGET_FILE:${test_target}>\"}")
+    # The chapter's entry in workbook.json (see workbook_write_build_index), appended to the JSON
+    # array kept in a global property: a string, so a ';' in a title cannot split it as a list.
+    set(entry "{}")
+    workbook_json_set(entry number "${number}")
+    workbook_json_set(entry folder "${folder}")
+    workbook_json_set(entry title "${title}")
+    workbook_json_set(entry tree "${tree}")
+    workbook_json_set(entry test_suite "${suite}")
+    workbook_json_set(entry test_target "${test_target}")
+    workbook_json_set(entry manifest "${chapter_dir}/chapter.json")
+    workbook_json_set(entry lesson "${chapter_dir}/README.md")
+    workbook_json_set(entry sources "${source_dir}")
+    workbook_json_set(entry tests "${PROJECT_SOURCE_DIR}/tests/${folder}")
+    workbook_json_set(entry binary "$<TARGET_FILE:${test_target}>")
+    get_property(chapters GLOBAL PROPERTY WORKBOOK_CHAPTER_INDEX)
+    if(NOT chapters)
+        set(chapters "[]")
+    endif()
+    string(JSON count LENGTH "${chapters}")
+    string(JSON chapters SET "${chapters}" ${count} "${entry}")  # an index past the end appends
+    set_property(GLOBAL PROPERTY WORKBOOK_CHAPTER_INDEX "${chapters}")
 endfunction()
 
-# Writes build/<preset>/workbook.json: what the workbook CLI needs to know about this build.
+# Sets member KEY of the JSON object in variable JSON_VAR to the string TEXT. string(JSON ... SET)
+# takes JSON text, so TEXT is quoted here, with backslashes, quotes and control characters escaped.
+function(workbook_json_set json_var key text)
+    string(REPLACE "\\" "\\\\" text "${text}")
+    string(REPLACE "\"" "\\\"" text "${text}")
+    string(REPLACE "\n" "\\n" text "${text}")
+    string(REPLACE "\t" "\\t" text "${text}")
+    string(REPLACE "\r" "\\r" text "${text}")
+    string(JSON json SET "${${json_var}}" ${key} "\"${text}\"")
+    set(${json_var} "${json}" PARENT_SCOPE)
+endfunction()
+
+# Writes build/<preset>/workbook.json: what the workbook CLI needs to know about this build. Built
+# with string(JSON ... SET), so a path or title with a quote or a backslash stays valid JSON.
 function(workbook_write_build_index)
-    get_property(entries GLOBAL PROPERTY WORKBOOK_CHAPTER_ENTRIES)
-    list(JOIN entries ",\n    " joined)
-    file(GENERATE OUTPUT "${CMAKE_BINARY_DIR}/workbook.json" CONTENT
-"{
-  \"source_dir\": \"${PROJECT_SOURCE_DIR}\",
-  \"build_dir\": \"${CMAKE_BINARY_DIR}\",
-  \"skeletons\": \"${WORKBOOK_SKELETONS}\",
-  \"test_timeout\": ${WORKBOOK_TEST_TIMEOUT},
-  \"chapters\": [
-    ${joined}
-  ]
-}
-")
+    get_property(chapters GLOBAL PROPERTY WORKBOOK_CHAPTER_INDEX)
+    if(NOT chapters)
+        set(chapters "[]")
+    endif()
+    set(index "{}")
+    workbook_json_set(index source_dir "${PROJECT_SOURCE_DIR}")
+    workbook_json_set(index build_dir "${CMAKE_BINARY_DIR}")
+    workbook_json_set(index skeletons "${WORKBOOK_SKELETONS}")
+    math(EXPR timeout "${WORKBOOK_TEST_TIMEOUT}")  # a number, or a clear error
+    string(JSON index SET "${index}" test_timeout ${timeout})
+    string(JSON index SET "${index}" chapters "${chapters}")
+    file(GENERATE OUTPUT "${CMAKE_BINARY_DIR}/workbook.json" CONTENT "${index}\n")
 endfunction()

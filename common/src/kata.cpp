@@ -33,7 +33,7 @@ std::string todo_message(std::string_view chapter_dir, std::string_view section,
 }
 
 void todo(std::string_view chapter_dir, std::string_view section, const Where& where) {
-    throw NotImplemented(todo_message(chapter_dir, section, where));
+    throw NotImplemented(todo_message(chapter_dir, section, where), where);
 }
 
 void todo_noexcept(std::string_view chapter_dir, std::string_view section,

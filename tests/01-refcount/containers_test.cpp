@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <utility>
 #include <vector>
 
 #include "py/runtime.hpp"
@@ -82,6 +83,16 @@ TEST(Refcount, Step10_ListAppendHoldsAReference) {
         EXPECT_EQ(index_error_of([&] { (void)v1->item(3); }), "list index out of range");
         EXPECT_EQ(index_error_of([&] { v1->setitem(-4, x.get()); }), "list index out of range");
         EXPECT_EQ(py::refcount(x.get()), 2) << "a failed setitem changes no count";
+
+        // L[0] = L[0] while the list holds the item's only reference: setitem must take the new
+        // reference before it drops the old one, or the item dies in between.
+        auto only = py::List::create();
+        only->append(py::Str::create("only here").get());
+        py::Object* item = only->item(0);
+        ASSERT_EQ(py::refcount(item), 1);
+        only->setitem(0, only->item(0));
+        EXPECT_TRUE(py::refchain::contains(item)) << "L[0] = L[0] must not free the item";
+        EXPECT_EQ(py::refcount(item), 1) << "one reference taken, one dropped";
     }
     EXPECT_EQ(baseline.growth(), 0);
 }
@@ -109,6 +120,24 @@ TEST(Refcount, Step11_ListOverAllocatesLikeCPython) {
         (void)list->pop();
     }
     EXPECT_EQ(list->allocated, 0) << "an emptied list frees its item array";
+
+    // The exact shrink rule: the array is reallocated only when newsize < allocated / 2.
+    for (int i = 0; i < 80; ++i) {
+        list->append(item.get());
+    }
+    std::vector<std::pair<py::ssize_t, py::ssize_t>> shrinks;  // (size, allocated) after a pop
+    while (list->size() > 0) {
+        const py::ssize_t before = list->allocated;
+        (void)list->pop();
+        if (list->allocated != before) {
+            shrinks.emplace_back(list->size(), list->allocated);
+        }
+    }
+    // CPython 3.11: l = [None] * 0; 80 appends; then pop() and watch sys.getsizeof(l) change.
+    const std::vector<std::pair<py::ssize_t, py::ssize_t>> cpython_shrinks = {
+        {45, 56}, {27, 36}, {17, 24}, {11, 16}, {7, 12}, {5, 8}, {1, 4}, {0, 0}};
+    EXPECT_THAT(shrinks, ElementsAreArray(cpython_shrinks))
+        << "list_resize keeps the array while allocated >= newsize >= allocated / 2";
 }
 
 TEST(Refcount, Step12_FreeingAContainerReleasesItsItems) {

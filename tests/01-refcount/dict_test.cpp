@@ -101,6 +101,26 @@ TEST(Refcount, Step16_DictMissingKeysAndDeletion) {
         EXPECT_THAT(key_reprs(d), ElementsAre("'a'", "'c'", "'d'", "'b'"))
             << "a key inserted again goes to the end";
 
+        // Colliding int keys: 1, 9 and 17 all start at slot 1 of 8. Probing does
+        // `perturb >>= 5` first, then slot = slot*5 + perturb + 1 (mod 8): 9 lands in slot 6,
+        // 17 in slot 7. Deleting 9 leaves a DUMMY in slot 6 that 17's lookup must walk past.
+        auto ints = py::Dict::create();
+        for (long long n : {1, 9, 17}) {
+            ints->setitem(py::Int::create(n).get(), py::None().get());
+        }
+        ASSERT_EQ(ints->dk_size, 8);
+        EXPECT_EQ(ints->dk_indices[1], 0) << "1 takes its home slot";
+        EXPECT_EQ(ints->dk_indices[6], 1) << "9 probes 1 -> 6 (perturb >>= 5 before the step)";
+        EXPECT_EQ(ints->dk_indices[7], 2) << "17 probes 1 -> 6 -> 7";
+        ints->delitem(py::Int::create(9).get());
+        EXPECT_EQ(ints->dk_indices[6], py::Dict::DUMMY);
+        EXPECT_TRUE(ints->contains(py::Int::create(17).get()))
+            << "17's probe chain passes the deleted 9's slot: a DUMMY, not EMPTY";
+        ints->delitem(py::Int::create(1).get());
+        EXPECT_TRUE(ints->contains(py::Int::create(17).get()));
+        EXPECT_FALSE(ints->contains(py::Int::create(9).get()));
+        EXPECT_EQ(ints->size(), 1);
+
         try {
             (void)d->getitem(py::Str::create("missing").get());
             ADD_FAILURE() << "d['missing'] must raise KeyError";

@@ -56,6 +56,14 @@ TEST(Refcount, Step07_RefCountsByScope) {
 
         std::vector<py::Ref<py::Int>> many(10, borrowed);
         EXPECT_EQ(py::refcount(raw), 13);
+
+        // Move-assigning into a Ref that holds an object releases that object.
+        py::Ref<py::Int> target = py::Int::create(9);
+        py::Int* nine = target.get();
+        target = std::move(borrowed);
+        EXPECT_FALSE(py::refchain::contains(nine)) << "the 9 that `target` held must be freed";
+        EXPECT_EQ(target.get(), raw);
+        EXPECT_EQ(py::refcount(raw), 13) << "a move hands the reference over";
     }
     EXPECT_EQ(baseline.growth(), 0) << "every Ref dropped its reference, so both ints are gone";
 

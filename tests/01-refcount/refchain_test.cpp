@@ -14,25 +14,29 @@ using refcount_test::VarProbeType;
 using testing::ElementsAre;
 
 TEST(Refcount, Step01_NewReferenceLinksIntoRefchain) {
+    // Only what step 1 writes: new_reference, forget_reference and contains. (refchain::size is
+    // step 2's, refcount() is §3's; the fields are read directly here.)
     py::Object probe{};
     probe.ob_type = &ProbeType;
-    const py::ssize_t before = py::refchain::size();
+    py::Object* const old_first = py::refchain::head().ob_next;
 
     py::new_reference(&probe);
-    EXPECT_EQ(py::refcount(&probe), 1) << "a new object starts with one reference: its creator's";
+    EXPECT_EQ(probe.ob_refcnt, 1) << "a new object starts with one reference: its creator's";
     EXPECT_TRUE(py::refchain::contains(&probe))
         << "new_reference must link the object into refchain";
-    EXPECT_EQ(py::refchain::size(), before + 1);
     EXPECT_EQ(probe.ob_prev, &py::refchain::head()) << "new objects go right after the sentinel";
+    EXPECT_EQ(probe.ob_next, old_first) << "...and before the object that was first until now";
+    EXPECT_EQ(old_first->ob_prev, &probe) << "both neighbours must point back at the new object";
 
     py::forget_reference(&probe);
     EXPECT_FALSE(py::refchain::contains(&probe)) << "forget_reference must unlink the object";
     EXPECT_EQ(probe.ob_next, nullptr) << "an unlinked object keeps no stale links";
     EXPECT_EQ(probe.ob_prev, nullptr);
-    EXPECT_EQ(py::refchain::size(), before);
+    EXPECT_EQ(py::refchain::head().ob_next, old_first) << "the neighbours are linked again";
+    EXPECT_EQ(old_first->ob_prev, &py::refchain::head());
 
     py::forget_reference(&probe);  // an object that is not linked: nothing to do, nothing broken
-    EXPECT_EQ(py::refchain::size(), before);
+    EXPECT_EQ(py::refchain::head().ob_next, old_first);
 }
 
 TEST(Refcount, Step02_RefchainIsCircularAroundItsSentinel) {

@@ -25,9 +25,9 @@ TEST(MarkSweep, Step05_NothingToCollectChangesNothing) {
         << "the collector works on gc_refs, a copy: refcounts stay";
     EXPECT_EQ(py::refcount(item.get()), 2);
     EXPECT_TRUE(py::gc::is_tracked(inner.get())) << "survivors stay tracked";
-    EXPECT_EQ(py::gc::as_gc(inner.get())->gc_flags, 0U)
+    EXPECT_EQ(py::gc::flags(py::gc::as_gc(inner.get())), 0U)
         << "no COLLECTING/UNREACHABLE bit left behind";
-    EXPECT_EQ(py::gc::as_gc(outer.get())->gc_flags, 0U);
+    EXPECT_EQ(py::gc::flags(py::gc::as_gc(outer.get())), 0U);
 }
 
 TEST(MarkSweep, Step06_ASelfReferencingListIsCollected) {

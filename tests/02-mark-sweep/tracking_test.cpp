@@ -27,9 +27,9 @@ TEST(MarkSweep, Step01_ContainersCarryAGCHeaderAndAreTracked) {
         py::gc::GCHead* gc = py::gc::as_gc(op);
         EXPECT_EQ(static_cast<void*>(gc + 1), static_cast<void*>(op))
             << "the header sits right before the object";
-        EXPECT_NE(gc->gc_next, nullptr) << "a tracked object is linked into the GC list";
-        EXPECT_EQ(gc->gc_next->gc_prev, gc);
-        EXPECT_EQ(gc->gc_flags, 0U) << "a new object is not finalized and not being collected";
+        EXPECT_NE(py::gc::next(gc), nullptr) << "a tracked object is linked into the GC list";
+        EXPECT_EQ(py::gc::prev(py::gc::next(gc)), gc);
+        EXPECT_EQ(py::gc::flags(gc), 0U) << "a new object is not finalized and not being collected";
     }
     EXPECT_FALSE(py::gc::is_tracked(py::Int::create(1).get()))
         << "scalars cannot form cycles: no header";
@@ -48,18 +48,17 @@ TEST(MarkSweep, Step02_TrackingFollowsTheObjectsLife) {
         auto first = py::List::create();
         auto second = py::Dict::create();
         EXPECT_EQ(py::gc::list_size(young), before + 2) << "track() appends to state().young";
-        EXPECT_EQ(young->gc_prev, py::gc::as_gc(second.get()))
+        EXPECT_EQ(py::gc::prev(young), py::gc::as_gc(second.get()))
             << "the newest object is at the tail";
         py::gc::untrack(first.get());
         EXPECT_FALSE(py::gc::is_tracked(first.get()));
-        EXPECT_EQ(py::gc::as_gc(first.get())->gc_next, nullptr)
-            << "untracked means gc_next == nullptr";
+        EXPECT_EQ(py::gc::as_gc(first.get())->_gc_next, 0U) << "untracked means _gc_next == 0";
         py::gc::untrack(first.get());  // twice: nothing happens
         EXPECT_EQ(py::gc::list_size(young), before + 1);
         py::gc::track(first.get());
         py::gc::track(first.get());  // twice: nothing happens
         EXPECT_EQ(py::gc::list_size(young), before + 2);
-        EXPECT_EQ(young->gc_prev, py::gc::as_gc(first.get()));
+        EXPECT_EQ(py::gc::prev(young), py::gc::as_gc(first.get()));
     }
     EXPECT_EQ(py::gc::list_size(young), before) << "tp_dealloc untracks before it frees (§1)";
     EXPECT_EQ(baseline.growth(), 0);

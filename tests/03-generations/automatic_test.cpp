@@ -6,6 +6,7 @@
 #include <array>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "py/gc_module.hpp"
@@ -148,6 +149,39 @@ TEST(Generations, Step10_CallbacksHearStartAndStopWithTheirInfo) {
     EXPECT_THAT(reports, ElementsAre("bad callback", "bad callback"));
     EXPECT_EQ(calls.size(), 2U);
     py::gc::set_unraisable_hook(nullptr);
+
+    // The protocol, mocked: a callback may add or remove callbacks while it runs. Ours calls the
+    // list as it was when the phase began; a change counts from the next phase on.
+    py::gc::callbacks().clear();
+    using Info = py::gc::CallbackInfo;
+    testing::MockFunction<void(std::string_view, const Info&)> first;
+    testing::MockFunction<void(std::string_view, const Info&)> second;
+    testing::MockFunction<void(std::string_view, const Info&)> added;
+    py::gc::callbacks().push_back(first.AsStdFunction());
+    py::gc::callbacks().push_back(second.AsStdFunction());
+    {
+        auto cycle = py::List::create();
+        cycle->append(cycle.get());
+    }
+    const auto generation_2 = testing::Field(&Info::generation, 2);
+    {
+        const testing::InSequence in_order;
+        EXPECT_CALL(first, Call(std::string_view("start"), generation_2))
+            .WillOnce([&added](std::string_view, const Info&) {
+                py::gc::callbacks().erase(py::gc::callbacks().begin());  // removes itself
+                py::gc::callbacks().push_back(added.AsStdFunction());
+                py::gc::callbacks().push_back(added.AsStdFunction());
+            });
+        EXPECT_CALL(second, Call(std::string_view("start"), generation_2));
+        EXPECT_CALL(second,
+                    Call(std::string_view("stop"),
+                         testing::AllOf(generation_2, testing::Field(&Info::collected, 1))));
+        EXPECT_CALL(added, Call(std::string_view("stop"), testing::Field(&Info::collected, 1)))
+            .Times(2);
+    }
+    EXPECT_EQ(py::gc::collect(), 1);
+    EXPECT_EQ(py::gc::callbacks().size(), 3U);
+    py::gc::callbacks().clear();
 }
 
 TEST(Generations, Step11_StatsCountCollectionsPerGeneration) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdlib>
 #include <string>
 
 #include "py/gc_module.hpp"
@@ -15,6 +16,12 @@ using generations_test::FreshCollector;
 using Counts = std::array<int, 3>;
 
 TEST(Generations, Step01_ThreeGenerationsWithCPythonsThresholds) {
+    // The defaults as a fresh process has them, before any set_threshold: "threadsafe" death
+    // tests re-run this test in a new process, where nothing has touched the collector yet.
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(std::exit(py::gc::get_threshold() == Counts{700, 10, 10} ? 0 : 1),
+                testing::ExitedWithCode(0), "")
+        << "a new process starts with gc.get_threshold() == (700, 10, 10)";
     const FreshCollector fresh;
     EXPECT_EQ(py::gc::NUM_GENERATIONS, 3);
     EXPECT_EQ(py::gc::get_threshold(), (Counts{700, 10, 10})) << "CPython's defaults up to 3.12";

@@ -101,14 +101,28 @@ TEST(Pools, Step09_TuplesHaveOneFreeListPerSize) {
     EXPECT_EQ(again->item(2), item.get());
     EXPECT_EQ(freelists::TUPLE_MAXSAVESIZE, 20);
     EXPECT_EQ(freelists::TUPLE_MAXFREELIST, 2000);
+    py::Object* i = item.get();
     {
-        auto big = py::Tuple::pack(
-            {item.get(), item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
-             item.get(), item.get(), item.get(), item.get(), item.get(), item.get(), item.get(),
-             item.get(), item.get(), item.get(), item.get(), item.get(), item.get(), item.get()});
-        EXPECT_EQ(big->size(), 21);
+        // The largest size with a free list: a freed 20-tuple is kept ...
+        auto twenty = py::Tuple::pack({i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i});
+        ASSERT_EQ(twenty->size(), 20);
+        py::Tuple* kept = twenty.get();
+        const int count = py::gc::get_count()[0];
+        twenty.reset();
+        EXPECT_EQ(freelists::tuples(20), 1) << "PyTuple_MAXSAVESIZE is 20: sizes 1 to 20 are kept";
+        EXPECT_EQ(py::gc::get_count()[0], count) << "kept, not freed";
+        auto reused = py::Tuple::pack({i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i});
+        EXPECT_EQ(reused.get(), kept);
     }
-    EXPECT_EQ(freelists::tuples(21), 0) << "sizes above 20 are freed at once";
+    {
+        // ... and a 21-tuple really goes back to the allocator (gc_free counts it).
+        auto big = py::Tuple::pack({i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i});
+        EXPECT_EQ(big->size(), 21);
+        const int count = py::gc::get_count()[0];
+        big.reset();
+        EXPECT_EQ(py::gc::get_count()[0], count - 1) << "sizes above 20 are freed at once";
+    }
+    EXPECT_EQ(freelists::tuples(21), 0);
     EXPECT_EQ(freelists::tuples(0), 0);
 }
 

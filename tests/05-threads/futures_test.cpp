@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <exception>
 #include <latch>
 #include <mutex>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "py/concurrent.hpp"
 #include "py/threading.hpp"
+#include "workbook/asleep.hpp"
 
 namespace {
 
@@ -383,6 +386,41 @@ TEST(Threads, Step31_WaitReturnsWhenTheConditionHolds) {
     EXPECT_EQ(all.done.size(), 4U) << "ALL_COMPLETED waits for every future (§6)";
     EXPECT_TRUE(all.not_done.empty());
     opener.join();
+
+    // FIRST_EXCEPTION when the failure comes while wait() is already asleep: the completing
+    // thread's waiter must wake it on the exception, not only when everything is done.
+    cf::Future<int> never;  // finished only by the safety net below
+    cf::Future<int> fails;
+    const pid_t waiting_thread = workbook::current_tid();
+    std::atomic<bool> about_to_wait{false};
+    std::atomic<bool> returned{false};
+    std::atomic<bool> had_to_finish_never{false};
+    py::threading::Thread failer([&] {
+        while (!about_to_wait.load()) {
+            std::this_thread::yield();
+        }
+        EXPECT_TRUE(workbook::wait_until_asleep(waiting_thread)) << "wait() did not block";
+        fails.set_exception(std::make_exception_ptr(py::ValueError("late")));
+        // Safety net, not a timer: a wait() that misses the exception would sleep until `never`
+        // is done; finish it after a while so the test fails instead of hanging.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        while (!returned.load() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::yield();
+        }
+        if (!returned.load()) {
+            had_to_finish_never = true;
+            never.set_result(0);
+        }
+    });
+    failer.start();
+    about_to_wait = true;
+    auto late = cf::wait(std::vector{never, fails}, std::nullopt, cf::FIRST_EXCEPTION);
+    returned = true;
+    failer.join();
+    EXPECT_FALSE(had_to_finish_never.load())
+        << "FIRST_EXCEPTION must return when a future fails while wait() sleeps";
+    EXPECT_THAT(late.done, ElementsAre(fails));
+    EXPECT_THAT(late.not_done, ElementsAre(never));
 }
 
 }  // namespace

@@ -166,6 +166,27 @@ TEST(Threads, Step08_IdentAndRepr) {
     EXPECT_EQ(*probe.native_id(), native_inside) << "native_id is the kernel's thread id";
     EXPECT_NE(inside, py::threading::get_ident()) << "each thread has its own ident";
     EXPECT_THAT(probe.repr(), MatchesRegex("<Thread\\(Thread-[0-9]+, stopped [0-9]+\\)>"));
+
+    // start() returns only once the new thread runs (Thread.start waits on self._started), so
+    // ident and native_id are there at once, while the thread is still busy.
+    std::latch finish(1);
+    long native_in_blocked = 0;
+    std::latch native_known(1);
+    Thread blocked([&] {
+        native_in_blocked = py::threading::get_native_id();
+        native_known.count_down();
+        finish.wait();
+    });
+    blocked.start();
+    const auto ident_at_start = blocked.ident();
+    const auto native_at_start = blocked.native_id();
+    EXPECT_TRUE(ident_at_start.has_value()) << "ident is set when start() returns";
+    EXPECT_TRUE(native_at_start.has_value()) << "native_id is set when start() returns";
+    EXPECT_THAT(blocked.repr(), MatchesRegex("<Thread\\(Thread-[0-9]+, started [0-9]+\\)>"));
+    native_known.wait();
+    EXPECT_EQ(native_at_start.value_or(0), native_in_blocked);
+    finish.count_down();
+    blocked.join();
 }
 
 TEST(Threads, Step09_DaemonIsSetBeforeStart) {

@@ -9,6 +9,7 @@
 
 #include "py/gil.hpp"
 #include "py/locks.hpp"
+#include "py/runtime.hpp"
 #include "py/threading.hpp"
 
 namespace {
@@ -115,6 +116,46 @@ TEST(Locks, Step05_AnotherThreadMayReleaseALock) {
     EXPECT_TRUE(got.load()) << "release() wakes a thread sleeping in acquire()";
 }
 
+// `counter[0] = counter[0] + 1` on our runtime, with a GIL switch forced between the read and
+// the write: the switch CPython's eval loop may make at a backward jump or a call (3.10+) or at
+// any instruction (3.9 and earlier). `lock` (if any) is held across read and write.
+void increment_with_a_switch_inside(py::List& counter, std::atomic<int>& finished, Lock* lock) {
+    py::gil::Hold hold;
+    if (lock != nullptr) {
+        lock->acquire();  // blocks with the GIL dropped (§2)
+    }
+    const long long read = static_cast<py::Int*>(counter.item(0))->value();
+    // Force the switch: wait at our check point until the other thread asks for the GIL, unless
+    // it has finished (then nobody ever will).
+    while (finished.load() == 0 && !py::gil::yield_if_requested()) {
+    }
+    counter.setitem(0, py::Int::create(read + 1).get());
+    if (lock != nullptr) {
+        lock->release();
+    }
+    ++finished;
+}
+
+long long two_increments(Lock* lock) {
+    py::Ref<py::List> counter;
+    {
+        py::gil::Hold hold;
+        counter = py::List::create();
+        counter->append(py::Int::create(0).get());
+    }
+    std::atomic<int> finished{0};
+    Thread first([&] { increment_with_a_switch_inside(*counter, finished, lock); });
+    Thread second([&] { increment_with_a_switch_inside(*counter, finished, lock); });
+    first.start();
+    second.start();
+    first.join();
+    second.join();
+    py::gil::Hold hold;
+    const long long result = static_cast<py::Int*>(counter->item(0))->value();
+    counter.reset();
+    return result;
+}
+
 TEST(Locks, Step06_AddAndSubtractUnderALockEndAtZero) {
     // The seed's _add/_sub race: with the lock around each loop the result is always 0.
     Lock lock;
@@ -181,6 +222,12 @@ TEST(Locks, Step07_WaitingForALockReleasesTheGil) {
     }
     waiter.join();
     EXPECT_TRUE(got);
+
+    // The seed's race, made to happen: two `counter[0] += 1` with a GIL switch between each
+    // one's read and write. Without a lock one update is lost, every time; with the lock the
+    // second thread blocks in acquire() (dropping the GIL), and reads the first one's result.
+    EXPECT_EQ(two_increments(nullptr), 1) << "unlocked: both read 0, both write 1";
+    EXPECT_EQ(two_increments(&lock), 2) << "locked: the switch happens, but nobody gets in";
 }
 
 TEST(Locks, Step08_RLockIsReentrant) {

@@ -1,4 +1,5 @@
-// Chapter 06, §4-§8: Condition, Semaphore, BoundedSemaphore, Event, Barrier, the observer.
+// Chapter 06, §4-§8: Condition, Semaphore, BoundedSemaphore, Event, Barrier, the observer, and
+// a Condition.wait whose lock cannot be taken back.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,10 +9,13 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
+#include "py/gil.hpp"
 #include "py/locks.hpp"
 #include "py/threading.hpp"
+#include "workbook/asleep.hpp"
 
 namespace {
 
@@ -174,6 +178,28 @@ TEST(Locks, Step15_SemaphoreCountsAndBounds) {
     }
     EXPECT_LE(most.load(), 2) << "Semaphore(2) never lets three threads in";
     EXPECT_EQ(sem.value(), 2);
+
+    // release(2) with two threads asleep in acquire() wakes both (CPython: notify(n)).
+    Semaphore empty(0);
+    std::atomic<int> got{0};
+    auto take = [&] {
+        // No timeout: a timed wait would take the value after timing out and hide a lost
+        // wake-up. A lost wake-up leaves this thread asleep, and the harness fails the test.
+        if (empty.acquire()) {
+            ++got;
+        }
+    };
+    Thread first(take);
+    Thread second(take);
+    first.start();
+    second.start();
+    ASSERT_TRUE(workbook::wait_until_asleep(static_cast<pid_t>(first.native_id().value_or(0))));
+    ASSERT_TRUE(workbook::wait_until_asleep(static_cast<pid_t>(second.native_id().value_or(0))));
+    empty.release(2);
+    first.join();
+    second.join();
+    EXPECT_EQ(got.load(), 2) << "release(2) must wake two waiters, not one";
+    EXPECT_EQ(empty.value(), 0);
 }
 
 TEST(Locks, Step16_BoundedSemaphoreRejectsExtraReleases) {
@@ -309,6 +335,47 @@ TEST(Locks, Step19_BarrierAbortResetAndTimeoutBreakIt) {
     Barrier failing(1, [] { throw py::ValueError("action failed"); });
     EXPECT_THROW(failing.wait(), py::ValueError) << "the action's exception propagates";
     EXPECT_TRUE(failing.broken()) << "and breaks the barrier";
+
+    // abort() then reset() while the broken waiters are still inside wait(): reset() must leave
+    // the "resetting" state (-1), which the last waiter out turns into a usable barrier; it must
+    // not stay broken. The waiters hold the GIL around wait(), and we hold it across
+    // abort(); reset(), so none of them can leave wait() in between.
+    Barrier three(3);
+    std::atomic<int> broken_waits{0};
+    auto wait_with_gil = [&] {
+        py::gil::Hold hold;
+        try {
+            three.wait();
+        } catch (const py::threading::BrokenBarrierError&) {
+            ++broken_waits;
+        }
+    };
+    Thread one(wait_with_gil);
+    Thread two(wait_with_gil);
+    one.start();
+    two.start();
+    {
+        py::gil::Hold hold;
+        spin_until([&] {
+            py::gil::Release let_them_in;
+            return three.n_waiting() == 2;
+        });
+        three.abort();
+        three.reset();
+    }
+    one.join();
+    two.join();
+    EXPECT_EQ(broken_waits.load(), 2) << "both waiters saw the barrier broken";
+    ASSERT_FALSE(three.broken()) << "reset() after abort() repairs it once the waiters are out";
+    std::atomic<int> passed{0};
+    Thread again_one([&] { passed += three.wait() < 3 ? 1 : 0; });
+    Thread again_two([&] { passed += three.wait() < 3 ? 1 : 0; });
+    again_one.start();
+    again_two.start();
+    passed += three.wait() < 3 ? 1 : 0;
+    again_one.join();
+    again_two.join();
+    EXPECT_EQ(passed.load(), 3) << "and the next generation passes";
 }
 
 // Records what the locks report (the seam chapter 07 uses).
@@ -407,6 +474,38 @@ TEST(Locks, Step20_TheLockObserverSeesEveryAcquireAndRelease) {
     }
     py::threading::set_lock_observer(nullptr);
     EXPECT_STREQ(py::DeadlockError("").python_name(), "DeadlockError");
+}
+
+// wait() that cannot take its lock back (the observer refuses, as chapter 07's detector may)
+// raises, and its waiter must leave the queue anyway: it lived in wait()'s frame, which is gone,
+// and a later notify() would write into it.
+template <class Lockable>
+void wait_whose_reacquire_is_refused(const char* kind) {
+    Recorder recorder;
+    Lockable lock;
+    Condition cond(lock);
+    {
+        Observing observing(recorder);
+        lock.acquire();
+        recorder.refuse = &lock;  // its next acquire: the one that takes it back inside wait()
+        EXPECT_THROW(cond.wait(0), py::DeadlockError)
+            << kind << ": the observer's refusal propagates out of wait()";
+        recorder.refuse = nullptr;
+    }
+    if constexpr (std::is_same_v<Lockable, Lock>) {
+        EXPECT_FALSE(lock.locked()) << kind << ": a refused reacquire leaves the lock released";
+    } else {
+        EXPECT_FALSE(lock.is_owned()) << kind << ": a refused reacquire leaves the lock released";
+    }
+    ASSERT_EQ(cond.waiter_count(), 0U) << kind << ": the waiter left the queue when wait() threw";
+    std::lock_guard guard(cond);
+    cond.notify();  // nobody waits: must touch no waiter (AddressSanitizer checks it)
+    EXPECT_EQ(cond.waiter_count(), 0U);
+}
+
+TEST(Locks, Step22_AWaitWhoseReacquireIsRefusedLeavesTheQueue) {
+    wait_whose_reacquire_is_refused<Lock>("Lock");
+    wait_whose_reacquire_is_refused<RLock>("RLock");
 }
 
 }  // namespace

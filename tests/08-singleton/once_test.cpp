@@ -21,6 +21,7 @@ using singleton_test::distinct_widgets;
 using singleton_test::errors_of;
 using singleton_test::kUnderThreadSanitizer;
 using singleton_test::runtime_error_of;
+using singleton_test::SleepingThreads;
 using testing::IsEmpty;
 
 constexpr int kManyThreads = 64;
@@ -114,6 +115,33 @@ TEST(Singleton, Step15_OnceFlag64ThreadsRunItOnceAndAllSeeItsEffect) {
     EXPECT_EQ(runs.load(), 1) << "64 threads, one run";
     EXPECT_THAT(seen, testing::Each(42)) << "no call_once returns before the run has finished";
     EXPECT_TRUE(flag.is_initialized());
+
+    // Second part: fn runs until every other caller is asleep in the kernel (state 'S' in
+    // /proc/self/task/TID/stat): they must all be woken when it succeeds, not only those that
+    // happen to look again. A run that forgets to wake them leaves them asleep for good.
+    constexpr int kThreads = 5;
+    OnceFlag second;
+    SleepingThreads sleepers(kThreads);
+    std::atomic<int> returned{0};
+    bool everyone_slept = false;
+    {
+        std::vector<std::jthread> threads;
+        threads.reserve(kThreads);
+        for (int i = 0; i < kThreads; ++i) {
+            threads.emplace_back([&] {
+                sleepers.announce();
+                try {
+                    py::singleton::call_once(second,
+                                             [&] { everyone_slept = sleepers.others_asleep(); });
+                    returned.fetch_add(1);
+                } catch (const std::exception&) {
+                    returned.fetch_add(100);
+                }
+            });
+        }
+    }
+    EXPECT_TRUE(everyone_slept) << "the other callers were asleep while fn ran";
+    EXPECT_EQ(returned.load(), kThreads) << "and every one of them was woken and returned";
 }
 
 TEST(Singleton, Step16_OnceFlagHandsOverToAWaiterWhenTheRunnerThrows) {

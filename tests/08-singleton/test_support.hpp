@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "py/singleton.hpp"
+#include "workbook/asleep.hpp"
 
 namespace singleton_test {
 
@@ -96,6 +97,39 @@ class Rendezvous {
     int arrived_ = 0;
     bool gave_up_ = false;
     std::chrono::seconds patience_;
+};
+
+// Threads that will block in the code under test. Each calls announce() first; the thread that
+// must wait for the others to block calls others_asleep(), which returns true once every other
+// announced thread is asleep in the kernel (false if one never got there: a broken kata).
+class SleepingThreads {
+  public:
+    explicit SleepingThreads(int parties) : tids_(static_cast<std::size_t>(parties)) {}
+
+    void announce() {
+        tids_[static_cast<std::size_t>(next_.fetch_add(1))] = workbook::current_tid();
+    }
+
+    [[nodiscard]] bool others_asleep() {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (next_.load() < static_cast<int>(tids_.size())) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                return false;
+            }
+            std::this_thread::yield();
+        }
+        const pid_t self = workbook::current_tid();
+        for (const auto& tid : tids_) {
+            if (tid.load() != self && !workbook::wait_until_asleep(tid.load())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+  private:
+    std::vector<std::atomic<pid_t>> tids_;
+    std::atomic<int> next_{0};
 };
 
 // What one thread got: the object (and its name, read in that thread) or the error's message.

@@ -1,9 +1,11 @@
+// Reading workbook.json and the chapter manifests it points to (see build_index.hpp).
 #include "build_index.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace workbook {
 namespace {
@@ -47,9 +49,9 @@ void load_manifest(const std::filesystem::path& manifest, Chapter& chapter) {
         chapter.depends = json.value("depends", std::vector<std::string>{});
         chapter.steps.clear();
         for (const auto& step : json.at("steps")) {
-            chapter.steps.push_back({step.at("test").get<std::string>(),
-                                     step.at("section").get<std::string>(),
-                                     step.at("hint").get<std::string>()});
+            chapter.steps.push_back(
+                {step.at("test").get<std::string>(), step.at("section").get<std::string>(),
+                 step.value("nudge", std::string{}), step.at("hint").get<std::string>()});
         }
     } catch (const nlohmann::json::exception& error) {
         throw UsageError(manifest.string() + ": " + error.what());
@@ -77,12 +79,48 @@ BuildIndex BuildIndex::load(const std::filesystem::path& build_dir) {
             chapter.sources = entry.at("sources").get<std::string>();
             chapter.tests = entry.at("tests").get<std::string>();
             chapter.binary = entry.at("binary").get<std::string>();
+            // Older builds do not list it: the build names it like this (cmake/Workbook.cmake).
+            std::string fallback = "ch" + chapter.folder + "_tests";
+            std::replace(fallback.begin(), fallback.end(), '-', '_');
+            chapter.test_target = entry.value("test_target", fallback);
             index.chapters.push_back(std::move(chapter));
         }
     } catch (const nlohmann::json::exception& error) {
         throw UsageError(index_file.string() + ": " + error.what() + " (reconfigure the build)");
     }
     return index;
+}
+
+std::string relative_paths_in(std::string text, const std::filesystem::path& source_dir) {
+    const std::string prefix = source_dir.string() + "/";
+    for (std::size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
+        // Only where a path starts: "/src/" inside "skeletons/01-refcount/src/" is not the
+        // checkout.
+        if (at == 0 || std::string_view(" \t\n(\"'`:=").find(text[at - 1]) != std::string::npos) {
+            text.erase(at, prefix.size());
+        } else {
+            at += prefix.size();
+        }
+    }
+    return text;
+}
+
+std::vector<std::string> chapters_in_checkout(const std::filesystem::path& source_dir) {
+    std::vector<std::string> folders;
+    const auto root = source_dir / "chapters";
+    if (!std::filesystem::is_directory(root)) {
+        return folders;
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(root)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
+            std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '-' &&
+            std::filesystem::exists(entry.path() / "chapter.json")) {
+            folders.push_back(name);
+        }
+    }
+    std::sort(folders.begin(), folders.end());
+    return folders;
 }
 
 const Chapter& BuildIndex::chapter(const std::string& number) const {

@@ -18,7 +18,8 @@ struct UsageError : std::runtime_error {
 struct Step {
     std::string test;     // "Step03_AllocObjectGivesZeroedMemoryOnRefchain"
     std::string section;  // "§2"
-    std::string hint;
+    std::string nudge;    // the first level of help: a question, what to read ("" if none)
+    std::string hint;     // the second level: the recipe (`workbook hint --more`)
 };
 
 struct Chapter {
@@ -31,6 +32,7 @@ struct Chapter {
     std::filesystem::path sources;  // skeletons/NN-slug or solutions/NN-slug
     std::filesystem::path tests;    // tests/NN-slug
     std::filesystem::path binary;   // the chapter's test executable
+    std::string test_target;        // its build target, "ch01_refcount_tests"
     std::vector<Step> steps;
     std::vector<std::string> depends;  // chapter numbers whose libraries this one links
 
@@ -60,5 +62,13 @@ std::string normalize_chapter_number(const std::string& text);
 
 // Reads a chapter manifest into `chapter` (number, folder, title, test_suite, steps).
 void load_manifest(const std::filesystem::path& manifest, Chapter& chapter);
+
+// `text` with every absolute path under `source_dir` made relative to it ("/x/wb/skeletons/a.cpp"
+// becomes "skeletons/a.cpp"): messages name files the way the learner knows them.
+std::string relative_paths_in(std::string text, const std::filesystem::path& source_dir);
+
+// The chapters of a checkout, "01-refcount", ..., in order: every chapters/NN-slug folder with a
+// chapter.json, the rule the top-level CMakeLists.txt follows.
+std::vector<std::string> chapters_in_checkout(const std::filesystem::path& source_dir);
 
 }  // namespace workbook

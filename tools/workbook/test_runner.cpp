@@ -1,11 +1,11 @@
+// Running tests one process each and judging them from GoogleTest's JSON report (see
+// test_runner.hpp).
 #include "test_runner.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "build_index.hpp"
+#include "process.hpp"
 
 namespace workbook {
 namespace {
@@ -41,38 +42,14 @@ std::string tail(const std::string& text, std::size_t max_lines) {
     return text.substr(pos + 1);
 }
 
-// Starts `argv` with stdout and stderr going to `log`, in a process group of its own so that a
-// timeout can kill whatever it started too.
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& arg : argv) {
-        args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        const int null_fd = open("/dev/null", O_RDONLY);
-        if (null_fd >= 0) {
-            dup2(null_fd, STDIN_FILENO);
-            close(null_fd);
-        }
-        execv(args[0], args.data());
-        std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    return pid;
+// Starts a test binary with stdout and stderr going to `log`, in a process group of its own so
+// that a timeout can kill whatever it started too.
+pid_t start_test(const std::vector<std::string>& argv, const fs::path& log) {
+    SpawnOptions options;
+    options.output_file = log;
+    options.null_stdin = true;
+    options.own_process_group = true;
+    return spawn(argv, options).pid;
 }
 
 struct Running {
@@ -111,6 +88,7 @@ TestResult interpret(const std::string& name, const Running& run, int status) {
     result.duration =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - run.started);
     const std::string log = read_file(run.log);
+    result.output = log;
     if (run.killed || (WIFEXITED(status) && WEXITSTATUS(status) == 124)) {
         result.outcome = Outcome::TimedOut;
         result.message =
@@ -183,11 +161,9 @@ std::vector<std::string> list_tests(const fs::path& binary) {
     char dir_template[] = "/tmp/workbook-list-XXXXXX";
     const fs::path dir = mkdtemp(dir_template);
     const fs::path json = dir / "list.json";
-    const pid_t pid =
-        spawn({binary.string(), "--gtest_list_tests", "--gtest_output=json:" + json.string()},
-              dir / "list.log");
-    int status = 0;
-    waitpid(pid, &status, 0);
+    wait_for(
+        start_test({binary.string(), "--gtest_list_tests", "--gtest_output=json:" + json.string()},
+                   dir / "list.log"));
     std::vector<std::string> names;
     try {
         const auto report = nlohmann::json::parse(read_file(json));
@@ -207,8 +183,10 @@ std::vector<std::string> list_tests(const fs::path& binary) {
     return names;
 }
 
-std::vector<TestResult> run_tests(const fs::path& binary, const std::vector<std::string>& names,
-                                  int jobs, std::chrono::seconds timeout) {
+std::vector<TestResult> run_tests(
+    const fs::path& binary, const std::vector<std::string>& names, int jobs,
+    std::chrono::seconds timeout,
+    const std::function<void(std::size_t, std::size_t)>& on_progress) {
     std::vector<TestResult> results(names.size());
     // Every test process arms its own watchdog with this limit (see common/testing/test_main.cpp).
     setenv("WORKBOOK_TEST_TIMEOUT", std::to_string(timeout.count()).c_str(), 1);
@@ -216,6 +194,7 @@ std::vector<TestResult> run_tests(const fs::path& binary, const std::vector<std:
     const fs::path dir = mkdtemp(dir_template);
     std::vector<Running> running;
     std::size_t next = 0;
+    std::size_t finished = 0;
     // The test main's own watchdog fires at `timeout`; this is the backstop for a process that
     // cannot even do that (stuck in a signal handler, its alarm cleared by the code under test).
     const auto hard_limit = timeout + std::chrono::seconds(3);
@@ -224,9 +203,9 @@ std::vector<TestResult> run_tests(const fs::path& binary, const std::vector<std:
         while (next < names.size() && static_cast<int>(running.size()) < std::max(jobs, 1)) {
             Running run{next, 0, Clock::now(), dir / (std::to_string(next) + ".json"),
                         dir / (std::to_string(next) + ".log")};
-            run.pid = spawn({binary.string(), "--gtest_filter=" + names[next],
-                             "--gtest_output=json:" + run.json.string(), "--gtest_color=no"},
-                            run.log);
+            run.pid = start_test({binary.string(), "--gtest_filter=" + names[next],
+                                  "--gtest_output=json:" + run.json.string(), "--gtest_color=no"},
+                                 run.log);
             running.push_back(run);
             ++next;
         }
@@ -238,6 +217,10 @@ std::vector<TestResult> run_tests(const fs::path& binary, const std::vector<std:
                 results[it->index] = interpret(names[it->index], *it, status);
                 it = running.erase(it);
                 reaped = true;
+                ++finished;
+                if (on_progress) {
+                    on_progress(finished, names.size());
+                }
                 continue;
             }
             if (!it->killed && Clock::now() - it->started > hard_limit) {

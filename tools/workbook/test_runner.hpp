@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct TestResult {
     std::string name;  // "Suite.Test"
     Outcome outcome = Outcome::Failed;
     std::string message;  // the first failure (or how it died), for the learner to read
+    std::string output;   // everything the test printed
     std::chrono::milliseconds duration{0};
 };
 
@@ -30,9 +32,11 @@ struct TestResult {
 std::vector<std::string> list_tests(const std::filesystem::path& binary);
 
 // Runs every test in `names` from `binary`, at most `jobs` at a time, each in its own process
-// killed after `timeout`. Results come back in the order of `names`.
-std::vector<TestResult> run_tests(const std::filesystem::path& binary,
-                                  const std::vector<std::string>& names, int jobs,
-                                  std::chrono::seconds timeout);
+// killed after `timeout`. Results come back in the order of `names`. `on_progress(done, total)`
+// hears of each test that ends.
+std::vector<TestResult> run_tests(
+    const std::filesystem::path& binary, const std::vector<std::string>& names, int jobs,
+    std::chrono::seconds timeout,
+    const std::function<void(std::size_t, std::size_t)>& on_progress = {});
 
 }  // namespace workbook

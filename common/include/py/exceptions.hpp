@@ -6,8 +6,10 @@
 // library reference): catching `py::LookupError` also catches `py::KeyError`.
 #pragma once
 
+#include <any>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace py {
 
@@ -46,6 +48,10 @@ PY_DECLARE_EXCEPTION(MemoryError, Exception);
 PY_DECLARE_EXCEPTION(OSError, Exception);
 PY_DECLARE_EXCEPTION(BrokenPipeError, OSError);
 PY_DECLARE_EXCEPTION(ConnectionError, OSError);
+PY_DECLARE_EXCEPTION(ConnectionRefusedError, ConnectionError);
+PY_DECLARE_EXCEPTION(ConnectionResetError, ConnectionError);
+PY_DECLARE_EXCEPTION(FileExistsError, OSError);
+PY_DECLARE_EXCEPTION(FileNotFoundError, OSError);
 PY_DECLARE_EXCEPTION(TimeoutError, OSError);
 PY_DECLARE_EXCEPTION(RuntimeError, Exception);
 PY_DECLARE_EXCEPTION(NotImplementedError, RuntimeError);
@@ -61,5 +67,24 @@ PY_DECLARE_EXCEPTION(ProcessLookupError, OSError);
 PY_DECLARE_EXCEPTION(PickleError, Exception);
 PY_DECLARE_EXCEPTION(PicklingError, PickleError);
 PY_DECLARE_EXCEPTION(UnpicklingError, PickleError);
+
+// multiprocessing's own (Lib/multiprocessing/context.py): ProcessError and its children.
+PY_DECLARE_EXCEPTION(ProcessError, Exception);
+PY_DECLARE_EXCEPTION(AuthenticationError, ProcessError);
+PY_DECLARE_EXCEPTION(BufferTooShort, ProcessError);
+// Raised into a generator by close() (chapter 11). Like Python's, it is not an Exception.
+PY_DECLARE_EXCEPTION(GeneratorExit, BaseException);
+
+// StopIteration carries the return value of a finished generator (PEP 380): `value()` is empty
+// for a plain `return`.
+class StopIteration : public Exception {
+  public:
+    explicit StopIteration(std::any value = {}) : Exception(""), value_(std::move(value)) {}
+    [[nodiscard]] const char* python_name() const noexcept override { return "StopIteration"; }
+    [[nodiscard]] const std::any& value() const noexcept { return value_; }
+
+  private:
+    std::any value_;
+};
 
 }  // namespace py

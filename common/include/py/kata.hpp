@@ -33,20 +33,31 @@ struct Where {
         __builtin_FUNCTION(), __builtin_FILE(), __builtin_LINE() \
     }
 
-// Thrown by a skeleton body that the learner has not written yet.
+// Thrown by a skeleton body that the learner has not written yet. It knows where the TODO stands,
+// and its message ends with that place, "(at FILE:LINE)", so that a test's failure report (which
+// GoogleTest gives as "unknown file" for an exception) still leads the learner to the line to edit.
 class NotImplemented : public NotImplementedError {
   public:
     using NotImplementedError::NotImplementedError;
+    NotImplemented(const std::string& message, const Where& where)
+        : NotImplementedError(message + " (at " + where.file + ":" + std::to_string(where.line) +
+                              ")"),
+          where_(where) {}
     [[nodiscard]] const char* python_name() const noexcept override {
         return "NotImplementedError";
     }
+    // The TODO that threw: function, file and line (file is empty when not known).
+    [[nodiscard]] const Where& where() const noexcept { return where_; }
+
+  private:
+    Where where_{"", "", 0};
 };
 
 // "void py::List::append(py::Object*) is not written yet: read chapters/01-refcount/README.md §5".
 std::string todo_message(std::string_view chapter_dir, std::string_view section,
                          const Where& where);
 
-// Throws NotImplemented with todo_message(...).
+// Throws NotImplemented with todo_message(...) and the TODO's place.
 [[noreturn]] void todo(std::string_view chapter_dir, std::string_view section,
                        const Where& where = PY_KATA_CALLER);
 

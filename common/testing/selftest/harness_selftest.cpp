@@ -36,6 +36,10 @@ TEST(HarnessSelfTest, TodoNamesTheFunctionAndSection) {
         EXPECT_NE(std::string(error.what()).find("chapters/00-example/README.md §3"),
                   std::string::npos)
             << error.what();
+        // ...and the place of the TODO, which the workbook CLI shows as "At: FILE:LINE".
+        EXPECT_GT(error.where().line, 0);
+        EXPECT_NE(std::string(error.what()).find("harness_selftest.cpp:"), std::string::npos)
+            << error.what();
         return;
     }
     FAIL() << "todo() must throw";

@@ -62,7 +62,7 @@ bool is_enabled() noexcept {
 
 void reset() {
     detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
     state.threads.clear();
     state.holders.clear();
     state.kinds.clear();
@@ -74,25 +74,25 @@ void reset() {
 
 ReportHook set_report_hook(ReportHook hook) {
     detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
     return std::exchange(state.hook, std::move(hook));
 }
 
 void set_name(const void* lock, std::string name) {
     detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
     state.names[lock] = std::move(name);
 }
 
 std::string name_of(const void* lock) {
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
     return state.name_locked(lock);
 }
 
 std::vector<LockOrder> lock_orders() {
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
     std::vector<LockOrder> orders = state.edges;
     for (LockOrder& order : orders) {  // names given after the edge was seen count too
         order.before_name = state.name_locked(order.before);
@@ -103,7 +103,7 @@ std::vector<LockOrder> lock_orders() {
 
 std::optional<DeadlockReport> last_report() {
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
     return state.last_report;
 }
 

@@ -9,6 +9,7 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
@@ -21,7 +22,12 @@ namespace {
 }
 
 void dict_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     PY_KATA_TODO_NOEXCEPT("§8");
+    trashcan::end();
 }
 
 std::string dict_repr(Object* self) {

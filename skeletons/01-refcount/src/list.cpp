@@ -1,4 +1,5 @@
 // list (Objects/listobject.c).
+#include <cstdlib>
 // KATA (lesson §6, §7 and §9: steps 10-13 and 17). The type object is given.
 #include <string>
 
@@ -6,12 +7,18 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
 
 void list_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     PY_KATA_TODO_NOEXCEPT("§6");
+    trashcan::end();
 }
 
 std::string list_repr(Object* self) {

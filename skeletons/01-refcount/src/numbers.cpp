@@ -1,8 +1,13 @@
 // int, bool and float (Objects/longobject.c, Objects/boolobject.c, Objects/floatobject.c).
+#include <array>
+#include <charconv>
+#include <cmath>
 // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static True and
 // False are given; the slot functions and factories are yours.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
+#include <system_error>
 
 #include "py/kata.hpp"
 #include "py/scalars.hpp"
@@ -50,8 +55,8 @@ void bool_dealloc(Object* self) {
 
 // True and False: statically allocated, never on refchain. Their count starts at 1 for the
 // reference the runtime itself holds, so they are never deallocated by correct code.
-[[maybe_unused]] Bool false_object{{{nullptr, nullptr, 1, &Bool::Type}, 0}};
-[[maybe_unused]] Bool true_object{{{nullptr, nullptr, 1, &Bool::Type}, 1}};
+[[maybe_unused]] Bool false_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 0}};
+[[maybe_unused]] Bool true_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 1}};
 
 }  // namespace
 

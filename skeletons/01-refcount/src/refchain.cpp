@@ -3,6 +3,7 @@
 #include "py/refchain.hpp"
 #include "py/kata.hpp"
 
+#ifdef PY_TRACE_REFS
 namespace py::refchain {
 
 Object& head() noexcept {
@@ -27,3 +28,4 @@ bool contains(const Object* op) noexcept {
 }
 
 }  // namespace py::refchain
+#endif  // PY_TRACE_REFS

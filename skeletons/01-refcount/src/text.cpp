@@ -1,4 +1,6 @@
 // None and str (Objects/object.c, Objects/unicodeobject.c).
+#include <cstdint>
+#include <cstring>
 // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static None are
 // given.
 #include <string>
@@ -22,7 +24,7 @@ hash_t identity_hash(Object* self) {
     PY_KATA_TODO("§7");
 }
 
-NoneObject none_object{{nullptr, nullptr, 1, &NoneObject::Type}};
+NoneObject none_object{PY_OBJECT_HEAD_INIT(&NoneObject::Type)};
 
 // Any good string hash will do (CPython uses SipHash-1-3 with a random key); cache it in
 // ob_shash, and never return -1.

@@ -1,4 +1,5 @@
 // tuple (Objects/tupleobject.c).
+#include <cstdint>
 // KATA (lesson §6, §7 and §9: steps 9, 13 and 17). The type object and the item accessors are
 // given.
 #include <string>
@@ -7,12 +8,18 @@
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
 
 void tuple_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
     PY_KATA_TODO_NOEXCEPT("§6");
+    trashcan::end();
 }
 
 std::string tuple_repr(Object* self) {

@@ -1,15 +1,163 @@
 // The cycle collector's algorithm (Modules/gcmodule.c, gc_collect_main in CPython 3.11).
-// KATA (lesson §3, §5 and §6: steps 5-11 and 14-19). Suggested helpers, in the order
-// collect_list calls them: update_refs, subtract_refs, move_unreachable (with visit_reachable),
-// move_legacy_finalizers, finalize_garbage, handle_resurrected_objects, delete_garbage,
-// handle_legacy_finalizers.
+// KATA (lesson §3, §5 and §6: steps 5-11 and 14-19). collect_list is given: it calls
+// the helpers below in CPython's order, and each step needs the next of them. A failing
+// step's message names the helper it reached.
+#include <exception>
+
 #include "py/gc.hpp"
 #include "py/kata.hpp"
+#include "py/scope_exit.hpp"
 
 namespace py::gc {
+namespace {
 
-Outcome collect_list(GCHead* young, GCHead* old) {
+// The referent is a tracked container of the generation being collected.
+bool in_collection(Object* op) noexcept {
+    return is_gc(op) && as_gc(op)->_gc_next != 0 && is_collecting(as_gc(op));
+}
+
+// update_refs: gc_refs starts as a copy of the reference count, in the prev word (the prev
+// pointers are gone until move_unreachable rebuilds them), with COLLECTING set.
+void update_refs(GCHead* containers) noexcept {
+    PY_KATA_TODO_NOEXCEPT("§3");
+}
+
+[[maybe_unused]] int visit_decref(Object* op, void* /*arg*/) {
     PY_KATA_TODO("§3");
+}
+
+// subtract_refs: every reference from one collected object to another is internal. What is left
+// in gc_refs counts references from outside: from C++ variables or from objects not collected.
+void subtract_refs(GCHead* containers) {
+    PY_KATA_TODO("§3");
+}
+
+[[maybe_unused]] int visit_reachable(Object* op, void* arg) {
+    PY_KATA_TODO("§3");
+}
+
+// move_unreachable: one pass over young, which is singly linked on entry (the prev words hold
+// gc_refs). An object with outside references is reachable and so is everything it refers to:
+// it gets its prev pointer back and loses COLLECTING. An object with none is moved to
+// `unreachable` for now, with the UNREACHABLE bit in its next word, and comes back if a reachable
+// object turns out to refer to it later in the scan. On return both lists are doubly linked
+// again and no UNREACHABLE bit is left; the unreachable objects keep COLLECTING.
+void move_unreachable(GCHead* young, GCHead* unreachable) {
+    PY_KATA_TODO("§3");
+}
+
+// Back to normal: not part of a collection any more. Returns how many objects the list holds.
+ssize_t end_collecting(GCHead* list) noexcept {
+    PY_KATA_TODO_NOEXCEPT("§3");
+    return 0;
+}
+
+bool has_legacy_finalizer(Object* op) noexcept {
+    return (op->ob_type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
+}
+
+[[maybe_unused]] int visit_move(Object* op, void* arg) {
+    if (in_collection(op)) {
+        GCHead* gc = as_gc(op);
+        clear_collecting(gc);
+        list_move(gc, static_cast<GCHead*>(arg));
+    }
+    return 0;
+}
+
+// Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
+// for move_legacy_finalizers to do.
+bool any_legacy_finalizer(GCHead* unreachable) noexcept {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        if (has_legacy_finalizer(from_gc(gc))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
+// resurrect anything.
+bool finalizer_pending(GCHead* unreachable) noexcept {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        if (!finalized(gc) && from_gc(gc)->ob_type->tp_finalize != nullptr) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
+// everything it can reach, cannot be freed safely: all of it goes to `finalizers`.
+void move_legacy_finalizers(GCHead* unreachable, GCHead* finalizers) {
+    PY_KATA_TODO("§6");
+}
+
+// finalize_garbage: PEP 442. Each finalizer runs at most once in the object's life, while the
+// whole cycle is still intact. A finalizer may free objects of the list: take them one at a time.
+void finalize_garbage(GCHead* collectable) {
+    PY_KATA_TODO("§5");
+}
+
+// handle_resurrected_objects: a finalizer may have stored a reference to a collected object
+// somewhere reachable. Run the reachability test again on the unreachable set alone; what is
+// reachable now was resurrected and survives.
+void handle_resurrected_objects(GCHead* unreachable, GCHead* still_unreachable, GCHead* old) {
+    PY_KATA_TODO("§5");
+}
+
+// delete_garbage: tp_clear breaks the references; reference counting then frees the cycle. An
+// object still there after its clear (a tuple has no tp_clear) survives into `old`.
+void delete_garbage(GCHead* collectable, GCHead* old) {
+    PY_KATA_TODO("§3");
+}
+
+// handle_legacy_finalizers: the uncollectable objects go to gc.garbage, the rest of what they
+// reach survives with them.
+ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
+    PY_KATA_TODO("§6");
+}
+
+}  // namespace
+
+// gc_collect_main's steps, in CPython's order. Given: each helper above is a kata, and the steps
+// of the lesson need them one after the other.
+Outcome collect_list(GCHead* young, GCHead* old) {
+    Outcome outcome;
+    update_refs(young);
+    subtract_refs(young);
+    GCHead unreachable;
+    list_init(&unreachable);
+    move_unreachable(young, &unreachable);
+    outcome.reachable = end_collecting(young);  // the reachable ones
+    if (young != old) {
+        list_merge(young, old);
+    }
+    if (list_is_empty(&unreachable)) {
+        return outcome;  // nothing to finalize, clear or report
+    }
+
+    GCHead finalizers;
+    list_init(&finalizers);
+    if (any_legacy_finalizer(&unreachable)) {
+        move_legacy_finalizers(&unreachable, &finalizers);
+    }
+    GCHead final_unreachable;
+    list_init(&final_unreachable);
+    if (finalizer_pending(&unreachable)) {
+        finalize_garbage(&unreachable);
+        handle_resurrected_objects(&unreachable, &final_unreachable, old);
+    } else {
+        // No finalizer runs, so nothing can be resurrected: skip the second look (CPython 3.11
+        // always takes it; on a million objects it is five more passes over the list).
+        list_merge(&unreachable, &final_unreachable);
+    }
+    outcome.collected = list_size(&final_unreachable);
+    delete_garbage(&final_unreachable, old);
+    if (!list_is_empty(&finalizers)) {
+        outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);
+    }
+    return outcome;
 }
 
 ssize_t collect() {

@@ -1,10 +1,16 @@
 // User-defined classes and their instances (Objects/typeobject.c: subtype_traverse, subtype_clear,
 // subtype_dealloc; Objects/object.c: PyObject_CallFinalizerFromDealloc; PEP 442).
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "py/exceptions.hpp"
 // KATA (lesson §4 and §5: steps 12-16). Write the slot functions (tp_dealloc, tp_traverse,
 // tp_clear, tp_finalize, tp_repr, tp_hash) in an anonymous namespace and install them in the
 // Class constructor.
-#include "py/instance.hpp"
 #include "py/exceptions.hpp"
+#include "py/instance.hpp"
 #include "py/kata.hpp"
 #include "py/scalars.hpp"
 

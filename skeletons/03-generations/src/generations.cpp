@@ -1,4 +1,6 @@
 // Generational collection (Modules/gcmodule.c, CPython 3.11/3.12).
+#include <string>
+
 // KATA (lesson §1-§5: steps 1-14). Suggested helpers: invoke_callbacks, collect_main (one
 // generation and the younger ones), collect_with_callbacks, collect_generations (the automatic
 // choice), before_alloc / after_free (installed in chapter 02's state()), and a load-time

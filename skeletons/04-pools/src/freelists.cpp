@@ -3,7 +3,6 @@
 // KATA (lesson §3: steps 5-11). Install tp_alloc/tp_free wrappers on Float::Type, List::Type,
 // Dict::Type and Tuple::Type when the library loads, saving the slots that were there, and call
 // those when a free list is empty or full.
-#include "py/kata.hpp"
 #include "py/pools.hpp"
 
 namespace py::freelists {

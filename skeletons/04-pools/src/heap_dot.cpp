@@ -1,4 +1,11 @@
 // The heap picture: the object graph as Graphviz DOT.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
 // KATA (lesson §4: steps 12-14).
 #include "py/exceptions.hpp"
 #include "py/heap.hpp"

@@ -1,5 +1,9 @@
 // Small ints, one-character strings and interning (Objects/longobject.c, Objects/unicodeobject.c,
 // Objects/codeobject.c in CPython 3.11).
+#include <array>
+#include <string>
+#include <unordered_map>
+
 // KATA (lesson §1 and §2: steps 1-4). Build the caches when the library loads (a namespace-scope
 // `const bool loaded = ...;` initializer), so that they exist before any test counts refchain.
 #include "py/kata.hpp"

@@ -1,12 +1,11 @@
-// The lock-order detector (the scaffolding is given; the observer callbacks are the kata): a lock
-// observer that keeps the lock-order graph and the held locks of every thread, and reports
-// self-deadlocks and lock-order cycles (lesson §1-§5).
+// The lock-order detector's observer callbacks (the scaffolding is given in
+// given/07-deadlock/src/): they keep the lock-order graph and the held locks of every thread, and
+// report self-deadlocks and lock-order cycles (lesson §1-§6).
+#include <algorithm>
+#include <utility>
+
 #include "detector.hpp"
 #include "py/kata.hpp"
-
-#include <algorithm>
-#include <cstdio>
-#include <utility>
 
 namespace py::threading {
 
@@ -21,31 +20,50 @@ std::vector<const void*> Detector::path(const void* from, const void* to) const 
     PY_KATA_TODO("§3");
 }
 
+DeadlockReport Detector::self_deadlock(const Acquisition& now) const {
+    PY_KATA_TODO("§2");
+}
+
+std::vector<const void*> Detector::new_predecessors(const ThreadState& state,
+                                                    const void* lock) const {
+    PY_KATA_TODO("§1");
+}
+
+std::optional<DeadlockReport> Detector::find_cycle(
+    const Acquisition& now, const std::vector<const void*>& predecessors) const {
+    PY_KATA_TODO("§3");
+}
+
+void Detector::add_edges(const Acquisition& now, const std::vector<const void*>& predecessors) {
+    PY_KATA_TODO("§1");
+}
+
 void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, double timeout) {
-    // KATA (lesson §1-§4): self-deadlock check (§2), new edges from every held lock (§1), a new
-    // edge that closes a cycle is reported (§3), waiting_for for the wait-for graph (§6). Report
-    // to the hook outside the mutex, or throw py::DeadlockError.
+    // Under `mutex`: a blocking acquire of a Lock the thread holds is a self-deadlock
+    // (self_deadlock); otherwise the held locks without an edge to this one (new_predecessors)
+    // must not close a cycle (find_cycle), and become edges (add_edges); waiting_for feeds the
+    // wait-for graph (§6). Then, outside the mutex, call the hook or throw py::DeadlockError.
     PY_KATA_TODO("§1");
 }
 
 void Detector::acquired(const void* lock, LockKind kind) {
-    // KATA (lesson §1): the thread now holds `lock` and waits for nothing.
+    // The thread now holds `lock` and waits for nothing.
     PY_KATA_TODO_NOEXCEPT("§1");
 }
 
 void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
-    // KATA (lesson §6): the thread waits for nothing any more.
+    // The thread waits for nothing any more.
     PY_KATA_TODO_NOEXCEPT("§6");
 }
 
 void Detector::released(const void* lock, LockKind /*kind*/) {
-    // KATA (lesson §1): remove `lock` from its holder's list (usually the calling thread; a Lock
+    // Remove `lock` from its holder's list (usually the calling thread; a Lock
     // may be released by another thread).
     PY_KATA_TODO_NOEXCEPT("§1");
 }
 
 void Detector::destroyed(const void* lock, LockKind /*kind*/) {
-    // KATA (lesson §4): forget everything about `lock`; its address may come back.
+    // Forget everything about `lock`; its address may come back.
     PY_KATA_TODO_NOEXCEPT("§4");
 }
 

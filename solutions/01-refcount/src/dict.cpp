@@ -1,30 +1,43 @@
 // dict (Objects/dictobject.c, 3.11): a compact, insertion-ordered hash table.
+// kata: skeleton // KATA (lesson §8 and §9: steps 14-17). The type object is given.
 //
 //   dk_indices  [ 2 | EMPTY | 0 | DUMMY | 1 | EMPTY | EMPTY | EMPTY ]   dk_size slots
 //   dk_entries  [ (h, 'a', 1) | (h, 'b', 2) | (h, 'c', 3) ]              in insertion order
+// kata: begin replace
 //
 // A key's hash picks a slot; collisions probe onward with CPython's perturbation scheme. Deleting
 // leaves a DUMMY slot (so later probes keep going) and a hole in the entries (so the order of the
-// others stays). When the entries run out, everything is rebuilt at a size fit for 3x the items.
+// others stays). When the entries run out, everything is rebuilt with 3x the items in slots
+// (GROWTH_RATE), which is room for about twice the items in entries.
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+// kata: end
 #include <string>
 
 #include "py/containers.hpp"
 #include "py/exceptions.hpp"
+#include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
 
+// kata: begin replace
 constexpr int PERTURB_SHIFT = 5;
+// kata: skeleton [[maybe_unused]] constexpr int PERTURB_SHIFT = 5;
+// kata: end
 
 // Two thirds of the slots may be used before the table is rebuilt.
+// kata: begin replace
 constexpr ssize_t usable_fraction(ssize_t size) {
+    // kata: skeleton [[maybe_unused]] constexpr ssize_t usable_fraction(ssize_t size) {
+    // kata: end
     return (size << 1) / 3;
 }
 
+// kata: begin replace
 struct Lookup {
     std::size_t slot;  // where the key's probe sequence ended
     ssize_t entry;     // the entry's position, or Dict::EMPTY
@@ -101,14 +114,21 @@ void resize(Dict* dict, ssize_t new_size) {
     }
 }
 
-// GROWTH_RATE: room for three times the live items, at least PyDict_MINSIZE slots.
+// GROWTH_RATE (3.11): used * 3 slots, rounded up to a power of two and at least PyDict_MINSIZE;
+// two thirds of them usable, so about twice the live items fit before the next resize.
 void grow(Dict* dict) {
     const auto wanted =
         static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
     resize(dict, static_cast<ssize_t>(std::bit_ceil(wanted)));
 }
 
+// kata: end
 void dict_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
+    // kata: begin §8 noexcept
     auto* dict = static_cast<Dict*>(self);
     for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
         xdecref(dict->dk_entries[i].key);
@@ -117,9 +137,12 @@ void dict_dealloc(Object* self) {
     std::free(dict->dk_indices);
     std::free(dict->dk_entries);
     free_object(self);
+    // kata: end
+    trashcan::end();
 }
 
 std::string dict_repr(Object* self) {
+    // kata: begin §9
     auto* dict = static_cast<Dict*>(self);
     ReprGuard guard(self);
     if (guard.recursive()) {
@@ -132,9 +155,11 @@ std::string dict_repr(Object* self) {
         first = false;
     }
     return out + "}";
+    // kata: end
 }
 
 Comparison dict_equal(Object* self, Object* other) {
+    // kata: begin §8
     if (other->ob_type != &Dict::Type) {
         return Comparison::NotImplemented;
     }
@@ -150,6 +175,7 @@ Comparison dict_equal(Object* self, Object* other) {
         }
     }
     return Comparison::True;
+    // kata: end
 }
 
 }  // namespace
@@ -162,6 +188,7 @@ TypeObject Dict::Type = {.tp_name = "dict",
                          .tp_flags = TPFLAGS_HAVE_GC};
 
 Ref<Dict> Dict::create() {
+    // kata: begin §8
     auto* dict = static_cast<Dict*>(alloc_object(&Dict::Type));
     try {
         resize(dict, MINSIZE);
@@ -170,9 +197,11 @@ Ref<Dict> Dict::create() {
         throw;
     }
     return Ref<Dict>::steal(dict);
+    // kata: end
 }
 
 void Dict::setitem(Object* key, Object* value) {
+    // kata: begin §8
     const hash_t h = hash(key);  // throws for an unhashable key before anything changes
     const Lookup found = lookup(this, key, h);
     if (found.entry != EMPTY) {
@@ -197,21 +226,31 @@ void Dict::setitem(Object* key, Object* value) {
 Object* Dict::get(Object* key) const {
     const Lookup found = lookup(this, key, hash(key));
     return found.entry == EMPTY ? nullptr : dk_entries[found.entry].value;
+    // kata: end
 }
 
 Object* Dict::getitem(Object* key) const {
+    // kata: begin §8
     Object* value = get(key);
     if (value == nullptr) {
         throw KeyError(repr(key));
     }
     return value;
+    // kata: skeleton }
+    // kata: skeleton
+    // kata: skeleton Object* Dict::get(Object* key) const {
+    // kata: skeleton PY_KATA_TODO("§8");
+    // kata: end
 }
 
 bool Dict::contains(Object* key) const {
+    // kata: begin §8
     return get(key) != nullptr;
+    // kata: end
 }
 
 void Dict::delitem(Object* key) {
+    // kata: begin §8
     const Lookup found = lookup(this, key, hash(key));
     if (found.entry == EMPTY) {
         throw KeyError(repr(key));
@@ -225,9 +264,11 @@ void Dict::delitem(Object* key) {
     --ma_used;
     decref(old_key);
     decref(old_value);
+    // kata: end
 }
 
 std::vector<Object*> Dict::keys() const {
+    // kata: begin §8
     std::vector<Object*> out;
     out.reserve(static_cast<std::size_t>(ma_used));
     for (ssize_t i = 0; i < dk_nentries; ++i) {
@@ -236,9 +277,11 @@ std::vector<Object*> Dict::keys() const {
         }
     }
     return out;
+    // kata: end
 }
 
 std::vector<std::pair<Object*, Object*>> Dict::items() const {
+    // kata: begin §8
     std::vector<std::pair<Object*, Object*>> out;
     out.reserve(static_cast<std::size_t>(ma_used));
     for (ssize_t i = 0; i < dk_nentries; ++i) {
@@ -247,6 +290,7 @@ std::vector<std::pair<Object*, Object*>> Dict::items() const {
         }
     }
     return out;
+    // kata: end
 }
 
 }  // namespace py

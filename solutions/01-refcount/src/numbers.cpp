@@ -2,16 +2,20 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+// kata: skeleton // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static True and
+// kata: skeleton // False are given; the slot functions and factories are yours.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <system_error>
 
+#include "py/kata.hpp"
 #include "py/scalars.hpp"
 
 namespace py {
 namespace {
 
+// kata: begin replace
 // Numeric hashes reduce modulo the Mersenne prime 2**61 - 1 (Include/cpython/pyhash.h), so that
 // equal numbers of different types hash alike: hash(1) == hash(1.0) == hash(True).
 constexpr int HASH_BITS = 61;
@@ -28,12 +32,20 @@ hash_t int_hash_value(long long value) {
     }
     return result == -1 ? -2 : result;
 }
+// kata: skeleton // Numeric hashes reduce modulo the Mersenne prime 2**61 - 1 (Include/cpython/pyhash.h).
+// kata: skeleton [[maybe_unused]] constexpr int HASH_BITS = 61;
+// kata: skeleton [[maybe_unused]] constexpr std::uint64_t HASH_MODULUS = (std::uint64_t{1} << HASH_BITS) - 1;
+// kata: skeleton [[maybe_unused]] constexpr hash_t HASH_INF = 314159;
+// kata: end
 
 hash_t int_hash(Object* self) {
+    // kata: begin §7
     return int_hash_value(static_cast<Int*>(self)->ob_ival);
+    // kata: end
 }
 
 hash_t float_hash(Object* self) {
+    // kata: begin §7
     // _Py_HashDouble: the value of the float as a fraction, reduced modulo P.
     const double value = static_cast<Float*>(self)->ob_fval;
     if (std::isinf(value)) {
@@ -65,8 +77,10 @@ hash_t float_hash(Object* self) {
     x = ((x << exponent) & HASH_MODULUS) | x >> (HASH_BITS - exponent);
     auto result = static_cast<hash_t>(x) * sign;
     return result == -1 ? -2 : result;
+    // kata: end
 }
 
+// kata: begin replace
 bool is_number(const Object* op) {
     return Int::check(op) || op->ob_type == &Float::Type;
 }
@@ -83,7 +97,10 @@ bool int_equals_double(long long integer, double real) {
     return static_cast<long long>(real) == integer;
 }
 
+// kata: skeleton // int == int, int == float, float == float; NotImplemented for anything that is not a number.
+// kata: end
 Comparison number_equal(Object* self, Object* other) {
+    // kata: begin §7
     if (!is_number(other)) {
         return Comparison::NotImplemented;
     }
@@ -100,19 +117,27 @@ Comparison number_equal(Object* self, Object* other) {
         same = static_cast<Float*>(self)->ob_fval == static_cast<Float*>(other)->ob_fval;
     }
     return same ? Comparison::True : Comparison::False;
+    // kata: end
 }
 
 std::string int_repr(Object* self) {
+    // kata: begin §9
     return std::to_string(static_cast<Int*>(self)->ob_ival);
+    // kata: end
 }
 
 std::string bool_repr(Object* self) {
+    // kata: begin §9
     return static_cast<Int*>(self)->ob_ival != 0 ? "True" : "False";
+    // kata: end
 }
 
+// kata: begin replace
 // float.__repr__: the shortest digits that read back as the same double, in fixed notation
 // when the decimal exponent is in [-4, 16), else in exponent notation (Python/pystrtod.c, 'r').
+// kata: end
 std::string float_repr(Object* self) {
+    // kata: begin §9
     const double value = static_cast<Float*>(self)->ob_fval;
     if (std::isnan(value)) {
         return "nan";
@@ -154,10 +179,13 @@ std::string float_repr(Object* self) {
         }
     }
     return out;
+    // kata: end
 }
 
 void number_dealloc(Object* self) {
+    // kata: begin §5 noexcept
     free_object(self);
+    // kata: end
 }
 
 void bool_dealloc(Object* self) {
@@ -166,8 +194,12 @@ void bool_dealloc(Object* self) {
 
 // True and False: statically allocated, never on refchain. Their count starts at 1 for the
 // reference the runtime itself holds, so they are never deallocated by correct code.
-Bool false_object{{{nullptr, nullptr, 1, &Bool::Type}, 0}};
-Bool true_object{{{nullptr, nullptr, 1, &Bool::Type}, 1}};
+// kata: begin replace
+Bool false_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 0}};
+Bool true_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 1}};
+// kata: skeleton [[maybe_unused]] Bool false_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 0}};
+// kata: skeleton [[maybe_unused]] Bool true_object{{PY_OBJECT_HEAD_INIT(&Bool::Type), 1}};
+// kata: end
 
 }  // namespace
 
@@ -193,9 +225,11 @@ TypeObject Float::Type = {.tp_name = "float",
                           .tp_equal = &number_equal};
 
 Ref<Int> Int::create(long long value) {
+    // kata: begin §5
     auto* op = static_cast<Int*>(alloc_object(&Int::Type));
     op->ob_ival = value;
     return Ref<Int>::steal(op);
+    // kata: end
 }
 
 bool Int::check(const Object* op) noexcept {
@@ -203,19 +237,27 @@ bool Int::check(const Object* op) noexcept {
 }
 
 Ref<Bool> True() {
+    // kata: begin §5
     return Ref<Bool>::borrow(&true_object);
+    // kata: end
 }
 Ref<Bool> False() {
+    // kata: begin §5
     return Ref<Bool>::borrow(&false_object);
+    // kata: end
 }
 Ref<Bool> to_bool(bool value) {
+    // kata: begin §5
     return value ? True() : False();
+    // kata: end
 }
 
 Ref<Float> Float::create(double value) {
+    // kata: begin §5
     auto* op = static_cast<Float*>(alloc_object(&Float::Type));
     op->ob_fval = value;
     return Ref<Float>::steal(op);
+    // kata: end
 }
 
 }  // namespace py

@@ -1,8 +1,11 @@
 // None and str (Objects/object.c, Objects/unicodeobject.c).
 #include <cstdint>
 #include <cstring>
+// kata: skeleton // KATA (lesson §5, §7 and §9: steps 8, 13 and 17). The type objects and the static None are
+// kata: skeleton // given.
 #include <string>
 
+#include "py/kata.hpp"
 #include "py/scalars.hpp"
 
 namespace py {
@@ -16,16 +19,22 @@ std::string none_repr(Object* /*self*/) {
     return "None";
 }
 
+// kata: skeleton // None hashes by identity: _Py_HashPointer (the address, rotated right by 4 bits).
 hash_t identity_hash(Object* self) {
+    // kata: begin §7
     // _Py_HashPointer: the address, rotated so the always-zero alignment bits carry information.
     const auto address = reinterpret_cast<std::uintptr_t>(self);
     const auto hash = static_cast<hash_t>((address >> 4) | (address << (8 * sizeof(address) - 4)));
     return hash == -1 ? -2 : hash;
+    // kata: end
 }
 
-NoneObject none_object{{nullptr, nullptr, 1, &NoneObject::Type}};
+NoneObject none_object{PY_OBJECT_HEAD_INIT(&NoneObject::Type)};
 
+// kata: skeleton // Any good string hash will do (CPython uses SipHash-1-3 with a random key); cache it in
+// kata: skeleton // ob_shash, and never return -1.
 hash_t str_hash(Object* self) {
+    // kata: begin §7
     // CPython hashes str with SipHash-1-3 under a per-process random key (PYTHONHASHSEED).
     // We use FNV-1a: deterministic, so a test can rely on it, and good enough for a dict.
     auto* str = static_cast<Str*>(self);
@@ -40,18 +49,24 @@ hash_t str_hash(Object* self) {
     auto result = static_cast<hash_t>(h);
     str->ob_shash = result == -1 ? -2 : result;
     return str->ob_shash;
+    // kata: end
 }
 
 Comparison str_equal(Object* self, Object* other) {
+    // kata: begin §7
     if (other->ob_type != &Str::Type) {
         return Comparison::NotImplemented;
     }
     return static_cast<Str*>(self)->view() == static_cast<Str*>(other)->view() ? Comparison::True
                                                                                : Comparison::False;
+    // kata: end
 }
 
+// kata: begin replace
 // str.__repr__: single quotes unless the text has a single quote and no double quote.
+// kata: end
 std::string str_repr(Object* self) {
+    // kata: begin §9
     const std::string_view text = static_cast<Str*>(self)->view();
     const bool has_single = text.find('\'') != std::string_view::npos;
     const bool has_double = text.find('"') != std::string_view::npos;
@@ -79,10 +94,13 @@ std::string str_repr(Object* self) {
     }
     out += quote;
     return out;
+    // kata: end
 }
 
 void str_dealloc(Object* self) {
+    // kata: begin §5 noexcept
     free_object(self);
+    // kata: end
 }
 
 }  // namespace
@@ -102,7 +120,9 @@ TypeObject Str::Type = {.tp_name = "str",
                         .tp_equal = &str_equal};
 
 Ref<Object> None() {
+    // kata: begin §5
     return Ref<Object>::borrow(&none_object);
+    // kata: end
 }
 
 bool is_none(const Object* op) noexcept {
@@ -110,12 +130,14 @@ bool is_none(const Object* op) noexcept {
 }
 
 Ref<Str> Str::create(std::string_view text) {
+    // kata: begin §5
     // One extra item for the terminating NUL, so data() is also a C string.
     auto* op = static_cast<Str*>(alloc_object(&Str::Type, static_cast<ssize_t>(text.size()) + 1));
     op->ob_size = static_cast<ssize_t>(text.size());
     op->ob_shash = -1;
     std::memcpy(op + 1, text.data(), text.size());
     return Ref<Str>::steal(op);
+    // kata: end
 }
 
 const char* Str::data() const noexcept {

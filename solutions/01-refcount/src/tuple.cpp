@@ -1,23 +1,35 @@
 // tuple (Objects/tupleobject.c).
 #include <cstdint>
+// kata: skeleton // KATA (lesson §6, §7 and §9: steps 9, 13 and 17). The type object and the item accessors are
+// kata: skeleton // given.
 #include <string>
 
 #include "py/containers.hpp"
 #include "py/exceptions.hpp"
+#include "py/kata.hpp"
 #include "repr_guard.hpp"
+#include "trashcan.hpp"
 
 namespace py {
 namespace {
 
 void tuple_dealloc(Object* self) {
+    // Py_TRASHCAN_BEGIN (lesson §11): deeper than 50 nested deallocations, defer this one.
+    if (!trashcan::begin(self)) {
+        return;
+    }
+    // kata: begin §6 noexcept
     auto* tuple = static_cast<Tuple*>(self);
     for (ssize_t i = tuple->ob_size - 1; i >= 0; --i) {
         xdecref(tuple->items()[i]);
     }
     free_object(self);
+    // kata: end
+    trashcan::end();
 }
 
 std::string tuple_repr(Object* self) {
+    // kata: begin §9
     auto* tuple = static_cast<Tuple*>(self);
     if (tuple->ob_size == 0) {
         return "()";
@@ -31,10 +43,15 @@ std::string tuple_repr(Object* self) {
         out += (i > 0 ? ", " : "") + repr(tuple->items()[i]);
     }
     return out + (tuple->ob_size == 1 ? ",)" : ")");
+    // kata: end
 }
 
+// kata: begin replace
 // tuplehash (3.8+): xxHash's mixing over the items' hashes.
+// kata: skeleton // tuplehash (3.8+): xxHash's mixing of the items' hashes; see the lesson for the constants.
+// kata: end
 hash_t tuple_hash(Object* self) {
+    // kata: begin §7
     constexpr std::uint64_t prime1 = 11400714785074694791ULL;
     constexpr std::uint64_t prime2 = 14029467366897019727ULL;
     constexpr std::uint64_t prime5 = 2870177450012600261ULL;
@@ -52,9 +69,11 @@ hash_t tuple_hash(Object* self) {
         return 1546275796;
     }
     return static_cast<hash_t>(acc);
+    // kata: end
 }
 
 Comparison tuple_equal(Object* self, Object* other) {
+    // kata: begin §7
     if (other->ob_type != &Tuple::Type) {
         return Comparison::NotImplemented;
     }
@@ -69,6 +88,7 @@ Comparison tuple_equal(Object* self, Object* other) {
         }
     }
     return Comparison::True;
+    // kata: end
 }
 
 }  // namespace
@@ -84,6 +104,7 @@ TypeObject Tuple::Type = {
     .tp_flags = TPFLAGS_HAVE_GC};
 
 Ref<Tuple> Tuple::pack(std::initializer_list<Object*> items) {
+    // kata: begin §6
     auto* tuple =
         static_cast<Tuple*>(alloc_object(&Tuple::Type, static_cast<ssize_t>(items.size())));
     ssize_t i = 0;
@@ -92,6 +113,7 @@ Ref<Tuple> Tuple::pack(std::initializer_list<Object*> items) {
         tuple->items()[i++] = item;
     }
     return Ref<Tuple>::steal(tuple);
+    // kata: end
 }
 
 Object** Tuple::items() noexcept {
@@ -103,6 +125,7 @@ Object* const* Tuple::items() const noexcept {
 }
 
 Object* Tuple::item(ssize_t index) const {
+    // kata: begin §6
     if (index < 0) {
         index += ob_size;
     }
@@ -110,6 +133,7 @@ Object* Tuple::item(ssize_t index) const {
         throw IndexError("tuple index out of range");
     }
     return items()[index];
+    // kata: end
 }
 
 }  // namespace py

@@ -1,161 +1,226 @@
 // The cycle collector's algorithm (Modules/gcmodule.c, gc_collect_main in CPython 3.11).
+// kata: skeleton // KATA (lesson §3, §5 and §6: steps 5-11 and 14-19). collect_list is given: it calls
+// kata: skeleton // the helpers below in CPython's order, and each step needs the next of them. A failing
+// kata: skeleton // step's message names the helper it reached.
 #include <exception>
 
 #include "py/gc.hpp"
+#include "py/kata.hpp"
+#include "py/scope_exit.hpp"
 
 namespace py::gc {
 namespace {
 
+// The referent is a tracked container of the generation being collected.
 bool in_collection(Object* op) noexcept {
-    return is_gc(op) && as_gc(op)->gc_next != nullptr && (as_gc(op)->gc_flags & COLLECTING) != 0;
+    return is_gc(op) && as_gc(op)->_gc_next != 0 && is_collecting(as_gc(op));
 }
 
-// update_refs: gc_refs starts as a copy of the reference count.
+// update_refs: gc_refs starts as a copy of the reference count, in the prev word (the prev
+// pointers are gone until move_unreachable rebuilds them), with COLLECTING set.
 void update_refs(GCHead* containers) noexcept {
-    for (GCHead* gc = containers->gc_next; gc != containers; gc = gc->gc_next) {
-        gc->gc_refs = static_cast<std::int32_t>(from_gc(gc)->ob_refcnt);
-        gc->gc_flags |= COLLECTING;
+    // kata: begin step05 §3 noexcept
+    for (GCHead* gc = next(containers); gc != containers; gc = next(gc)) {
+        reset_refs(gc, from_gc(gc)->ob_refcnt);
     }
+    // kata: end
 }
 
-int visit_decref(Object* op, void* /*arg*/) {
+[[maybe_unused]] int visit_decref(Object* op, void* /*arg*/) {
+    // kata: begin step05 §3
     if (in_collection(op)) {
-        --as_gc(op)->gc_refs;
+        GCHead* gc = as_gc(op);
+        if (get_refs(gc) == 0) {
+            // More references from collected objects than the refcount says: a missing incref.
+            fatal_error("py::gc::collect", "refcount is too small", op);
+        }
+        decrement_refs(gc);
     }
     return 0;
+    // kata: end
 }
 
 // subtract_refs: every reference from one collected object to another is internal. What is left
 // in gc_refs counts references from outside: from C++ variables or from objects not collected.
 void subtract_refs(GCHead* containers) {
-    for (GCHead* gc = containers->gc_next; gc != containers; gc = gc->gc_next) {
+    // kata: begin step05 §3
+    for (GCHead* gc = next(containers); gc != containers; gc = next(gc)) {
         traverse(from_gc(gc), &visit_decref, nullptr);
     }
+    // kata: end
 }
 
-int visit_reachable(Object* op, void* arg) {
+[[maybe_unused]] int visit_reachable(Object* op, void* arg) {
+    // kata: begin step10 step11 §3
+    // Objects of other generations, and those of young already scanned (no COLLECTING bit left),
+    // are not looked at again.
     if (!in_collection(op)) {
         return 0;
     }
     GCHead* gc = as_gc(op);
-    if ((gc->gc_flags & UNREACHABLE) != 0) {
-        // Moved to `unreachable` too early: something reachable refers to it. Back to the tail of
-        // young, where the scan will meet it again and visit what it refers to.
-        gc->gc_flags &= ~UNREACHABLE;
-        list_move(gc, static_cast<GCHead*>(arg));
-        gc->gc_refs = 1;
-    } else if (gc->gc_refs == 0) {
-        gc->gc_refs = 1;  // reachable; not scanned yet, it is further down the list
+    if (is_unreachable(gc)) {
+        // Moved to `unreachable` too early: something reachable refers to it. Unlink it by hand
+        // (the list helpers would drop the UNREACHABLE bits of its neighbours), then back to the
+        // tail of young, where the scan will meet it again and visit what it refers to.
+        GCHead* before = prev(gc);
+        GCHead* after = next(gc);
+        before->_gc_next = gc->_gc_next;  // keeps the bit: `before` is in unreachable too
+        set_prev(after, before);
+        list_append(gc, static_cast<GCHead*>(arg));
+        set_refs(gc, 1);
+    } else if (get_refs(gc) == 0) {
+        set_refs(gc, 1);  // reachable; not scanned yet, it is further down the list
     }
     return 0;
+    // kata: end
 }
 
-// move_unreachable: one pass over young. An object with outside references is reachable and so is
-// everything it refers to; an object with none is moved to `unreachable` for now, and comes back
-// if a reachable object turns out to refer to it later in the scan.
+// move_unreachable: one pass over young, which is singly linked on entry (the prev words hold
+// gc_refs). An object with outside references is reachable and so is everything it refers to:
+// it gets its prev pointer back and loses COLLECTING. An object with none is moved to
+// `unreachable` for now, with the UNREACHABLE bit in its next word, and comes back if a reachable
+// object turns out to refer to it later in the scan. On return both lists are doubly linked
+// again and no UNREACHABLE bit is left; the unreachable objects keep COLLECTING.
 void move_unreachable(GCHead* young, GCHead* unreachable) {
-    GCHead* gc = young->gc_next;
+    // kata: begin step05 §3
+    GCHead* previous = young;
+    GCHead* gc = next(young);
     while (gc != young) {
-        if (gc->gc_refs < 0) {
-            // More references from collected objects than the refcount says: a missing incref.
-            fatal_error("py::gc::collect", "refcount is too small", from_gc(gc));
-        }
-        if (gc->gc_refs > 0) {
+        if (get_refs(gc) > 0) {
             traverse(from_gc(gc), &visit_reachable, young);
-            gc = gc->gc_next;
+            set_prev(gc, previous);  // relinked: from here on a plain member of young
+            clear_collecting(gc);
+            previous = gc;
         } else {
-            GCHead* next = gc->gc_next;
-            gc->gc_flags |= UNREACHABLE;
-            list_move(gc, unreachable);
-            gc = next;
+            // Singly linked: only `previous` needs to skip it.
+            previous->_gc_next = gc->_gc_next;
+            GCHead* last = prev(unreachable);
+            // Every member of unreachable carries the bit, so it is set unconditionally; this may
+            // mark the list head's own next word too, which is repaired below.
+            last->_gc_next = NEXT_MASK_UNREACHABLE | reinterpret_cast<std::uintptr_t>(gc);
+            set_prev(gc, last);
+            gc->_gc_next = NEXT_MASK_UNREACHABLE | reinterpret_cast<std::uintptr_t>(unreachable);
+            unreachable->_gc_prev = reinterpret_cast<std::uintptr_t>(gc);
         }
+        gc = next(previous);
     }
-    for (gc = unreachable->gc_next; gc != unreachable; gc = gc->gc_next) {
-        gc->gc_flags &= ~UNREACHABLE;
+    young->_gc_prev = reinterpret_cast<std::uintptr_t>(previous);
+    unreachable->_gc_next &= ~NEXT_MASK_UNREACHABLE;
+    // CPython clears the bits in move_legacy_finalizers; that pass is skipped here when no object
+    // has a legacy finalizer, so they go now.
+    for (gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        gc->_gc_next &= ~NEXT_MASK_UNREACHABLE;
     }
+    // kata: end
 }
 
 // Back to normal: not part of a collection any more. Returns how many objects the list holds.
 ssize_t end_collecting(GCHead* list) noexcept {
+    // kata: begin step05 §3 noexcept
     ssize_t count = 0;
-    for (GCHead* gc = list->gc_next; gc != list; gc = gc->gc_next) {
-        gc->gc_flags &= ~(COLLECTING | UNREACHABLE);
+    for (GCHead* gc = next(list); gc != list; gc = next(gc)) {
+        clear_collecting(gc);
         ++count;
     }
     return count;
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 bool has_legacy_finalizer(Object* op) noexcept {
     return (op->ob_type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
 }
 
-int visit_move(Object* op, void* arg) {
+[[maybe_unused]] int visit_move(Object* op, void* arg) {
     if (in_collection(op)) {
         GCHead* gc = as_gc(op);
-        gc->gc_flags &= ~COLLECTING;
+        clear_collecting(gc);
         list_move(gc, static_cast<GCHead*>(arg));
     }
     return 0;
 }
 
-// move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
-// everything it can reach, cannot be freed safely. Returns whether an object left in
-// `unreachable` may still have a PEP 442 finalizer to run.
-bool move_legacy_finalizers(GCHead* unreachable, GCHead* finalizers) {
-    bool finalizer_pending = false;
-    for (GCHead* gc = unreachable->gc_next; gc != unreachable;) {
-        GCHead* next = gc->gc_next;
-        Object* op = from_gc(gc);
-        if (has_legacy_finalizer(op)) {
-            gc->gc_flags &= ~COLLECTING;
-            list_move(gc, finalizers);
-        } else if ((gc->gc_flags & FINALIZED) == 0 && op->ob_type->tp_finalize != nullptr) {
-            finalizer_pending = true;
+// Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
+// for move_legacy_finalizers to do.
+bool any_legacy_finalizer(GCHead* unreachable) noexcept {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        if (has_legacy_finalizer(from_gc(gc))) {
+            return true;
         }
-        gc = next;
     }
-    for (GCHead* gc = finalizers->gc_next; gc != finalizers; gc = gc->gc_next) {
+    return false;
+}
+
+// Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
+// resurrect anything.
+bool finalizer_pending(GCHead* unreachable) noexcept {
+    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
+        if (!finalized(gc) && from_gc(gc)->ob_type->tp_finalize != nullptr) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
+// everything it can reach, cannot be freed safely: all of it goes to `finalizers`.
+void move_legacy_finalizers(GCHead* unreachable, GCHead* finalizers) {
+    // kata: begin step18 §6
+    for (GCHead* gc = next(unreachable); gc != unreachable;) {
+        GCHead* following = next(gc);
+        if (has_legacy_finalizer(from_gc(gc))) {
+            clear_collecting(gc);
+            list_move(gc, finalizers);
+        }
+        gc = following;
+    }
+    for (GCHead* gc = next(finalizers); gc != finalizers; gc = next(gc)) {
         traverse(from_gc(gc), &visit_move, finalizers);
     }
-    return finalizer_pending;
+    // kata: end
 }
 
 // finalize_garbage: PEP 442. Each finalizer runs at most once in the object's life, while the
 // whole cycle is still intact. A finalizer may free objects of the list: take them one at a time.
 void finalize_garbage(GCHead* collectable) {
+    // kata: begin step14 §5
     GCHead seen;
     list_init(&seen);
     while (!list_is_empty(collectable)) {
-        GCHead* gc = collectable->gc_next;
+        GCHead* gc = next(collectable);
         Object* op = from_gc(gc);
         list_move(gc, &seen);
         destructor finalize = op->ob_type->tp_finalize;
-        if ((gc->gc_flags & FINALIZED) == 0 && finalize != nullptr) {
-            gc->gc_flags |= FINALIZED;
+        if (!finalized(gc) && finalize != nullptr) {
+            set_finalized(gc);
             incref(op);
             finalize(op);
             decref(op);
         }
     }
     list_merge(&seen, collectable);
+    // kata: end
 }
 
 // handle_resurrected_objects: a finalizer may have stored a reference to a collected object
 // somewhere reachable. Run the reachability test again on the unreachable set alone; what is
 // reachable now was resurrected and survives.
 void handle_resurrected_objects(GCHead* unreachable, GCHead* still_unreachable, GCHead* old) {
+    // kata: begin step15 §5
     update_refs(unreachable);
     subtract_refs(unreachable);
     move_unreachable(unreachable, still_unreachable);
     end_collecting(unreachable);
     list_merge(unreachable, old);
+    // kata: end
 }
 
 // delete_garbage: tp_clear breaks the references; reference counting then frees the cycle. An
 // object still there after its clear (a tuple has no tp_clear) survives into `old`.
 void delete_garbage(GCHead* collectable, GCHead* old) {
+    // kata: begin step06 §3
     while (!list_is_empty(collectable)) {
-        GCHead* gc = collectable->gc_next;
+        GCHead* gc = next(collectable);
         Object* op = from_gc(gc);
         if ((state().debug & DEBUG_SAVEALL) != 0) {
             state().garbage.push_back(Ref<Object>::borrow(op));
@@ -164,18 +229,20 @@ void delete_garbage(GCHead* collectable, GCHead* old) {
             clear(op);
             decref(op);
         }
-        if (collectable->gc_next == gc) {
-            gc->gc_flags &= ~(COLLECTING | UNREACHABLE);
+        if (next(collectable) == gc) {
+            clear_collecting(gc);
             list_move(gc, old);
         }
     }
+    // kata: end
 }
 
 // handle_legacy_finalizers: the uncollectable objects go to gc.garbage, the rest of what they
 // reach survives with them.
 ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
+    // kata: begin step18 §6
     ssize_t count = 0;
-    for (GCHead* gc = finalizers->gc_next; gc != finalizers; gc = gc->gc_next) {
+    for (GCHead* gc = next(finalizers); gc != finalizers; gc = next(gc)) {
         ++count;
         Object* op = from_gc(gc);
         if ((state().debug & DEBUG_SAVEALL) != 0 || has_legacy_finalizer(op)) {
@@ -185,10 +252,13 @@ ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
     end_collecting(finalizers);
     list_merge(finalizers, old);
     return count;
+    // kata: end
 }
 
 }  // namespace
 
+// gc_collect_main's steps, in CPython's order. Given: each helper above is a kata, and the steps
+// of the lesson need them one after the other.
 Outcome collect_list(GCHead* young, GCHead* old) {
     Outcome outcome;
     update_refs(young);
@@ -200,13 +270,18 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     if (young != old) {
         list_merge(young, old);
     }
+    if (list_is_empty(&unreachable)) {
+        return outcome;  // nothing to finalize, clear or report
+    }
 
     GCHead finalizers;
     list_init(&finalizers);
-    const bool finalizer_pending = move_legacy_finalizers(&unreachable, &finalizers);
+    if (any_legacy_finalizer(&unreachable)) {
+        move_legacy_finalizers(&unreachable, &finalizers);
+    }
     GCHead final_unreachable;
     list_init(&final_unreachable);
-    if (finalizer_pending) {
+    if (finalizer_pending(&unreachable)) {
         finalize_garbage(&unreachable);
         handle_resurrected_objects(&unreachable, &final_unreachable, old);
     } else {
@@ -216,11 +291,14 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     }
     outcome.collected = list_size(&final_unreachable);
     delete_garbage(&final_unreachable, old);
-    outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);
+    if (!list_is_empty(&finalizers)) {
+        outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);
+    }
     return outcome;
 }
 
 ssize_t collect() {
+    // kata: begin step05 step17 §3
     State& gc = state();
     if (gc.collect_override != nullptr) {
         return gc.collect_override();
@@ -229,15 +307,10 @@ ssize_t collect() {
         return 0;  // already collecting: a finalizer called gc.collect()
     }
     gc.collecting = true;
-    Outcome outcome;
-    try {
-        outcome = collect_list(gc.young, gc.young);
-    } catch (...) {
-        gc.collecting = false;
-        throw;
-    }
-    gc.collecting = false;
+    const ScopeExit done([&gc] { gc.collecting = false; });
+    const Outcome outcome = collect_list(gc.young, gc.young);
     return outcome.collected + outcome.uncollectable;
+    // kata: end
 }
 
 }  // namespace py::gc

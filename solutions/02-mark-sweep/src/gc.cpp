@@ -1,11 +1,14 @@
 // The GC header, tracking, and the traverse/clear slots of tuple, list and dict
 // (Modules/gcmodule.c, Objects/tupleobject.c, Objects/listobject.c, Objects/dictobject.c).
+// kata: skeleton // KATA (lesson §1 and §2: steps 1-4). The state, the debug flags, the unraisable hook, referents()
+// kata: skeleton // and the installation of the slots are given.
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
 
 #include "py/exceptions.hpp"
 #include "py/gc.hpp"
+#include "py/kata.hpp"
 #include "py/mark_sweep.hpp"
 #include "slots.hpp"
 
@@ -16,7 +19,9 @@ State& state() noexcept {
     return the_state;
 }
 
+// kata: skeleton // Call state().before_alloc first when it is set (chapter 03 uses it).
 void* gc_alloc(TypeObject* type, ssize_t nitems) {
+    // kata: begin §1
     if (state().before_alloc != nullptr) {
         state().before_alloc();  // chapter 03: may start a collection, before the object exists
     }
@@ -29,41 +34,58 @@ void* gc_alloc(TypeObject* type, ssize_t nitems) {
     Object* op = from_gc(static_cast<GCHead*>(memory));
     track(op);
     return op;
+    // kata: end
 }
 
+// kata: skeleton // Call state().after_free last when it is set (chapter 03 uses it).
 void gc_free(void* memory) noexcept {
+    // kata: begin §1 noexcept
     std::free(as_gc(static_cast<Object*>(memory)));
     if (state().after_free != nullptr) {
         state().after_free();
     }
+    // kata: end
 }
 
 void track(Object* op) noexcept {
+    // kata: begin §1 noexcept
     GCHead* gc = as_gc(op);
-    if (gc->gc_next == nullptr) {
+    if (gc->_gc_next == 0) {
         list_append(gc, state().young);
     }
+    // kata: end
 }
 
 void untrack(Object* op) noexcept {
+    // kata: begin §1 noexcept
     GCHead* gc = as_gc(op);
-    if (gc->gc_next != nullptr) {
+    if (gc->_gc_next != 0) {
         list_remove(gc);
-        gc->gc_flags &= FINALIZED;  // the scratch bits of a collection go, FINALIZED stays
+        gc->_gc_prev &=
+            PREV_MASK_FINALIZED;  // the scratch bits of a collection go, FINALIZED stays
     }
+    // kata: end
 }
 
 bool is_tracked(Object* op) noexcept {
-    return is_gc(op) && as_gc(op)->gc_next != nullptr;
+    // kata: begin §1 noexcept
+    return is_gc(op) && as_gc(op)->_gc_next != 0;
+    // kata: skeleton return {};
+    // kata: end
 }
 
 bool is_finalized(Object* op) noexcept {
-    return is_gc(op) && (as_gc(op)->gc_flags & FINALIZED) != 0;
+    // kata: begin §4 noexcept
+    return is_gc(op) && finalized(as_gc(op));
+    // kata: skeleton return {};
+    // kata: end
 }
 
 int traverse(Object* op, visitproc visit, void* arg) {
+    // kata: begin §2
     traverseproc slot = op->ob_type->tp_traverse;
     return slot == nullptr ? 0 : slot(op, visit, arg);
+    // kata: end
 }
 
 std::vector<Object*> referents(Object* op) {
@@ -116,6 +138,7 @@ void write_unraisable(const std::string& err_msg, const std::exception& error,
 
 namespace py::gc_slots {
 
+// kata: begin replace
 // Py_VISIT: visit a referent that is there.
 #define PY_VISIT(referent)                             \
     do {                                               \
@@ -126,39 +149,52 @@ namespace py::gc_slots {
         }                                              \
     } while (0)
 
+// kata: end
 int tuple_traverse(Object* self, visitproc visit, void* arg) {
+    // kata: begin §2
     auto* tuple = static_cast<Tuple*>(self);
     for (ssize_t i = tuple->ob_size - 1; i >= 0; --i) {
         PY_VISIT(tuple->items()[i]);
     }
     return 0;
+    // kata: end
 }
 
 int list_traverse(Object* self, visitproc visit, void* arg) {
+    // kata: begin §2
     auto* list = static_cast<List*>(self);
     for (ssize_t i = list->ob_size - 1; i >= 0; --i) {
         PY_VISIT(list->ob_item[i]);
     }
     return 0;
+    // kata: end
 }
 
 int list_clear(Object* self) {
+    // kata: begin §2
     static_cast<List*>(self)->clear();
     return 0;
+    // kata: end
 }
 
 int dict_traverse(Object* self, visitproc visit, void* arg) {
+    // kata: begin §2
     auto* dict = static_cast<Dict*>(self);
     for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
         PY_VISIT(dict->dk_entries[i].key);
         PY_VISIT(dict->dk_entries[i].value);
     }
     return 0;
+    // kata: end
 }
 
+// kata: begin replace
 // PyDict_Clear: empty the table first, then drop the references, so that code run by a decref
 // sees an empty dict rather than a half-cleared one.
+// kata: skeleton // PyDict_Clear: empty the table first, then drop the references.
+// kata: end
 int dict_clear(Object* self) {
+    // kata: begin §2
     auto* dict = static_cast<Dict*>(self);
     const ssize_t n = dict->dk_nentries;
     DictEntry* entries = dict->dk_entries;
@@ -179,9 +215,12 @@ int dict_clear(Object* self) {
     }
     std::free(entries);
     return 0;
+    // kata: end
 }
+// kata: begin replace
 
 #undef PY_VISIT
+// kata: end
 
 namespace {
 

@@ -6,10 +6,16 @@
 #include <utility>
 
 #include "py/exceptions.hpp"
+// kata: skeleton // KATA (lesson §4 and §5: steps 12-16). Write the slot functions (tp_dealloc, tp_traverse,
+// kata: skeleton // tp_clear, tp_finalize, tp_repr, tp_hash) in an anonymous namespace and install them in the
+// kata: skeleton // Class constructor.
 #include "py/instance.hpp"
+// kata: skeleton #include "py/exceptions.hpp"
+#include "py/kata.hpp"
 #include "py/scalars.hpp"
 
 namespace py {
+// kata: begin replace
 namespace {
 
 Instance* as_instance(Object* self) noexcept {
@@ -58,7 +64,7 @@ void instance_dealloc(Object* self) {
         new_reference(self);  // refcount 1, back on refchain, for the duration of the call
         run_finalizer(self);
         if (!legacy) {
-            gc::as_gc(self)->gc_flags |= gc::FINALIZED;
+            gc::set_finalized(gc::as_gc(self));
         }
         if (--self->ob_refcnt != 0) {
             return;  // resurrected: the finalizer stored a reference somewhere
@@ -89,9 +95,11 @@ AttributeError no_attribute(const Instance* instance, std::string_view name) {
 }
 
 }  // namespace
+// kata: end
 
 Class::Class(std::string name, Finalizer finalizer, FinalizerKind kind)
     : name_(std::move(name)), finalizer_(std::move(finalizer)), kind_(kind) {
+    // kata: begin §4
     type_.tp_name = name_.c_str();
     type_.tp_basicsize = sizeof(Instance);
     type_.tp_dealloc = &instance_dealloc;
@@ -108,44 +116,58 @@ Class::Class(std::string name, Finalizer finalizer, FinalizerKind kind)
     if (finalizer_ && kind_ == FinalizerKind::Legacy) {
         type_.tp_flags |= gc::TPFLAGS_HAVE_LEGACY_DEL;
     }
+    // kata: end
 }
 
 Ref<Instance> Instance::create(Class& cls) {
+    // kata: begin §4
     auto dict = Dict::create();
     auto* instance = static_cast<Instance*>(alloc_object(cls.type()));
     instance->in_class = &cls;
     instance->in_dict = dict.release();
     return Ref<Instance>::steal(instance);
+    // kata: end
 }
 
 bool Instance::check(const Object* op) noexcept {
+    // kata: begin §4 noexcept
     return op->ob_type->tp_dealloc == &instance_dealloc;
+    // kata: skeleton return {};
+    // kata: end
 }
 
 void Instance::setattr(std::string_view name, Object* value) {
+    // kata: begin §4
     if (in_dict == nullptr) {
         in_dict = Dict::create().release();  // cleared by the collector, then given new attributes
     }
     in_dict->setitem(Str::create(name).get(), value);
+    // kata: end
 }
 
 Object* Instance::getattr(std::string_view name) const {
+    // kata: begin §4
     Object* value = in_dict != nullptr ? in_dict->get(Str::create(name).get()) : nullptr;
     if (value == nullptr) {
         throw no_attribute(this, name);
     }
     return value;
+    // kata: end
 }
 
 bool Instance::hasattr(std::string_view name) const {
+    // kata: begin §4
     return in_dict != nullptr && in_dict->contains(Str::create(name).get());
+    // kata: end
 }
 
 void Instance::delattr(std::string_view name) {
+    // kata: begin §4
     if (!hasattr(name)) {
         throw no_attribute(this, name);
     }
     in_dict->delitem(Str::create(name).get());
+    // kata: end
 }
 
 }  // namespace py

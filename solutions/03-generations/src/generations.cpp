@@ -1,12 +1,20 @@
 // Generational collection (Modules/gcmodule.c, CPython 3.11/3.12).
 #include <string>
 
+// kata: skeleton // KATA (lesson §1-§5: steps 1-14). Suggested helpers: invoke_callbacks, collect_main (one
+// kata: skeleton // generation and the younger ones), collect_with_callbacks, collect_generations (the automatic
+// kata: skeleton // choice), before_alloc / after_free (installed in chapter 02's state()), and a load-time
+// kata: skeleton // initializer that makes generation 0 the list new objects are tracked in.
 #include "py/exceptions.hpp"
 #include "py/gc_module.hpp"
+#include "py/kata.hpp"
 
 namespace py::gc {
+// kata: begin replace
 namespace {
+// kata: end
 
+// kata: begin replace
 // invoke_gc_callback: every callback hears every phase; one that throws is reported and the rest
 // still run.
 void invoke_callbacks(std::string_view phase, int generation, const Outcome& outcome) {
@@ -137,6 +145,8 @@ const bool installed = [] {
 
 Generations::Generations() noexcept
     : generations{{{{}, 700, 0}, {{}, 10, 0}, {{}, 10, 0}}}, permanent{{}, 0, 0} {
+    // kata: skeleton Generations::Generations() noexcept : generations{}, permanent{} {
+    // kata: end
     for (Generation& generation : generations) {
         list_init(&generation.head);
     }
@@ -149,6 +159,7 @@ Generations& generations() noexcept {
 }
 
 ssize_t collect(int generation) {
+    // kata: begin §3
     if (generation < 0 || generation >= NUM_GENERATIONS) {
         throw ValueError("invalid generation");
     }
@@ -156,26 +167,38 @@ ssize_t collect(int generation) {
         return 0;  // already collecting, don't do anything
     }
     return while_collecting([generation] { return collect_with_callbacks(generation); });
+    // kata: end
 }
 
 void enable() noexcept {
+    // kata: begin §1 noexcept
     generations().enabled = true;
+    // kata: end
 }
 
 void disable() noexcept {
+    // kata: begin §1 noexcept
     generations().enabled = false;
+    // kata: end
 }
 
 bool isenabled() noexcept {
+    // kata: begin §1 noexcept
     return generations().enabled;
+    // kata: skeleton return {};
+    // kata: end
 }
 
 std::array<int, NUM_GENERATIONS> get_threshold() noexcept {
+    // kata: begin §1 noexcept
     const auto& gens = generations().generations;
     return {gens[0].threshold, gens[1].threshold, gens[2].threshold};
+    // kata: skeleton return {};
+    // kata: end
 }
 
 void set_threshold(int threshold0, std::optional<int> threshold1, std::optional<int> threshold2) {
+    // kata: begin §1
     auto& gens = generations().generations;
     gens[0].threshold = threshold0;
     if (threshold1) {
@@ -184,14 +207,19 @@ void set_threshold(int threshold0, std::optional<int> threshold1, std::optional<
     if (threshold2) {
         gens[2].threshold = *threshold2;
     }
+    // kata: end
 }
 
 std::array<int, NUM_GENERATIONS> get_count() noexcept {
+    // kata: begin §2 noexcept
     const auto& gens = generations().generations;
     return {gens[0].count, gens[1].count, gens[2].count};
+    // kata: skeleton return {};
+    // kata: end
 }
 
 std::vector<Ref<Object>> get_objects(std::optional<int> generation) {
+    // kata: begin §1
     if (generation && *generation >= NUM_GENERATIONS) {
         throw ValueError(
             "generation parameter must be less than the number of available generations (" +
@@ -206,15 +234,19 @@ std::vector<Ref<Object>> get_objects(std::optional<int> generation) {
             continue;
         }
         GCHead* head = &generations().generations[i].head;
-        for (GCHead* gc = head->gc_next; gc != head; gc = gc->gc_next) {
+        for (GCHead* gc = next(head); gc != head; gc = next(gc)) {
             found.push_back(Ref<Object>::borrow(from_gc(gc)));
         }
     }
     return found;
+    // kata: end
 }
 
 std::array<GenerationStats, NUM_GENERATIONS> get_stats() noexcept {
+    // kata: begin §5 noexcept
     return generations().stats;
+    // kata: skeleton return {};
+    // kata: end
 }
 
 std::vector<Callback>& callbacks() noexcept {
@@ -222,23 +254,31 @@ std::vector<Callback>& callbacks() noexcept {
 }
 
 void freeze() noexcept {
+    // kata: begin §5 noexcept
     Generations& gens = generations();
     for (Generation& generation : gens.generations) {
         list_merge(&generation.head, &gens.permanent.head);
     }
     gens.generations[0].count = 0;
+    // kata: end
 }
 
 void unfreeze() noexcept {
+    // kata: begin §5 noexcept
     Generations& gens = generations();
     list_merge(&gens.permanent.head, &gens.generations[NUM_GENERATIONS - 1].head);
+    // kata: end
 }
 
 ssize_t get_freeze_count() noexcept {
+    // kata: begin §5 noexcept
     return list_size(&generations().permanent.head);
+    // kata: skeleton return {};
+    // kata: end
 }
 
 std::vector<Ref<Object>> get_referrers(Object* op) {
+    // kata: begin §5
     std::vector<Ref<Object>> found;
     for (const Ref<Object>& candidate : get_objects()) {
         if (traverse(candidate.get(), &visit_is, op) != 0) {
@@ -246,9 +286,11 @@ std::vector<Ref<Object>> get_referrers(Object* op) {
         }
     }
     return found;
+    // kata: end
 }
 
 int generation_of(Object* op) noexcept {
+    // kata: begin §1 noexcept
     if (!is_tracked(op)) {
         return -1;
     }
@@ -256,13 +298,15 @@ int generation_of(Object* op) noexcept {
     GCHead* target = as_gc(op);
     for (int i = 0; i <= NUM_GENERATIONS; ++i) {
         GCHead* head = i < NUM_GENERATIONS ? &gens.generations[i].head : &gens.permanent.head;
-        for (GCHead* gc = head->gc_next; gc != head; gc = gc->gc_next) {
+        for (GCHead* gc = next(head); gc != head; gc = next(gc)) {
             if (gc == target) {
                 return i;
             }
         }
     }
     return -1;  // tracked in a list of a collection in progress
+    // kata: skeleton return {};
+    // kata: end
 }
 
 }  // namespace py::gc

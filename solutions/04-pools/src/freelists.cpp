@@ -1,17 +1,27 @@
 // Free lists for float, list, dict and small tuples (Objects/floatobject.c, listobject.c,
+// kata: begin replace
 // dictobject.c, tupleobject.c in CPython 3.11), installed on chapter 01's types as tp_alloc and
 // tp_free wrappers: what was there before (chapter 02's GC allocator, or the generic one) is
 // called when a free list is empty or full.
 #include <array>
 #include <cstring>
 
+// kata: skeleton // dictobject.c, tupleobject.c in CPython 3.11).
+// kata: skeleton // KATA (lesson §3: steps 5-11). Install tp_alloc/tp_free wrappers on Float::Type, List::Type,
+// kata: skeleton // Dict::Type and Tuple::Type when the library loads, saving the slots that were there, and call
+// kata: skeleton // those when a free list is empty or full.
+#include "py/kata.hpp"
+// kata: end
 #include "py/pools.hpp"
 
 namespace py::freelists {
+// kata: begin replace
 namespace {
 
 struct FreeList {
-    Object* head = nullptr;  // linked through ob_next, unused while an object is off refchain
+    // Linked through ob_type, as CPython 3.11's float free list is: a freed object has no type
+    // left to keep, and a release build's header has no other pointer to spare.
+    Object* head = nullptr;
     ssize_t numfree = 0;
     ssize_t capacity = 0;
 };
@@ -44,18 +54,22 @@ void previous_free(const Previous& previous, void* memory) noexcept {
     (previous.free != nullptr ? previous.free : &generic_free)(memory);
 }
 
+Object* next_free(const Object* op) noexcept {
+    return reinterpret_cast<Object*>(op->ob_type);
+}
+
 // Takes the first object off `list` and zeroes it as the allocator would have. A GC object also
 // gets a clean header and is tracked, as chapter 02's gc_alloc does.
-void* pop(FreeList& list, TypeObject* type, ssize_t nitems) {
+// `bytes` is the object's size: a constant for list and dict, so the memset is inlined.
+void* pop(FreeList& list, TypeObject* type, std::size_t bytes) {
     Object* op = list.head;
-    list.head = op->ob_next;
+    list.head = next_free(op);
     --list.numfree;
-    std::memset(static_cast<void*>(op), 0,
-                static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize));
+    std::memset(static_cast<void*>(op), 0, bytes);
     if ((type->tp_flags & TPFLAGS_HAVE_GC) != 0) {
         gc::GCHead* gc = gc::as_gc(op);
-        gc->gc_refs = 0;
-        gc->gc_flags = 0;
+        gc->_gc_next = 0;  // a fresh header: untracked, no flags (FINALIZED included)
+        gc->_gc_prev = 0;
         gc::track(op);
     }
     return op;
@@ -67,7 +81,7 @@ bool push(FreeList& list, void* memory) noexcept {
         return false;
     }
     auto* op = static_cast<Object*>(memory);
-    op->ob_next = list.head;
+    op->ob_type = reinterpret_cast<TypeObject*>(list.head);
     list.head = op;
     ++list.numfree;
     return true;
@@ -76,15 +90,23 @@ bool push(FreeList& list, void* memory) noexcept {
 void drain(FreeList& list, const Previous& previous) noexcept {
     while (list.head != nullptr) {
         Object* op = list.head;
-        list.head = op->ob_next;
+        list.head = next_free(op);
         --list.numfree;
         previous_free(previous, op);
     }
 }
 
+// The hottest allocation: a float is never a GC object and always sizeof(Float) bytes, so the
+// pop is inline and the zeroing is three stores instead of a memset call of a runtime size.
 void* float_alloc(TypeObject* type, ssize_t nitems) {
-    return float_list.head != nullptr ? pop(float_list, type, nitems)
-                                      : previous_alloc(float_previous, type, nitems);
+    Object* op = float_list.head;
+    if (op == nullptr) {
+        return previous_alloc(float_previous, type, nitems);
+    }
+    float_list.head = next_free(op);
+    --float_list.numfree;
+    std::memset(static_cast<void*>(op), 0, sizeof(Float));
+    return op;
 }
 void float_free(void* memory) noexcept {
     if (!push(float_list, memory)) {
@@ -98,7 +120,7 @@ void float_dealloc(Object* self) {
 }
 
 void* list_alloc(TypeObject* type, ssize_t nitems) {
-    return list_list.head != nullptr ? pop(list_list, type, nitems)
+    return list_list.head != nullptr ? pop(list_list, type, sizeof(List))
                                      : previous_alloc(list_previous, type, nitems);
 }
 void list_free(void* memory) noexcept {
@@ -108,7 +130,7 @@ void list_free(void* memory) noexcept {
 }
 
 void* dict_alloc(TypeObject* type, ssize_t nitems) {
-    return dict_list.head != nullptr ? pop(dict_list, type, nitems)
+    return dict_list.head != nullptr ? pop(dict_list, type, sizeof(Dict))
                                      : previous_alloc(dict_previous, type, nitems);
 }
 void dict_free(void* memory) noexcept {
@@ -125,8 +147,10 @@ FreeList* tuple_list_for(ssize_t size) noexcept {
 }
 void* tuple_alloc(TypeObject* type, ssize_t nitems) {
     FreeList* list = tuple_list_for(nitems);
-    return list != nullptr && list->head != nullptr ? pop(*list, type, nitems)
-                                                    : previous_alloc(tuple_previous, type, nitems);
+    return list != nullptr && list->head != nullptr
+               ? pop(*list, type,
+                     static_cast<std::size_t>(type->tp_basicsize + nitems * type->tp_itemsize))
+               : previous_alloc(tuple_previous, type, nitems);
 }
 void tuple_free(void* memory) noexcept {
     FreeList* list = tuple_list_for(static_cast<VarObject*>(memory)->ob_size);
@@ -152,28 +176,46 @@ const bool installed = [] {
 }();
 
 }  // namespace
+// kata: end
 
 ssize_t floats() noexcept {
+    // kata: begin §3 noexcept
     return float_list.numfree;
+    // kata: skeleton return -1;
+    // kata: end
 }
+// kata: skeleton
 ssize_t lists() noexcept {
+    // kata: begin §3 noexcept
     return list_list.numfree;
+    // kata: skeleton return -1;
+    // kata: end
 }
+// kata: skeleton
 ssize_t dicts() noexcept {
+    // kata: begin §3 noexcept
     return dict_list.numfree;
+    // kata: skeleton return -1;
+    // kata: end
 }
+// kata: skeleton
 ssize_t tuples(ssize_t size) noexcept {
+    // kata: begin §3 noexcept
     const FreeList* list = tuple_list_for(size);
     return list != nullptr ? list->numfree : 0;
+    // kata: skeleton return -1;
+    // kata: end
 }
 
 void clear() noexcept {
+    // kata: begin §3 noexcept
     drain(float_list, float_previous);
     drain(list_list, list_previous);
     drain(dict_list, dict_previous);
     for (FreeList& list : tuple_lists) {
         drain(list, tuple_previous);
     }
+    // kata: end
 }
 
 }  // namespace py::freelists

@@ -6,19 +6,22 @@
 #include <unordered_map>
 #include <unordered_set>
 
+// kata: skeleton // KATA (lesson §4: steps 12-14).
 #include "py/exceptions.hpp"
 #include "py/heap.hpp"
+#include "py/kata.hpp"
 #include "py/runtime_pools.hpp"
 
 namespace py::heap {
+// kata: begin replace
 namespace {
 
 // Every tracked object of the three generations, oldest generation last (borrowed).
 std::vector<Object*> tracked_objects() {
     std::vector<Object*> found;
     for (gc::Generation& generation : gc::generations().generations) {
-        for (gc::GCHead* node = generation.head.gc_next; node != &generation.head;
-             node = node->gc_next) {
+        for (gc::GCHead* node = gc::next(&generation.head); node != &generation.head;
+             node = gc::next(node)) {
             found.push_back(gc::from_gc(node));
         }
     }
@@ -73,8 +76,10 @@ std::string describe(Object* op) {
 }
 
 }  // namespace
+// kata: end
 
 std::vector<Object*> unreachable_objects() {
+    // kata: begin §4
     const std::vector<Object*> tracked = tracked_objects();
     std::unordered_map<Object*, ssize_t> refs;
     for (Object* op : tracked) {
@@ -101,9 +106,11 @@ std::vector<Object*> unreachable_objects() {
         }
     }
     return unreachable;
+    // kata: end
 }
 
 std::string to_dot(const DotOptions& options) {
+    // kata: begin §4
     std::unordered_set<Object*> seen;
     std::vector<Object*> order;
     for (Object* root : options.roots) {
@@ -116,11 +123,13 @@ std::string to_dot(const DotOptions& options) {
             reach(op, seen, order);
         }
     }
+#ifdef PY_TRACE_REFS
     if (options.all_objects) {
         for (Object* op : refchain::objects()) {
             reach(op, seen, order);
         }
     }
+#endif
     const std::unordered_set<Object*> roots(options.roots.begin(), options.roots.end());
     std::unordered_map<Object*, std::size_t> id;
     for (Object* op : order) {
@@ -155,19 +164,23 @@ std::string to_dot(const DotOptions& options) {
     }
     out << "}\n";
     return out.str();
+    // kata: end
 }
 
 void write_dot(const std::string& path, const DotOptions& options) {
+    // kata: begin §4
     std::ofstream file(path);
     file << to_dot(options);
     file.close();
     if (!file) {
         throw OSError("cannot write the heap picture to '" + path + "'");
     }
+    // kata: end
 }
 
 std::string snapshot(std::string_view name, const std::vector<Object*>& roots,
                      std::string_view title) {
+    // kata: begin §4
     const char* target = std::getenv("WORKBOOK_HEAP_DOT");
     if (target == nullptr || *target == '\0') {
         return "";
@@ -181,6 +194,7 @@ std::string snapshot(std::string_view name, const std::vector<Object*>& roots,
     options.title = title.empty() ? std::string(name) : std::string(title);
     write_dot(path, options);
     return path;
+    // kata: end
 }
 
 }  // namespace py::heap

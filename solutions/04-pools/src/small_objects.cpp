@@ -4,9 +4,13 @@
 #include <string>
 #include <unordered_map>
 
+// kata: skeleton // KATA (lesson §1 and §2: steps 1-4). Build the caches when the library loads (a namespace-scope
+// kata: skeleton // `const bool loaded = ...;` initializer), so that they exist before any test counts refchain.
+#include "py/kata.hpp"
 #include "py/pools.hpp"
 
 namespace py {
+// kata: begin replace
 namespace {
 
 constexpr std::size_t SMALL_INT_COUNT = SMALL_INT_MAX - SMALL_INT_MIN + 1;
@@ -72,16 +76,20 @@ bool all_name_chars(std::string_view text) {
 }
 
 }  // namespace
+// kata: end
 
 Ref<Int> int_from(long long value) {
+    // kata: begin §1
     if (value >= SMALL_INT_MIN && value <= SMALL_INT_MAX) {
         return Ref<Int>::borrow(
             caches().small_ints[static_cast<std::size_t>(value - SMALL_INT_MIN)]);
     }
     return Int::create(value);
+    // kata: end
 }
 
 Ref<Str> str_from(std::string_view text) {
+    // kata: begin §2
     if (text.empty()) {
         return Ref<Str>::borrow(caches().empty);
     }
@@ -89,9 +97,11 @@ Ref<Str> str_from(std::string_view text) {
         return Ref<Str>::borrow(caches().latin1[static_cast<std::size_t>(code)]);
     }
     return Str::create(text);
+    // kata: end
 }
 
 Ref<Str> intern(Str* text) {
+    // kata: begin §2
     auto& interned = caches().interned;
     const auto found = interned.find(text->view());
     if (found != interned.end()) {
@@ -100,24 +110,32 @@ Ref<Str> intern(Str* text) {
     incref(text);  // the table's reference: interned strings stay
     interned.emplace(text->view(), text);
     return Ref<Str>::borrow(text);
+    // kata: end
 }
 
 Ref<Str> intern(std::string_view text) {
+    // kata: begin §2
     const auto found = caches().interned.find(text);
     if (found != caches().interned.end()) {
         return Ref<Str>::borrow(found->second);
     }
     return intern(str_from(text).get());
+    // kata: end
 }
 
 bool is_interned(const Str* text) noexcept {
+    // kata: begin §2 noexcept
     const auto& interned = caches().interned;
     const auto found = interned.find(text->view());
     return found != interned.end() && found->second == text;
+    // kata: skeleton return {};
+    // kata: end
 }
 
 Ref<Str> code_constant(std::string_view text) {
+    // kata: begin §2
     return all_name_chars(text) ? intern(text) : str_from(text);
+    // kata: end
 }
 
 }  // namespace py

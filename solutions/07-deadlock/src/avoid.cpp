@@ -4,10 +4,14 @@
 #include <vector>
 
 #include "py/deadlock.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
-void acquire_all(std::initializer_list<Lock*> locks) {
+// Block only while holding nothing (lesson §7). A set of locks chosen at run time is beyond
+// clang's thread-safety analysis, hence PY_NO_THREAD_SAFETY_ANALYSIS on both functions.
+void acquire_all(std::initializer_list<Lock*> locks) PY_NO_THREAD_SAFETY_ANALYSIS {
+    // kata: begin step15 step16 step17 §7
     const std::vector<Lock*> all(locks);
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (std::find(all.begin() + static_cast<std::ptrdiff_t>(i) + 1, all.end(), all[i]) !=
@@ -38,12 +42,15 @@ void acquire_all(std::initializer_list<Lock*> locks) {
         first = busy;
         std::this_thread::yield();
     }
+    // kata: end
 }
 
-void release_all(std::initializer_list<Lock*> locks) {
+void release_all(std::initializer_list<Lock*> locks) PY_NO_THREAD_SAFETY_ANALYSIS {
+    // kata: begin step15 §7
     for (Lock* lock : locks) {
         lock->release();
     }
+    // kata: end
 }
 
 }  // namespace py::threading

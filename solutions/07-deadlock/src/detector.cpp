@@ -1,39 +1,30 @@
-// The lock-order detector: a lock observer that keeps the lock-order graph and the held locks of
-// every thread, and reports self-deadlocks and lock-order cycles (lesson §1-§5).
-#include "detector.hpp"
-
+// The lock-order detector's observer callbacks (the scaffolding is given in
+// given/07-deadlock/src/): they keep the lock-order graph and the held locks of every thread, and
+// report self-deadlocks and lock-order cycles (lesson §1-§6).
 #include <algorithm>
-#include <cstdio>
-#include <unordered_set>
 #include <utility>
+
+#include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
 namespace detail {
 
-namespace {
-
-bool contains(const std::vector<const void*>& locks, const void* lock) {
-    return std::find(locks.begin(), locks.end(), lock) != locks.end();
-}
-
-std::string place(const std::string& where) {
-    return where.empty() ? "an unrecorded place" : where;
-}
-
-}  // namespace
-
 const LockOrder* Detector::edge(const void* before, const void* after) const {
+    // kata: begin step01 step05 §3
     for (const LockOrder& order : edges) {
         if (order.before == before && order.after == after) {
             return &order;
         }
     }
     return nullptr;
+    // kata: end
 }
 
 std::vector<const void*> Detector::path(const void* from, const void* to) const {
-    // Depth-first search remembering how each lock was reached.
+    // Depth-first search from `from` along `successors`, remembering how each lock was reached.
+    // kata: begin step05 step08 §3
     std::unordered_map<const void*, const void*> reached_from{{from, nullptr}};
     std::vector<const void*> stack{from};
     while (!stack.empty()) {
@@ -58,107 +49,142 @@ std::vector<const void*> Detector::path(const void* from, const void* to) const 
         }
     }
     return {};
+    // kata: end
+}
+
+DeadlockReport Detector::self_deadlock(const Acquisition& now) const {
+    // kata: begin step02 §2
+    const std::string lock_name = name_locked(now.lock);
+    return DeadlockReport{DeadlockReport::Kind::SelfDeadlock,
+                          {LockOrder{now.lock, now.lock, lock_name, lock_name, now.thread,
+                                     now.thread_name, now.site}},
+                          "deadlock: thread '" + now.thread_name + "' acquires '" + lock_name +
+                              "', which it already holds, at " + place(now.site) +
+                              " (a Lock is not reentrant: use an RLock)"};
+    // kata: end
+}
+
+std::vector<const void*> Detector::new_predecessors(const ThreadState& state,
+                                                    const void* lock) const {
+    // kata: begin step01 step03 step09 §1
+    std::vector<const void*> fresh;
+    for (const void* held : state.held) {
+        if (held != lock && edge(held, lock) == nullptr && !contains(fresh, held)) {
+            fresh.push_back(held);
+        }
+    }
+    return fresh;
+    // kata: end
+}
+
+std::optional<DeadlockReport> Detector::find_cycle(
+    const Acquisition& now, const std::vector<const void*>& predecessors) const {
+    // kata: begin step05 step06 step08 §3
+    for (const void* held : predecessors) {
+        const std::vector<const void*> back = path(now.lock, held);
+        if (back.empty()) {
+            continue;
+        }
+        DeadlockReport found;
+        found.kind = DeadlockReport::Kind::LockOrderCycle;
+        found.cycle.push_back(LockOrder{held, now.lock, name_locked(held), name_locked(now.lock),
+                                        now.thread, now.thread_name, now.site});
+        found.message = "potential deadlock: thread '" + now.thread_name + "' acquires '" +
+                        name_locked(now.lock) + "' while holding '" + name_locked(held) + "' at " +
+                        place(now.site) + ", but the opposite order was seen:";
+        for (std::size_t i = 0; i + 1 < back.size(); ++i) {
+            LockOrder seen = *edge(back[i], back[i + 1]);
+            seen.before_name = name_locked(seen.before);
+            seen.after_name = name_locked(seen.after);
+            found.message += "\n  '" + seen.before_name + "' then '" + seen.after_name +
+                             "' in thread '" + seen.thread_name + "' at " + place(seen.where);
+            found.cycle.push_back(std::move(seen));
+        }
+        return found;
+    }
+    return std::nullopt;
+    // kata: end
+}
+
+void Detector::add_edges(const Acquisition& now, const std::vector<const void*>& predecessors) {
+    // kata: begin step01 §1
+    for (const void* held : predecessors) {
+        edges.push_back(LockOrder{held, now.lock, name_locked(held), name_locked(now.lock),
+                                  now.thread, now.thread_name, now.site});
+        successors[held].push_back(now.lock);
+    }
+    // kata: end
 }
 
 void Detector::before_acquire(const void* lock, LockKind kind, bool blocking, double timeout) {
-    const Ident me = get_ident();
-    const std::string site = take_site();
-    const std::string& my_name = current_thread_name();
-    std::optional<DeadlockReport> report;
-    bool must_raise = false;
-    deadlock::ReportHook report_to;
+    // Under `mutex`: a blocking acquire of a Lock the thread holds is a self-deadlock
+    // (self_deadlock); otherwise the held locks without an edge to this one (new_predecessors)
+    // must not close a cycle (find_cycle), and become edges (add_edges); waiting_for feeds the
+    // wait-for graph (§6). Then, outside the mutex, call the hook or throw py::DeadlockError.
+    // kata: begin step01 step02 step04 step05 step07 step11 step13 §1
+    const Acquisition now{lock, kind, get_ident(), current_thread_name(), take_site()};
+    Verdict verdict;
     {
-        const std::lock_guard guard(mutex);
+        const ScopedLock guard(mutex);
         kinds[lock] = kind;
-        ThreadState& state = threads[me];
-        state.name = my_name;
+        ThreadState& state = threads[now.thread];
+        state.name = now.thread_name;
         if (kind == LockKind::Lock && contains(state.held, lock)) {
-            // §2: a Lock is not reentrant; its owner waiting for it waits for itself.
+            // §2: a Lock is not reentrant; its owner waiting for it waits for itself. With a
+            // hook, only an acquire that would wait forever still raises.
             if (blocking) {
-                const std::string lock_name = name_locked(lock);
-                report =
-                    DeadlockReport{DeadlockReport::Kind::SelfDeadlock,
-                                   {LockOrder{lock, lock, lock_name, lock_name, me, my_name, site}},
-                                   "deadlock: thread '" + my_name + "' acquires '" + lock_name +
-                                       "', which it already holds, at " + place(site) +
-                                       " (a Lock is not reentrant: use an RLock)"};
-                must_raise = !hook || timeout < 0;
+                verdict.report = self_deadlock(now);
+                verdict.must_raise = !hook || timeout < 0;
             }
         } else if (blocking) {
             // §3-§4: every held lock gets an edge to this one; a new edge must not close a cycle.
-            std::vector<const void*> fresh;
-            for (const void* held : state.held) {
-                if (held != lock && edge(held, lock) == nullptr && !contains(fresh, held)) {
-                    fresh.push_back(held);
-                }
-            }
-            for (const void* held : fresh) {
-                const std::vector<const void*> back = path(lock, held);
-                if (back.empty()) {
-                    continue;
-                }
-                DeadlockReport found;
-                found.kind = DeadlockReport::Kind::LockOrderCycle;
-                found.cycle.push_back(
-                    LockOrder{held, lock, name_locked(held), name_locked(lock), me, my_name, site});
-                found.message = "potential deadlock: thread '" + my_name + "' acquires '" +
-                                name_locked(lock) + "' while holding '" + name_locked(held) +
-                                "' at " + place(site) + ", but the opposite order was seen:";
-                for (std::size_t i = 0; i + 1 < back.size(); ++i) {
-                    LockOrder seen = *edge(back[i], back[i + 1]);
-                    seen.before_name = name_locked(seen.before);
-                    seen.after_name = name_locked(seen.after);
-                    found.message += "\n  '" + seen.before_name + "' then '" + seen.after_name +
-                                     "' in thread '" + seen.thread_name + "' at " +
-                                     place(seen.where);
-                    found.cycle.push_back(std::move(seen));
-                }
-                report = std::move(found);
-                break;
-            }
-            must_raise = report.has_value() && !hook;
-            if (!must_raise) {
-                for (const void* held : fresh) {
-                    edges.push_back(LockOrder{held, lock, name_locked(held), name_locked(lock), me,
-                                              my_name, site});
-                    successors[held].push_back(lock);
-                }
+            const std::vector<const void*> fresh = new_predecessors(state, lock);
+            verdict.report = find_cycle(now, fresh);
+            verdict.must_raise = verdict.report.has_value() && !hook;
+            if (!verdict.must_raise) {
+                add_edges(now, fresh);
             }
         }
-        if (report) {
-            last_report = report;
-            report_to = hook;
+        if (verdict.report) {
+            last_report = verdict.report;
+            verdict.hook = hook;
         }
-        if (blocking && !must_raise) {
-            state.waiting_for = lock;
+        if (blocking && !verdict.must_raise) {
+            state.waiting_for = lock;  // §6: for the wait-for graph
         }
         if (state.held.empty() && state.waiting_for == nullptr) {
-            threads.erase(me);
+            threads.erase(now.thread);
         }
     }
-    if (report && report_to) {
-        report_to(*report);  // outside the mutex: the hook may do anything
+    if (verdict.report && verdict.hook) {
+        verdict.hook(*verdict.report);  // outside the mutex: the hook may do anything
     }
-    if (must_raise) {
-        throw DeadlockError(report->message);
+    if (verdict.must_raise) {
+        throw DeadlockError(verdict.report->message);
     }
+    // kata: end
 }
 
 void Detector::acquired(const void* lock, LockKind kind) {
+    // The thread now holds `lock` and waits for nothing.
+    // kata: begin step01 §1 noexcept
     const Ident me = get_ident();
     const std::string& my_name = current_thread_name();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     kinds[lock] = kind;
     ThreadState& state = threads[me];
     state.name = my_name;
     state.waiting_for = nullptr;
     state.held.push_back(lock);
     holders[lock].push_back(me);
+    // kata: end
 }
 
 void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
+    // The thread waits for nothing any more.
+    // kata: begin step13 §6 noexcept
     const Ident me = get_ident();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     const auto state = threads.find(me);
     if (state == threads.end()) {
         return;
@@ -167,11 +193,15 @@ void Detector::acquire_failed(const void* /*lock*/, LockKind /*kind*/) {
     if (state->second.held.empty()) {
         threads.erase(state);
     }
+    // kata: end
 }
 
 void Detector::released(const void* lock, LockKind /*kind*/) {
+    // Remove `lock` from its holder's list (usually the calling thread; a Lock
+    // may be released by another thread).
+    // kata: begin step01 §1 noexcept
     const Ident me = get_ident();
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     const auto holding = holders.find(lock);
     if (holding == holders.end() || holding->second.empty()) {
         return;  // acquired before detection was enabled
@@ -195,11 +225,14 @@ void Detector::released(const void* lock, LockKind /*kind*/) {
             threads.erase(state);
         }
     }
+    // kata: end
 }
 
 void Detector::destroyed(const void* lock, LockKind /*kind*/) {
+    // Forget everything about `lock`; its address may come back.
+    // kata: begin step10 §4 noexcept
     // The address may be reused by a new lock: forget everything about this one.
-    const std::lock_guard guard(mutex);
+    const ScopedLock guard(mutex);
     names.erase(lock);
     kinds.erase(lock);
     holders.erase(lock);
@@ -213,6 +246,7 @@ void Detector::destroyed(const void* lock, LockKind /*kind*/) {
     for (auto& [ident, state] : threads) {
         std::erase(state.held, lock);  // destroyed while held (nobody can be waiting for it)
     }
+    // kata: end
 }
 
 }  // namespace detail

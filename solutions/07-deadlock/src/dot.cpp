@@ -3,12 +3,17 @@
 #include <unordered_map>
 
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading::deadlock {
 
 namespace {
 
-std::string quoted(const std::string& text) {
+// [[maybe_unused]]: the skeleton keeps these helpers but does not call them yet.
+
+// `text` as a DOT string: quotes and backslashes escaped, line breaks as \n.
+[[maybe_unused]] std::string quoted(const std::string& text) {
+    // kata: begin step12 §5
     std::string out = "\"";
     for (const char c : text) {
         if (c == '\n') {  // a line break inside a DOT label
@@ -22,20 +27,25 @@ std::string quoted(const std::string& text) {
     }
     out += '"';
     return out;
+    // kata: end
 }
 
-std::string edge_label(const LockOrder& order) {
+// An edge's label: the thread that first took the two locks in this order, and where.
+[[maybe_unused]] std::string edge_label(const LockOrder& order) {
+    // kata: begin step12 §5
     std::string label = order.thread_name;
     label += '\n';
     label += order.where.empty() ? "?" : order.where;
     return label;
+    // kata: end
 }
 
 }  // namespace
 
 void write_dot(std::ostream& out) {
+    // kata: begin step12 §5
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
 
     std::vector<const LockOrder*> in_cycle;
     if (state.last_report) {
@@ -109,6 +119,7 @@ void write_dot(std::ostream& out) {
         }
     }
     out << "}\n";
+    // kata: end
 }
 
 }  // namespace py::threading::deadlock

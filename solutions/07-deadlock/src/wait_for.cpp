@@ -3,12 +3,16 @@
 #include <unordered_map>
 
 #include "detector.hpp"
+#include "py/kata.hpp"
 
 namespace py::threading {
 
+// Under detector().mutex, point every waiting thread at the holder of the lock it waits for, then
+// find the cycles of that graph (lesson §6).
 std::vector<std::vector<WaitingThread>> find_deadlocks() {
+    // kata: begin step13 step14 §6
     const detail::Detector& state = detail::detector();
-    const std::lock_guard guard(state.mutex);
+    const ScopedLock guard(state.mutex);
 
     // Each waiting thread points at one thread: the holder of the lock it waits for.
     std::unordered_map<Ident, WaitingThread> waits;
@@ -60,6 +64,7 @@ std::vector<std::vector<WaitingThread>> find_deadlocks() {
         }
     }
     return cycles;
+    // kata: end
 }
 
 }  // namespace py::threading

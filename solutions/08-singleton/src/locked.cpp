@@ -1,7 +1,11 @@
 // The two lock-based singletons: a lock on every call (lesson §2) and double-checked locking
+// kata: begin replace
 // (lesson §3).
+// kata: skeleton // (lesson §3). Constructors and destructors are given.
+// kata: end
 #include <utility>
 
+#include "py/kata.hpp"
 #include "py/singleton.hpp"
 
 namespace py::singleton {
@@ -12,7 +16,9 @@ LockedSingleton::LockedSingleton(Factory factory) : factory_(std::move(factory))
 
 LockedSingleton::~LockedSingleton() = default;
 
+// kata: skeleton // KATA (lesson §2, steps 3-6).
 Widget& LockedSingleton::instance() {
+    // kata: begin §2
     const std::lock_guard lock(mutex_);
     lock_acquisitions_.fetch_add(1, std::memory_order_relaxed);
     if (instance_) {
@@ -31,10 +37,14 @@ Widget& LockedSingleton::instance() {
     }
     constructing_ = false;
     return *instance_;
+    // kata: end
 }
 
 std::uint64_t LockedSingleton::lock_acquisitions() const noexcept {
+    // kata: begin §2 noexcept
     return lock_acquisitions_.load(std::memory_order_relaxed);
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 // ---- §3 DoubleCheckedSingleton -----------------------------------------------------------------
@@ -43,10 +53,13 @@ DoubleCheckedSingleton::DoubleCheckedSingleton(Factory factory, Hook between_che
     : factory_(std::move(factory)), between_check_and_lock_(std::move(between_check_and_lock)) {}
 
 DoubleCheckedSingleton::~DoubleCheckedSingleton() {
+    // kata: skeleton // The singleton owns what it published.
     delete instance_.load(std::memory_order_acquire);
 }
 
+// kata: skeleton // KATA (lesson §3, steps 7-10): mind the memory order of every atomic operation.
 Widget& DoubleCheckedSingleton::instance() {
+    // kata: begin §3
     // First look, without the lock. Acquire pairs with the release below: a thread that sees the
     // pointer also sees everything the factory wrote into the object.
     if (Widget* existing = instance_.load(std::memory_order_acquire)) {
@@ -66,10 +79,14 @@ Widget& DoubleCheckedSingleton::instance() {
     Widget* mine = made.release();
     instance_.store(mine, std::memory_order_release);
     return *mine;
+    // kata: end
 }
 
 std::uint64_t DoubleCheckedSingleton::slow_path_entries() const noexcept {
+    // kata: begin §3 noexcept
     return slow_path_entries_.load(std::memory_order_relaxed);
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 }  // namespace py::singleton

@@ -1,7 +1,11 @@
 // Run-once machinery: std::call_once (lesson §4) and a once flag by hand, the CPython way
+// kata: begin replace
 // (lesson §5).
+// kata: skeleton // (lesson §5). Constructors and destructors are given.
+// kata: end
 #include <utility>
 
+#include "py/kata.hpp"
 #include "py/singleton.hpp"
 
 namespace py::singleton {
@@ -12,19 +16,27 @@ CallOnceSingleton::CallOnceSingleton(Factory factory) : factory_(std::move(facto
 
 CallOnceSingleton::~CallOnceSingleton() = default;
 
+// kata: skeleton // KATA (lesson §4, steps 11-12).
 Widget& CallOnceSingleton::instance() {
+    // kata: begin §4
     // If the factory throws, call_once lets the exception through and the flag stays unset.
     std::call_once(once_, [this] { instance_ = factory_(); });
     return *instance_;
+    // kata: end
 }
 
 // ---- §5 OnceFlag and call_once -----------------------------------------------------------------
 
+// kata: skeleton // KATA (lesson §5, steps 13-16).
 bool OnceFlag::is_initialized() const noexcept {
+    // kata: begin §5 noexcept
     return state_.load(std::memory_order_acquire) == kInitialized;
+    // kata: skeleton return false;
+    // kata: end
 }
 
 void call_once(OnceFlag& flag, const std::function<void()>& fn) {
+    // kata: begin §5
     // Fast path: one acquire load (CPython's _PyOnceFlag_CallOnce is this test, inline).
     std::uint32_t state = flag.state_.load(std::memory_order_acquire);
     for (;;) {
@@ -54,6 +66,7 @@ void call_once(OnceFlag& flag, const std::function<void()>& fn) {
             return;
         }
     }
+    // kata: end
 }
 
 }  // namespace py::singleton

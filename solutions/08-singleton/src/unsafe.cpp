@@ -1,6 +1,8 @@
 // Widget, and the seed's broken singleton (lesson §1).
+// kata: skeleton // KATA (lesson §1, steps 1-2): instance() and objects_made(). Widget and the constructor are given.
 #include <utility>
 
+#include "py/kata.hpp"
 #include "py/singleton.hpp"
 
 namespace py::singleton {
@@ -20,6 +22,7 @@ UnsafeSingleton::UnsafeSingleton(Factory factory, Hook between_check_and_create)
 UnsafeSingleton::~UnsafeSingleton() = default;
 
 Widget& UnsafeSingleton::instance() {
+    // kata: begin replace
     // `if cls.instance: return cls.instance`
     if (Widget* existing = instance_.load(std::memory_order_acquire)) {
         return *existing;
@@ -37,11 +40,17 @@ Widget& UnsafeSingleton::instance() {
     }
     instance_.store(mine, std::memory_order_release);
     return *mine;
+    // kata: skeleton // The seed's __new__: if there is an instance, return it; (hook here: the seed's sleep);
+    // kata: skeleton // otherwise make one, keep it in made_, remember it in instance_.
+    // kata: skeleton PY_KATA_TODO("§1");
+    // kata: end
 }
 
 std::size_t UnsafeSingleton::objects_made() const {
+    // kata: begin §1
     const std::lock_guard lock(made_mutex_);
     return made_.size();
+    // kata: end
 }
 
 }  // namespace py::singleton

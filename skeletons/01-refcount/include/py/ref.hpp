@@ -17,10 +17,6 @@
 #include "py/kata.hpp"
 #include "py/object.hpp"
 
-// Templates are compiled in the learner's tests, so name the chapter here.
-#define PY_REF_TODO() PY_KATA_TODO_IN("chapters/01-refcount", "§4")
-#define PY_REF_TODO_NOEXCEPT() PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4")
-
 namespace py {
 
 template <class T>
@@ -31,53 +27,54 @@ class Ref {
 
     // Adopts a reference the caller owns (a "new reference"): the count does not change.
     [[nodiscard]] static Ref steal(T* op) noexcept {
-        PY_REF_TODO_NOEXCEPT();
-        return Ref();
+        Ref ref;
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
+        return ref;
     }
     // Takes a reference of its own to a borrowed pointer: the count goes up by one.
     [[nodiscard]] static Ref borrow(T* op) noexcept {
-        PY_REF_TODO_NOEXCEPT();
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
         return Ref();
     }
 
-    Ref(const Ref& other) noexcept { PY_REF_TODO_NOEXCEPT(); }
-    Ref(Ref&& other) noexcept { PY_REF_TODO_NOEXCEPT(); }
+    Ref(const Ref& other) noexcept { PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4"); }
+    Ref(Ref&& other) noexcept { PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4"); }
     // A Ref to a derived type converts to a Ref to its base (Ref<Int> to Ref<Object>).
     template <class U>
     requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(const Ref<U>& other)
     noexcept {  // NOLINT(google-explicit-constructor)
-        PY_REF_TODO_NOEXCEPT();
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
     }
     template <class U>
     requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(Ref<U>&& other)
     noexcept {  // NOLINT(google-explicit-constructor)
-        PY_REF_TODO_NOEXCEPT();
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
     }
 
     // Careful with `r = r`: the object must survive.
     Ref& operator=(const Ref& other) noexcept {
-        PY_REF_TODO_NOEXCEPT();
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
         return *this;
     }
     Ref& operator=(Ref&& other) noexcept {
-        PY_REF_TODO_NOEXCEPT();
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
         return *this;
     }
-    ~Ref() { PY_REF_TODO_NOEXCEPT(); }
+    ~Ref() { PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4"); }
 
     [[nodiscard]] T* get() const noexcept { return ptr_; }
     T* operator->() const { return &**this; }
     // Throws py::RuntimeError for an empty Ref.
-    T& operator*() const { PY_REF_TODO(); }
+    T& operator*() const { PY_KATA_TODO_IN("chapters/01-refcount", "§4"); }
     explicit operator bool() const noexcept { return ptr_ != nullptr; }
 
     // Gives up ownership without decref: the caller now owns the reference.
     [[nodiscard]] T* release() noexcept {
-        PY_REF_TODO_NOEXCEPT();
+        PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4");
         return nullptr;
     }
     // Drops the reference (if any) and becomes empty.
-    void reset() noexcept { PY_REF_TODO_NOEXCEPT(); }
+    void reset() noexcept { PY_KATA_TODO_NOEXCEPT_IN("chapters/01-refcount", "§4"); }
     void swap(Ref& other) noexcept { std::swap(ptr_, other.ptr_); }
 
     // Identity, like Python's `is`.

@@ -3,12 +3,15 @@
 //
 // CPython: Include/object.h (PyObject, PyVarObject, Py_INCREF, Py_DECREF), Include/cpython/object.h
 // (PyTypeObject), Objects/object.c (_Py_NewReference, _Py_ForgetReference, _Py_Dealloc). The two
-// refchain links are what a debug build (Py_TRACE_REFS) adds as _ob_next/_ob_prev.
+// refchain links are what a Py_TRACE_REFS build (./configure --with-trace-refs) adds as
+// _ob_next/_ob_prev; here the CMake option WORKBOOK_TRACE_REFS (on except in the bench preset)
+// defines PY_TRACE_REFS.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include "py/kata.hpp"
 
 namespace py {
 
@@ -17,13 +20,35 @@ using hash_t = std::ptrdiff_t;   // Py_hash_t: a hash of -1 means "error" in CPy
 
 struct TypeObject;
 
-// PyObject in a Py_TRACE_REFS build: refchain links, reference count, type.
+// PyObject. With PY_TRACE_REFS (every build that runs the tests) it starts with the two refchain
+// links, 32 bytes in all; without it (the bench preset, CPython's release build) it is 16 bytes:
+//
+//   PY_TRACE_REFS:  | ob_next | ob_prev | ob_refcnt | ob_type |   4 words
+//   release:                            | ob_refcnt | ob_type |   2 words, as PyObject
 struct Object {
+#ifdef PY_TRACE_REFS
     Object* ob_next;  // refchain: the next (older) live object, or the sentinel
     Object* ob_prev;  // refchain: the previous (newer) live object, or the sentinel
+#endif
     ssize_t ob_refcnt;
     TypeObject* ob_type;
 };
+
+// Py_REF_DEBUG: the negative-count check of decref. CPython's Py_TRACE_REFS implies it
+// (Include/pyport.h); a release build has neither, and decref is one decrement and one test.
+#if defined(PY_TRACE_REFS) && !defined(PY_REF_DEBUG)
+#define PY_REF_DEBUG 1
+#endif
+
+// PyObject_HEAD_INIT: the header of a statically allocated object (None, True, False), off
+// refchain, with the one reference the runtime holds: `NoneObject none{PY_OBJECT_HEAD_INIT(&T)};`
+#ifdef PY_TRACE_REFS
+#define PY_OBJECT_HEAD_INIT(type) \
+    { nullptr, nullptr, 1, (type) }
+#else
+#define PY_OBJECT_HEAD_INIT(type) \
+    { 1, (type) }
+#endif
 
 // PyVarObject: an object with a variable number of items (str, tuple, list).
 struct VarObject : Object {
@@ -82,11 +107,12 @@ Object* alloc_object(TypeObject* type, ssize_t nitems = 0);
 // PyObject_Free: hands the memory of a deallocated object back through its type's tp_free.
 void free_object(Object* op) noexcept;
 
-// _Py_NewReference: refcount 1, linked at the head of refchain.
+// _Py_NewReference: refcount 1, linked at the head of refchain (with PY_TRACE_REFS).
 void new_reference(Object* op) noexcept;
 
 // _Py_ForgetReference: unlinks from refchain and clears both links. Does nothing for an object
-// that is not linked (a static object such as None, or one already forgotten).
+// that is not linked (a static object such as None, or one already forgotten), nor without
+// PY_TRACE_REFS.
 void forget_reference(Object* op) noexcept;
 
 // _Py_Dealloc: forget_reference, then the type's tp_dealloc.
@@ -104,39 +130,54 @@ const char* type_name(const Object* op) noexcept;
                               const Object* op = nullptr) noexcept;
 
 // --- Counting (inline: these run on every assignment, so a call would cost more than the work)
+// kata: skeleton // KATA (lesson §3, steps 4-6): these are yours too, here in the header.
 
 // Py_INCREF.
 inline void incref(Object* op) noexcept {
+    // kata: begin step04 §3 noexcept
     ++op->ob_refcnt;
+    // kata: end
 }
 
-// Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (the
-// process aborts with "object has negative ref count" and the type name).
+// Py_DECREF: the last reference deallocates. A count that goes negative is a fatal error (call
+// negative_refcount, which aborts with "object has negative ref count" and the type name); like
+// CPython, only a PY_REF_DEBUG build checks (every build that runs the tests).
 inline void decref(Object* op) noexcept {
+    // kata: begin step05 step06 §3 noexcept
     if (--op->ob_refcnt != 0) {
+#ifdef PY_REF_DEBUG
         if (op->ob_refcnt < 0) {
             negative_refcount(op);
         }
+#endif
         return;
     }
     dealloc(op);
+    // kata: end
 }
 
 // Py_XINCREF / Py_XDECREF: the same, doing nothing for nullptr.
 inline void xincref(Object* op) noexcept {
+    // kata: begin step04 §3 noexcept
     if (op != nullptr) {
         incref(op);
     }
+    // kata: end
 }
 inline void xdecref(Object* op) noexcept {
+    // kata: begin step05 §3 noexcept
     if (op != nullptr) {
         decref(op);
     }
+    // kata: end
 }
 
 // Py_REFCNT. (Python's sys.getrefcount(x) prints one more: its argument is a reference too.)
 inline ssize_t refcount(const Object* op) noexcept {
+    // kata: begin step04 §3 noexcept
     return op->ob_refcnt;
+    // kata: skeleton return 0;
+    // kata: end
 }
 
 // --- The object protocol (dispatches through the type's slots) ----------------------------------

@@ -4,6 +4,9 @@
 // reference, moving one hands it over without touching the count, destroying or resetting one
 // drops it. Factories return Refs holding new references; `steal` adopts a new reference you
 // already have, `borrow` takes a reference of its own to a borrowed pointer.
+// kata: skeleton //
+// kata: skeleton // KATA (lesson §4, step 7): write the bodies marked TODO. The data member and the trivial
+// kata: skeleton // accessors are given.
 #pragma once
 
 #include <concepts>
@@ -11,6 +14,7 @@
 #include <utility>
 
 #include "py/exceptions.hpp"
+#include "py/kata.hpp"
 #include "py/object.hpp"
 
 namespace py {
@@ -24,57 +28,99 @@ class Ref {
     // Adopts a reference the caller owns (a "new reference"): the count does not change.
     [[nodiscard]] static Ref steal(T* op) noexcept {
         Ref ref;
+        // kata: begin step07 §4 noexcept
         ref.ptr_ = op;
+        // kata: end
         return ref;
     }
     // Takes a reference of its own to a borrowed pointer: the count goes up by one.
     [[nodiscard]] static Ref borrow(T* op) noexcept {
+        // kata: begin step07 §4 noexcept
         xincref(op);
         return steal(op);
+        // kata: skeleton return Ref();
+        // kata: end
     }
 
-    Ref(const Ref& other) noexcept : ptr_(other.ptr_) { xincref(ptr_); }
-    Ref(Ref&& other) noexcept : ptr_(std::exchange(other.ptr_, nullptr)) {}
+    Ref(const Ref& other) noexcept {
+        // kata: begin step07 §4 noexcept
+        ptr_ = other.ptr_;
+        xincref(ptr_);
+        // kata: end
+    }
+    Ref(Ref&& other) noexcept {
+        // kata: begin step07 §4 noexcept
+        ptr_ = std::exchange(other.ptr_, nullptr);
+        // kata: end
+    }
     // A Ref to a derived type converts to a Ref to its base (Ref<Int> to Ref<Object>).
     template <class U>
     requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(const Ref<U>& other)
-    noexcept : ptr_(other.get()) {  // NOLINT(google-explicit-constructor)
+    noexcept {  // NOLINT(google-explicit-constructor)
+        // kata: begin step07 §4 noexcept
+        ptr_ = other.get();
         xincref(ptr_);
+        // kata: end
     }
     template <class U>
     requires(std::derived_from<U, T> && !std::same_as<U, T>) Ref(Ref<U>&& other)
-    noexcept : ptr_(other.release()) {}  // NOLINT(google-explicit-constructor)
+    noexcept {  // NOLINT(google-explicit-constructor)
+        // kata: begin step07 §4 noexcept
+        ptr_ = other.release();
+        // kata: end
+    }
 
+    // kata: skeleton // Careful with `r = r`: the object must survive.
     Ref& operator=(const Ref& other) noexcept {
+        // kata: begin step07 §4 noexcept
         if (this != &other) {
             // Take the new reference before dropping the old one: if both Refs hold the same
             // object, an early decref could free it.
             Ref copy(other);
             swap(copy);
         }
+        // kata: end
         return *this;
     }
     Ref& operator=(Ref&& other) noexcept {
+        // kata: begin step07 §4 noexcept
         Ref moved(std::move(other));
         swap(moved);
+        // kata: end
         return *this;
     }
-    ~Ref() { xdecref(ptr_); }
+    ~Ref() {
+        // kata: begin step07 §4 noexcept
+        xdecref(ptr_);
+        // kata: end
+    }
 
     [[nodiscard]] T* get() const noexcept { return ptr_; }
     T* operator->() const { return &**this; }
+    // Throws py::RuntimeError for an empty Ref.
     T& operator*() const {
+        // kata: begin step07 §4
         if (ptr_ == nullptr) {
             throw RuntimeError("py::Ref: dereferenced an empty reference");
         }
         return *ptr_;
+        // kata: end
     }
     explicit operator bool() const noexcept { return ptr_ != nullptr; }
 
     // Gives up ownership without decref: the caller now owns the reference.
-    [[nodiscard]] T* release() noexcept { return std::exchange(ptr_, nullptr); }
+    [[nodiscard]] T* release() noexcept {
+        // kata: begin step07 §4 noexcept
+        return std::exchange(ptr_, nullptr);
+        // kata: skeleton return nullptr;
+        // kata: end
+    }
     // Drops the reference (if any) and becomes empty.
-    void reset() noexcept { xdecref(std::exchange(ptr_, nullptr)); }
+    void reset() noexcept {
+        // kata: begin step07 §4 noexcept
+        xdecref(std::exchange(ptr_, nullptr));
+        // kata: end
+    }
     void swap(Ref& other) noexcept { std::swap(ptr_, other.ptr_); }
 
     // Identity, like Python's `is`.

@@ -158,10 +158,13 @@ void call_once(OnceFlag& flag, const std::function<void()>& fn);
 // §6 The function-local static: one T per program, built by the first call that gets there.
 // Since C++11 the compiler makes this thread-safe (GCC: __cxa_guard_acquire/__cxa_guard_release,
 // and __cxa_guard_abort when T's constructor throws, so the next call tries again).
+// kata: skeleton // KATA (lesson §6, steps 17-19): one line of declaration and one return.
 template <class T>
 T& local_static() {
+    // kata: begin §6
     static T instance;
     return instance;
+    // kata: end
 }
 
 }  // namespace py::singleton

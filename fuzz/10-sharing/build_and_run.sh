@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the chapter 10 fuzz target with clang's libFuzzer + ASan/UBSan and runs it for a bounded
+# time (default 60 s): bash fuzz/10-sharing/build_and_run.sh [seconds]. The target links the
+# solution sources it needs directly (chapters 01 and 09 come along for pickle).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds="${1:-60}"
+out=build/fuzz10
+mkdir -p "$out/corpus"
+CXX="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
+includes=(-Icommon/include -Igiven/10-sharing/include -Igiven/10-sharing/src
+          -Isolutions/01-refcount/include -Igiven/01-refcount/src
+          -Igiven/09-process-pools/include -Igiven/09-process-pools/src)
+[ -d solutions/09-process-pools/include ] && includes+=(-Isolutions/09-process-pools/include)
+# Only what the reader and the handshake reach: chapter 01's objects and chapter 09's pickle.
+sources=(fuzz/10-sharing/connection_fuzz.cpp common/src/kata.cpp
+         solutions/10-sharing/src/connection.cpp solutions/10-sharing/src/handshake.cpp
+         given/10-sharing/src/os_error.cpp given/10-sharing/src/hmac.cpp
+         solutions/01-refcount/src/*.cpp
+         solutions/09-process-pools/src/pickle_dump.cpp solutions/09-process-pools/src/pickle_load.cpp
+         given/09-process-pools/src/bytes.cpp given/09-process-pools/src/utf8.cpp)
+"$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -DWORKBOOK_CHAPTER_DIR='"chapters/10-sharing"' "${includes[@]}" "${sources[@]}" \
+    -lcrypto -o "$out/connection_fuzz"
+# Seeds: a good frame, a long-form header, a 3.12 and a 3.11 challenge.
+printf '\x00\x00\x00\x00\x00\x03abc' > "$out/corpus/frame"
+printf '\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x02hi' > "$out/corpus/long"
+printf '\x01\x00\x00\x00\x00\x33#CHALLENGE#{sha256}0123456789012345678901234567890123456789' > "$out/corpus/challenge312"
+printf '\x01\x00\x00\x00\x00\x1f#CHALLENGE#01234567890123456789' > "$out/corpus/challenge311"
+printf '\x02\x00\x00\x00\x00\x10abcdefghijklmnop' > "$out/corpus/md5reply"
+"$out/connection_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 "$out/corpus"

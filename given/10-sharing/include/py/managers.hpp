@@ -1,0 +1,179 @@
+// multiprocessing.Manager (Lib/multiprocessing/managers.py): a server process that holds objects
+// and proxies that reach them from any process over authenticated connections (§4).
+//
+// Every proxy call is one request and one reply, pickled, in CPython's format:
+//     request  (id, methodname, args, kwds)          id None for the server's own functions
+//     reply    ('#RETURN', value) | ('#ERROR', exception) | ('#TRACEBACK', text)
+// The server keeps a reference count per object: a proxy holds one, a copy of a proxy takes
+// another (incref), a destroyed proxy gives its back (decref), and at zero the object goes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "py/connection.hpp"
+#include "py/exceptions.hpp"
+#include "py/object.hpp"
+#include "py/ref.hpp"
+
+namespace py::multiprocessing::managers {
+
+// managers.RemoteError: a '#TRACEBACK' reply, or an '#ERROR' of a type we cannot raise as itself.
+PY_DECLARE_EXCEPTION(RemoteError, Exception);
+
+// managers.Token: what names an object on a server.
+struct Token {
+    std::string type_id;  // "dict", "list", ... (CPython's attribute is `typeid`)
+    connection::Address address;
+    std::string id;  // "%x" % id(obj) on the server
+};
+
+// dispatch(c, id, methodname, args, kwds): one request, one reply; raises the reply's error.
+Ref<Object> dispatch(connection::Connection& connection, std::optional<std::string> id,
+                     const std::string& method, const std::vector<Ref<Object>>& args = {});
+
+class BaseProxy {
+  public:
+    BaseProxy(Token token, std::string authkey);
+    // A copy is one more reference on the server (CPython: pickling a proxy increfs).
+    BaseProxy(const BaseProxy& other);
+    BaseProxy& operator=(const BaseProxy&) = delete;
+    // Gives the reference back (decref); a server that is gone is ignored.
+    virtual ~BaseProxy();
+
+    // _callmethod(methodname, args): the method of the referent, run in the server.
+    Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {});
+    [[nodiscard]] const Token& token() const noexcept { return token_; }
+    // repr(referent), str(referent): CPython's proxies forward __repr__ as '#GETVALUE'-free calls.
+    std::string repr();
+
+  private:
+    connection::Connection& connection();
+    Token token_;
+    std::string authkey_;
+    std::optional<connection::Connection> connection_;
+    pid_t connection_pid_ = 0;  // a forked child opens its own connection
+};
+
+// DictProxy / ListProxy: the common methods, as Python spells them.
+class DictProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    void setitem(Object* key, Object* value) { _callmethod("__setitem__", {ref(key), ref(value)}); }
+    Ref<Object> getitem(Object* key) { return _callmethod("__getitem__", {ref(key)}); }
+    void delitem(Object* key) { _callmethod("__delitem__", {ref(key)}); }
+    Ref<Object> get(Object* key) { return _callmethod("get", {ref(key)}); }
+    long long len();
+    bool contains(Object* key);
+    Ref<Object> keys() { return _callmethod("keys"); }
+    Ref<Object> items() { return _callmethod("items"); }
+    Ref<Object> copy() { return _callmethod("copy"); }
+
+  private:
+    static Ref<Object> ref(Object* op) { return Ref<Object>::borrow(op); }
+};
+
+class ListProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    void append(Object* item) { _callmethod("append", {Ref<Object>::borrow(item)}); }
+    Ref<Object> getitem(long long index);
+    void setitem(long long index, Object* item);
+    Ref<Object> pop() { return _callmethod("pop"); }
+    long long len();
+    Ref<Object> copy() { return _callmethod("copy"); }
+};
+
+// manager.Value(typecode, value): get() / set(value) (CPython's ValueProxy).
+class ValueProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    Ref<Object> get() { return _callmethod("get"); }
+    void set(Object* value) { _callmethod("set", {Ref<Object>::borrow(value)}); }
+};
+
+// manager.Lock() and manager.RLock() (AcquirerProxy): the lock lives in the server; an RLock is
+// owned by the server thread that serves this proxy's connection.
+class AcquirerProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    bool acquire(bool blocking = true, double timeout = -1);
+    void release() { _callmethod("release"); }
+};
+
+// manager.Event() (EventProxy).
+class EventProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    void set() { _callmethod("set"); }
+    void clear() { _callmethod("clear"); }
+    bool is_set();
+    bool wait(std::optional<double> timeout = std::nullopt);
+};
+
+// manager.Namespace() (NamespaceProxy): attributes set and read in the server.
+class NamespaceProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    Ref<Object> getattr(const std::string& name);
+    void setattr(const std::string& name, Object* value);
+};
+
+// manager.Queue(): a queue.Queue in the server.
+class QueueProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    void put(Object* item) { _callmethod("put", {Ref<Object>::borrow(item)}); }
+    Ref<Object> get(bool block = true, std::optional<double> timeout = std::nullopt);
+    long long qsize();
+};
+
+// SyncManager: start() forks the server process; the proxies it hands out reach it.
+class SyncManager {
+  public:
+    // No address: a fresh unix socket. No authkey: 32 random bytes (CPython takes the process's).
+    explicit SyncManager(std::optional<connection::Address> address = std::nullopt,
+                         std::optional<std::string> authkey = std::nullopt);
+    SyncManager(const SyncManager&) = delete;
+    SyncManager& operator=(const SyncManager&) = delete;
+    // Shuts the server down if this object started it.
+    ~SyncManager();
+
+    void start();
+    // Asks the server to stop and waits for its process.
+    void shutdown();
+
+    DictProxy dict();
+    ListProxy list();
+    ValueProxy Value(char typecode, Object* value);
+    AcquirerProxy Lock();
+    AcquirerProxy RLock();
+    EventProxy Event();
+    NamespaceProxy Namespace();
+    QueueProxy Queue();
+
+    // The server's number_of_objects(): how many objects it holds.
+    long long number_of_objects();
+    [[nodiscard]] const connection::Address& address() const noexcept { return address_; }
+    [[nodiscard]] const std::string& authkey() const noexcept { return authkey_; }
+    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
+  private:
+    Token create(const std::string& type_id, std::vector<Ref<Object>> args = {});
+    std::optional<connection::Address> requested_address_;
+    connection::Address address_;
+    std::string authkey_;
+    pid_t pid_ = -1;
+};
+
+namespace detail {
+// The server process's main: listens on `address` and serves until a 'shutdown' request.
+// `ready` receives the bound address (a unix path, or "host:port") once it listens.
+[[noreturn]] void serve_forever(connection::Address address, const std::string& authkey,
+                                connection::Connection ready);
+}  // namespace detail
+
+}  // namespace py::multiprocessing::managers

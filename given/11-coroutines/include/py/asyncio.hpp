@@ -1,0 +1,841 @@
+// py::asyncio: an event loop on epoll with Future, Task and coroutines on C++20's co_await
+// (CPython 3.11: Lib/asyncio/base_events.py, futures.py, tasks.py, timeouts.py, locks.py,
+// queues.py).
+//
+//     py::asyncio::Coroutine<int> answer() { co_await py::asyncio::sleep(0.01); co_return 42; }
+//     int x = py::asyncio::run(answer());
+//
+// Coroutine<T> is Python's coroutine object: calling a coroutine function runs nothing; awaiting
+// it runs it inline; create_task() wraps it in a Task that the loop steps. Future<T> and Task<T>
+// are handles (shared), like Python references.
+#pragma once
+
+#include <any>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "py/exceptions.hpp"
+
+namespace py::asyncio {
+
+// asyncio.exceptions (3.11): CancelledError is a BaseException since 3.8; asyncio.TimeoutError
+// is the built-in py::TimeoutError since 3.11.
+PY_DECLARE_EXCEPTION(CancelledError, BaseException);
+PY_DECLARE_EXCEPTION(InvalidStateError, Exception);
+PY_DECLARE_EXCEPTION(QueueEmpty, Exception);
+PY_DECLARE_EXCEPTION(QueueFull, Exception);
+
+using Callback = std::function<void()>;
+class EventLoop;
+class TaskBase;
+class FutureBase;
+template <class T = void>
+class Coroutine;
+template <class T>
+class Future;
+
+// ---------------------------------------------------------------------------------------------
+// Handles: a callback the loop will call (asyncio.Handle, TimerHandle).
+
+struct HandleState {
+    Callback callback;
+    double when = 0;  // TimerHandle only: the loop's time() at which it is due
+    bool cancelled = false;
+    bool scheduled = false;      // in the timer heap
+    bool persistent = false;     // a reader or writer: runs every time its fd is ready
+    std::uint64_t sequence = 0;  // ties broken by order of scheduling
+    EventLoop* loop = nullptr;
+};
+
+class Handle {
+  public:
+    Handle() = default;
+    explicit Handle(std::shared_ptr<HandleState> state) : state_(std::move(state)) {}
+    // Cancelled handles are skipped; a cancelled timer is purged from the heap lazily.
+    void cancel();
+    [[nodiscard]] bool cancelled() const { return state_ && state_->cancelled; }
+    [[nodiscard]] double when() const { return state_ ? state_->when : 0; }
+    [[nodiscard]] const std::shared_ptr<HandleState>& state() const { return state_; }
+
+  private:
+    std::shared_ptr<HandleState> state_;
+};
+
+// What the loop's exception handler receives (asyncio's context dict: message, exception).
+struct ExceptionContext {
+    std::string message;
+    std::exception_ptr exception;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The event loop: BaseEventLoop + the epoll selector loop.
+
+class EventLoop {
+  public:
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // The loop's clock: CLOCK_MONOTONIC in seconds (time.monotonic()).
+    [[nodiscard]] double time() const;
+    Handle call_soon(Callback callback);
+    // From any thread: queued under a lock and the loop woken through its eventfd.
+    Handle call_soon_threadsafe(Callback callback);
+    Handle call_later(double delay, Callback callback);
+    Handle call_at(double when, Callback callback);
+
+    // Level-triggered readiness callbacks, one reader and one writer per fd.
+    void add_reader(int fd, Callback callback);
+    bool remove_reader(int fd);
+    void add_writer(int fd, Callback callback);
+    bool remove_writer(int fd);
+
+    // One iteration (BaseEventLoop._run_once).
+    void run_once();
+    void run_forever();
+    void stop();
+    [[nodiscard]] bool is_running() const;
+    [[nodiscard]] bool is_closed() const;
+    // RuntimeError("Cannot close a running event loop").
+    void close();
+
+    template <class T>
+    T run_until_complete(Coroutine<T> coroutine);
+    template <class T>
+    T run_until_complete(Future<T> future);
+
+    using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
+    void set_exception_handler(ExceptionHandler handler);
+    void call_exception_handler(const ExceptionContext& context);
+    // Prints "message" and "TYPE: what" to stderr, like asyncio's logger.error.
+    void default_exception_handler(const ExceptionContext& context);
+
+    // Debug mode reports callbacks slower than slow_callback_duration (0.1 s).
+    void set_debug(bool enabled);
+    [[nodiscard]] bool get_debug() const;
+    double slow_callback_duration = 0.1;
+
+    // For tests and the trace: what is queued.
+    [[nodiscard]] std::size_t ready_count() const;
+    [[nodiscard]] std::size_t scheduled_count() const;
+    [[nodiscard]] std::size_t registered_fd_count() const;
+
+    struct Impl;
+    [[nodiscard]] Impl& impl() { return *impl_; }
+
+  private:
+    void run_until_done(const std::shared_ptr<FutureBase>& future);
+    std::unique_ptr<Impl> impl_;
+};
+
+// asyncio.get_running_loop(): RuntimeError("no running event loop") outside a running loop.
+EventLoop& get_running_loop();
+EventLoop* running_loop_or_null() noexcept;
+std::shared_ptr<EventLoop> new_event_loop();
+void set_event_loop(std::shared_ptr<EventLoop> loop);
+// The running loop, else the one set for this thread (created on first use).
+EventLoop& get_event_loop();
+
+// ---------------------------------------------------------------------------------------------
+// Futures.
+
+class FutureBase : public std::enable_shared_from_this<FutureBase> {
+  public:
+    enum class State { Pending, Cancelled, Finished };
+    using DoneCallback = std::function<void(FutureBase&)>;
+
+    explicit FutureBase(EventLoop& loop) : loop_(&loop) {}
+    virtual ~FutureBase();
+    FutureBase(const FutureBase&) = delete;
+    FutureBase& operator=(const FutureBase&) = delete;
+
+    [[nodiscard]] EventLoop& get_loop() const { return *loop_; }
+    [[nodiscard]] bool done() const { return state_ != State::Pending; }
+    [[nodiscard]] bool cancelled() const { return state_ == State::Cancelled; }
+    // Future.cancel(msg): PENDING -> CANCELLED and the callbacks scheduled; false if done.
+    virtual bool cancel(const std::string& message = {});
+    // CancelledError if cancelled; InvalidStateError("Exception is not set.") if pending.
+    std::exception_ptr exception();
+    void set_exception(std::exception_ptr exception);
+    // Callbacks run through loop.call_soon once the future is done (at once if it is).
+    void add_done_callback(DoneCallback callback);
+    // Raises what result() would: CancelledError, the exception, or
+    // InvalidStateError("Result is not set.").
+    void check_result();
+    // "PENDING", "CANCELLED", "FINISHED".
+    [[nodiscard]] const char* state_name() const;
+    [[nodiscard]] std::string cancel_message() const { return cancel_message_; }
+    [[nodiscard]] virtual std::string repr() const;
+
+  protected:
+    // Marks the future finished (result or exception stored by the caller) and schedules the
+    // callbacks. InvalidStateError("STATE: repr") if it was done already.
+    void check_not_done() const;
+    void mark_finished();
+    std::exception_ptr make_cancelled_error() const;
+
+    EventLoop* loop_;
+    State state_ = State::Pending;
+    std::exception_ptr exception_;
+    std::string cancel_message_;
+    std::vector<DoneCallback> callbacks_;
+    bool log_traceback_ = false;   // an exception nobody retrieved, reported when freed
+    const char* kind_ = "Future";  // "Task" for tasks, in the report above
+
+  private:
+    void schedule_callbacks();
+};
+
+// The storage type for a T (std::monostate for void).
+template <class T>
+using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+// The typed half of a future: what Future<T> calls on whatever state it holds (a plain future's,
+// a task's, a gather's).
+template <class T>
+struct TypedResult {
+    virtual ~TypedResult() = default;
+    virtual T result() = 0;
+    virtual void set_result(Stored<T> value) = 0;
+};
+
+template <class T, class Base = FutureBase>
+class FutureState : public Base, public TypedResult<T> {
+  public:
+    using Base::Base;
+    void set_result(Stored<T> value = {}) override {
+        this->check_not_done();
+        value_ = std::move(value);
+        this->mark_finished();
+    }
+    T result() override {
+        this->check_result();
+        if constexpr (!std::is_void_v<T>) {
+            return *value_;
+        }
+    }
+
+  private:
+    std::optional<Stored<T>> value_;
+};
+
+// Raises, at a task's resume point, what the task was told to raise there (a cancellation).
+void raise_pending_in_task();
+
+// The untyped half of `co_await future`: registers the running task's wakeup (kata).
+struct FutureWait {
+    static void suspend(const std::shared_ptr<FutureBase>& future, std::coroutine_handle<> handle);
+};
+
+template <class T>
+class Future {
+  public:
+    Future() = default;
+    // Any state that is both a FutureBase and a TypedResult<T>.
+    template <class S>
+    requires(std::is_base_of_v<FutureBase, S>&&
+                 std::is_base_of_v<TypedResult<T>, S>) explicit Future(std::shared_ptr<S> state)
+        : typed_(state.get()), state_(std::move(state)) {}
+    // loop.create_future()
+    explicit Future(EventLoop& loop) : Future(std::make_shared<FutureState<T>>(loop)) {}
+
+    [[nodiscard]] bool done() const { return state_->done(); }
+    [[nodiscard]] bool cancelled() const { return state_->cancelled(); }
+    bool cancel(const std::string& message = {}) { return state_->cancel(message); }
+    T result() const { return typed_->result(); }
+    std::exception_ptr exception() const { return state_->exception(); }
+    void set_result(Stored<T> value = {}) const { typed_->set_result(std::move(value)); }
+    void set_exception(std::exception_ptr e) const { state_->set_exception(std::move(e)); }
+    void add_done_callback(FutureBase::DoneCallback callback) const {
+        state_->add_done_callback(std::move(callback));
+    }
+    [[nodiscard]] const std::shared_ptr<FutureBase>& state() const { return state_; }
+
+    struct Awaiter {
+        std::shared_ptr<FutureBase> state;
+        TypedResult<T>* typed;
+        bool await_ready() const { return state->done(); }
+        void await_suspend(std::coroutine_handle<> handle) const {
+            FutureWait::suspend(state, handle);
+        }
+        T await_resume() const {
+            raise_pending_in_task();
+            return typed->result();
+        }
+    };
+    Awaiter operator co_await() const { return Awaiter{state_, typed_}; }
+
+  private:
+    TypedResult<T>* typed_ = nullptr;
+    std::shared_ptr<FutureBase> state_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Coroutines.
+
+namespace detail {
+template <class T>
+struct ValueSlot {
+    std::optional<T> value;
+    template <class U>
+    void return_value(U&& v) {
+        value.emplace(std::forward<U>(v));
+    }
+    T take() { return std::move(*value); }
+};
+template <>
+struct ValueSlot<void> {
+    void return_void() noexcept {}
+    void take() {}
+};
+}  // namespace detail
+
+template <class T>
+class Coroutine {
+  public:
+    struct promise_type : detail::ValueSlot<T> {
+        std::coroutine_handle<> continuation;
+        std::exception_ptr error;
+
+        Coroutine get_return_object() {
+            return Coroutine(std::coroutine_handle<promise_type>::from_promise(*this));
+        }
+        // Lazy, like a Python coroutine object. Resuming it first checks for a cancellation
+        // thrown in before it ever ran.
+        struct Initial {
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<> /*unused*/) const noexcept {}
+            void await_resume() const { raise_pending_in_task(); }
+        };
+        Initial initial_suspend() noexcept { return {}; }
+        // At the end, go back to whoever awaited us (symmetric transfer), or to the task.
+        struct Final {
+            bool await_ready() const noexcept { return false; }
+            std::coroutine_handle<> await_suspend(
+                std::coroutine_handle<promise_type> handle) const noexcept {
+                std::coroutine_handle<> next = handle.promise().continuation;
+                return next ? next : std::noop_coroutine();
+            }
+            void await_resume() const noexcept {}
+        };
+        Final final_suspend() noexcept { return {}; }
+        void unhandled_exception() noexcept { error = std::current_exception(); }
+    };
+    using handle_type = std::coroutine_handle<promise_type>;
+
+    Coroutine() = default;
+    explicit Coroutine(handle_type handle) : handle_(handle) {}
+    Coroutine(Coroutine&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Coroutine& operator=(Coroutine&& other) noexcept {
+        if (this != &other) {
+            reset();
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    Coroutine(const Coroutine&) = delete;
+    Coroutine& operator=(const Coroutine&) = delete;
+    ~Coroutine() { reset(); }
+
+    [[nodiscard]] handle_type handle() const { return handle_; }
+    [[nodiscard]] bool done() const { return handle_ && handle_.done(); }
+    // The result once done: the value, or the exception rethrown.
+    T take_result() {
+        if (handle_.promise().error) {
+            std::rethrow_exception(handle_.promise().error);
+        }
+        return handle_.promise().take();
+    }
+
+    // `co_await coroutine()` runs it inline: no task, no trip through the loop.
+    struct Awaiter {
+        handle_type handle;
+        bool await_ready() const noexcept { return false; }
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) const noexcept {
+            handle.promise().continuation = awaiting;
+            return handle;
+        }
+        T await_resume() const {
+            if (handle.promise().error) {
+                std::rethrow_exception(handle.promise().error);
+            }
+            return handle.promise().take();
+        }
+    };
+    Awaiter operator co_await() const& { return Awaiter{handle_}; }
+
+  private:
+    void reset() {
+        if (handle_) {
+            handle_.destroy();
+            handle_ = nullptr;
+        }
+    }
+    handle_type handle_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tasks.
+
+class TaskBase : public FutureBase {
+  public:
+    TaskBase(EventLoop& loop, std::string name);
+    ~TaskBase() override;
+    // Task.cancel(msg): asks the coroutine to raise CancelledError at its next resume point.
+    bool cancel(const std::string& message = {}) override;
+    [[nodiscard]] int cancelling() const { return num_cancels_requested_; }
+    int uncancel();
+    [[nodiscard]] const std::string& get_name() const { return name_; }
+    [[nodiscard]] std::string repr() const override;
+
+    // Task.__step: resumes the coroutine where it stopped, with a pending exception if any.
+    void step();
+    // What the awaiters of a task call (kata).
+    void suspend_on(const std::shared_ptr<FutureBase>& future, std::coroutine_handle<> at);
+    void yield_once(std::coroutine_handle<> at);
+    std::exception_ptr take_pending() { return std::exchange(pending_, nullptr); }
+    void schedule_first_step();
+
+  protected:
+    // The top coroutine finished: its value or exception into this future.
+    virtual void complete_from_coroutine() = 0;
+    [[nodiscard]] virtual bool coroutine_done() const = 0;
+    void destroy_coroutine_frame_later();
+
+    std::coroutine_handle<> resume_point_;
+    std::shared_ptr<FutureBase> fut_waiter_;
+    bool must_cancel_ = false;
+    int num_cancels_requested_ = 0;
+    std::exception_ptr pending_;
+    std::string name_;
+    friend class EventLoop;
+};
+
+// The task running on this thread's loop now (asyncio.current_task()), or null.
+TaskBase* current_task() noexcept;
+
+template <class T>
+class TaskState : public FutureState<T, TaskBase> {
+  public:
+    TaskState(EventLoop& loop, Coroutine<T> coroutine, std::string name)
+        : FutureState<T, TaskBase>(loop, std::move(name)), coroutine_(std::move(coroutine)) {
+        this->resume_point_ = coroutine_.handle();
+    }
+
+  protected:
+    [[nodiscard]] bool coroutine_done() const override { return coroutine_.done(); }
+    void complete_from_coroutine() override {
+        try {
+            if constexpr (std::is_void_v<T>) {
+                coroutine_.take_result();
+                this->set_result();
+            } else {
+                this->set_result(coroutine_.take_result());
+            }
+        } catch (const CancelledError& cancelled) {
+            FutureBase::cancel(cancelled.what());  // Future.cancel(self): the task is cancelled
+        } catch (...) {
+            this->set_exception(std::current_exception());
+        }
+    }
+
+  private:
+    Coroutine<T> coroutine_;
+};
+
+template <class T>
+class Task : public Future<T> {
+  public:
+    using State = TaskState<T>;
+    Task() = default;
+    explicit Task(const std::shared_ptr<State>& state) : Future<T>(state), task_(state) {}
+    [[nodiscard]] int cancelling() const { return task_->cancelling(); }
+    int uncancel() { return task_->uncancel(); }
+    [[nodiscard]] const std::string& get_name() const { return task_->get_name(); }
+    [[nodiscard]] const std::shared_ptr<State>& task_state() const { return task_; }
+
+  private:
+    std::shared_ptr<State> task_;
+};
+
+// "Task-N", from one process-wide counter (tasks.py's _task_name_counter).
+std::string next_task_name();
+
+// asyncio.create_task(coro, name=None) on the running loop (or the given one).
+template <class T>
+Task<T> create_task(Coroutine<T> coroutine, std::string name = {}, EventLoop* loop = nullptr) {
+    EventLoop& target = loop != nullptr ? *loop : get_running_loop();
+    if (name.empty()) {
+        name = next_task_name();
+    }
+    auto state = std::make_shared<TaskState<T>>(target, std::move(coroutine), std::move(name));
+    state->schedule_first_step();
+    return Task<T>(std::move(state));
+}
+
+template <class T>
+T EventLoop::run_until_complete(Coroutine<T> coroutine) {
+    return run_until_complete(Future<T>(create_task(std::move(coroutine), {}, this)));
+}
+template <class T>
+T EventLoop::run_until_complete(Future<T> future) {
+    run_until_done(future.state());
+    return future.result();
+}
+
+// asyncio.run(coro): a new loop, run until the coroutine is done, cancel what is left, close.
+void run_prepare();
+void run_cleanup(EventLoop& loop);
+template <class T>
+T run(Coroutine<T> coroutine) {
+    run_prepare();  // RuntimeError("asyncio.run() cannot be called from a running event loop")
+    auto loop = new_event_loop();
+    struct Cleanup {
+        EventLoop& loop;
+        ~Cleanup() {
+            try {
+                run_cleanup(loop);
+            } catch (const std::exception& e) {
+                loop.call_exception_handler(
+                    {"error while shutting down asyncio.run()", std::current_exception()});
+            }
+        }
+    } cleanup{*loop};
+    return loop->run_until_complete(std::move(coroutine));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Awaitables and helpers.
+
+// await asyncio.sleep(delay): sleep(0) (or less) yields to the loop exactly once.
+Coroutine<void> sleep(double delay);
+
+// What gather(..., return_exceptions=True) gives per child: a value or an exception.
+template <class T>
+struct Outcome {
+    std::optional<Stored<T>> value;
+    std::exception_ptr exception;
+};
+
+// asyncio.gather for tasks of one type: a future of their results in order. Without
+// return_exceptions the first exception (or cancellation) is the gather's; with it, each
+// child's outcome is collected. Cancelling the gather cancels the children.
+template <class T>
+class GatheringFuture : public FutureState<std::vector<Outcome<T>>> {
+  public:
+    using FutureState<std::vector<Outcome<T>>>::FutureState;
+    std::vector<Task<T>> children;
+    bool cancel_requested = false;
+    bool cancel(const std::string& message = {}) override {
+        if (this->done()) {
+            return false;
+        }
+        bool any = false;
+        for (auto& child : children) {
+            any = child.cancel(message) || any;
+        }
+        if (any) {
+            cancel_requested = true;
+        }
+        return any;
+    }
+};
+
+template <class T>
+Future<std::vector<Outcome<T>>> gather_outcomes(std::vector<Task<T>> children,
+                                                bool return_exceptions) {
+    EventLoop& loop = get_running_loop();
+    auto outer = std::make_shared<GatheringFuture<T>>(loop);
+    outer->children = children;
+    auto finished = std::make_shared<std::size_t>(0);
+    if (children.empty()) {
+        outer->set_result({});
+    }
+    std::weak_ptr<GatheringFuture<T>> weak = outer;
+    for (auto& child : children) {
+        child.add_done_callback([weak, finished, return_exceptions](FutureBase& fut) {
+            ++*finished;
+            auto gathering = weak.lock();
+            if (!gathering || gathering->done()) {
+                if (!fut.cancelled()) {
+                    (void)fut.exception();  // retrieved: not reported as never retrieved
+                }
+                return;
+            }
+            if (!return_exceptions) {
+                if (fut.cancelled()) {
+                    gathering->set_exception(
+                        std::make_exception_ptr(CancelledError(fut.cancel_message())));
+                    return;
+                }
+                if (std::exception_ptr e = fut.exception()) {
+                    gathering->set_exception(e);
+                    return;
+                }
+            }
+            if (*finished == gathering->children.size()) {
+                std::vector<Outcome<T>> outcomes;
+                for (auto& c : gathering->children) {
+                    Outcome<T> outcome;
+                    if (c.cancelled()) {
+                        outcome.exception =
+                            std::make_exception_ptr(CancelledError(c.state()->cancel_message()));
+                    } else if (std::exception_ptr e = c.exception()) {
+                        outcome.exception = e;
+                    } else if constexpr (std::is_void_v<T>) {
+                        outcome.value = std::monostate{};
+                    } else {
+                        outcome.value = c.result();
+                    }
+                    outcomes.push_back(std::move(outcome));
+                }
+                if (gathering->cancel_requested) {
+                    gathering->set_exception(std::make_exception_ptr(CancelledError("")));
+                } else {
+                    gathering->set_result(std::move(outcomes));
+                }
+            }
+        });
+    }
+    return Future<std::vector<Outcome<T>>>(outer);
+}
+
+// gather(tasks): the results in order; the first exception raised.
+template <class T>
+Coroutine<std::vector<Stored<T>>> gather(std::vector<Task<T>> children) {
+    std::vector<Outcome<T>> outcomes = co_await gather_outcomes(std::move(children), false);
+    std::vector<Stored<T>> results;
+    results.reserve(outcomes.size());
+    for (auto& outcome : outcomes) {
+        results.push_back(std::move(*outcome.value));
+    }
+    co_return results;
+}
+// gather(tasks, return_exceptions=True).
+template <class T>
+Future<std::vector<Outcome<T>>> gather(std::vector<Task<T>> children, bool return_exceptions) {
+    return gather_outcomes(std::move(children), return_exceptions);
+}
+
+enum class ReturnWhen { FirstCompleted, FirstException, AllCompleted };
+
+template <class T>
+struct WaitResult {
+    std::vector<Task<T>> done;
+    std::vector<Task<T>> pending;
+};
+
+// asyncio.wait(tasks, timeout=None, return_when=ALL_COMPLETED): (done, pending), in input order.
+template <class T>
+Coroutine<WaitResult<T>> wait(std::vector<Task<T>> tasks,
+                              ReturnWhen return_when = ReturnWhen::AllCompleted,
+                              std::optional<double> timeout = std::nullopt) {
+    if (tasks.empty()) {
+        throw ValueError("Set of Tasks/Futures is empty.");
+    }
+    EventLoop& loop = get_running_loop();
+    Future<void> waiter(loop);
+    auto counter = std::make_shared<std::size_t>(tasks.size());
+    Handle timeout_handle;
+    if (timeout) {
+        timeout_handle = loop.call_later(*timeout, [waiter] {
+            if (!waiter.done()) {
+                waiter.set_result();
+            }
+        });
+    }
+    for (auto& task : tasks) {
+        task.add_done_callback([waiter, counter, return_when](FutureBase& f) {
+            --*counter;
+            bool wake = *counter == 0 || return_when == ReturnWhen::FirstCompleted ||
+                        (return_when == ReturnWhen::FirstException && !f.cancelled() &&
+                         f.exception() != nullptr);
+            if (wake && !waiter.done()) {
+                waiter.set_result();
+            }
+        });
+    }
+    try {
+        co_await waiter;
+    } catch (...) {
+        timeout_handle.cancel();
+        throw;
+    }
+    timeout_handle.cancel();
+    WaitResult<T> result;
+    for (auto& task : tasks) {
+        (task.done() ? result.done : result.pending).push_back(task);
+    }
+    co_return result;
+}
+
+// asyncio.timeout(delay) around one awaited coroutine (3.11 timeouts.py): at the deadline the
+// task is cancelled; the CancelledError that results becomes TimeoutError, unless someone else
+// also cancelled the task (uncancel() does not drop to 0).
+class TimeoutScope {
+  public:
+    explicit TimeoutScope(std::optional<double> delay);
+    ~TimeoutScope();
+    TimeoutScope(const TimeoutScope&) = delete;
+    TimeoutScope& operator=(const TimeoutScope&) = delete;
+    // Called with the CancelledError the body raised: rethrows it or raises TimeoutError.
+    [[noreturn]] void on_cancelled(std::exception_ptr cancelled);
+    [[nodiscard]] bool expired() const { return expired_; }
+
+  private:
+    TaskBase* task_;
+    Handle handle_;
+    bool expired_ = false;
+};
+
+template <class T>
+Coroutine<T> timeout(std::optional<double> delay, Coroutine<T> body) {
+    TimeoutScope scope(delay);
+    std::exception_ptr cancelled;
+    try {
+        co_return co_await body;
+    } catch (const CancelledError&) {
+        cancelled = std::current_exception();
+    }
+    scope.on_cancelled(cancelled);
+}
+
+// asyncio.wait_for(aw, timeout): as 3.12 writes it, `async with timeout(t): return await aw`.
+template <class T>
+Coroutine<T> wait_for(Coroutine<T> body, std::optional<double> delay) {
+    co_return co_await timeout(delay, std::move(body));
+}
+
+// asyncio.shield(task): a future that mirrors the task but whose cancellation leaves it running.
+template <class T>
+Future<T> shield(Task<T> inner) {
+    Future<T> outer(inner.state()->get_loop());
+    inner.add_done_callback([outer, inner](FutureBase& /*unused*/) mutable {
+        if (outer.done()) {
+            return;
+        }
+        if (inner.cancelled()) {
+            outer.cancel();
+        } else if (std::exception_ptr e = inner.exception()) {
+            outer.set_exception(e);
+        } else if constexpr (std::is_void_v<T>) {
+            outer.set_result();
+        } else {
+            outer.set_result(inner.result());
+        }
+    });
+    return outer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synchronisation primitives (locks.py, queues.py): single-threaded, on futures.
+
+class Event {
+  public:
+    [[nodiscard]] bool is_set() const { return value_; }
+    void set();
+    void clear() { value_ = false; }
+    Coroutine<bool> wait();
+
+  private:
+    bool value_ = false;
+    std::deque<Future<void>> waiters_;
+};
+
+class Lock {
+  public:
+    [[nodiscard]] bool locked() const { return locked_; }
+    Coroutine<bool> acquire();
+    // RuntimeError("Lock is not acquired.").
+    void release();
+
+  private:
+    void wake_up_first();
+    bool locked_ = false;
+    std::deque<Future<void>> waiters_;
+};
+
+class Semaphore {
+  public:
+    // ValueError("Semaphore initial value must be >= 0").
+    explicit Semaphore(int value = 1);
+    [[nodiscard]] bool locked() const;
+    Coroutine<bool> acquire();
+    void release();
+
+  private:
+    void wake_up_next();
+    int value_;
+    std::deque<Future<void>> waiters_;
+};
+
+template <class T>
+class Queue {
+  public:
+    explicit Queue(std::size_t maxsize = 0) : maxsize_(maxsize) {}
+    [[nodiscard]] std::size_t qsize() const { return items_.size(); }
+    [[nodiscard]] bool empty() const { return items_.empty(); }
+    [[nodiscard]] bool full() const { return maxsize_ > 0 && items_.size() >= maxsize_; }
+    void put_nowait(T item) {
+        if (full()) {
+            throw QueueFull("");
+        }
+        items_.push_back(std::move(item));
+        wake(getters_);
+    }
+    T get_nowait() {
+        if (empty()) {
+            throw QueueEmpty("");
+        }
+        T item = std::move(items_.front());
+        items_.pop_front();
+        wake(putters_);
+        return item;
+    }
+    Coroutine<void> put(T item) {
+        while (full()) {
+            Future<void> putter(get_running_loop());
+            putters_.push_back(putter);
+            co_await putter;
+        }
+        put_nowait(std::move(item));
+    }
+    Coroutine<T> get() {
+        while (empty()) {
+            Future<void> getter(get_running_loop());
+            getters_.push_back(getter);
+            co_await getter;
+        }
+        co_return get_nowait();
+    }
+
+  private:
+    static void wake(std::deque<Future<void>>& waiters) {
+        while (!waiters.empty()) {
+            Future<void> waiter = waiters.front();
+            waiters.pop_front();
+            if (!waiter.done()) {
+                waiter.set_result();
+                return;
+            }
+        }
+    }
+    std::size_t maxsize_;
+    std::deque<T> items_;
+    std::deque<Future<void>> getters_;
+    std::deque<Future<void>> putters_;
+};
+
+}  // namespace py::asyncio

@@ -1,0 +1,201 @@
+// The machine context switch and its sanitizer bookkeeping (given; see context.hpp).
+#include "context.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "switch_asm.hpp"
+
+// AddressSanitizer keeps shadow state per stack and ThreadSanitizer per thread of execution:
+// both must be told when the stack changes under them, or they report bogus errors.
+#if defined(__SANITIZE_ADDRESS__)
+#define PY_GREENLET_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PY_GREENLET_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define PY_GREENLET_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PY_GREENLET_TSAN 1
+#endif
+#endif
+
+#ifdef PY_GREENLET_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef PY_GREENLET_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace py::greenlet::detail {
+
+namespace {
+thread_local Context* running = nullptr;
+}
+
+Context* running_context() noexcept {
+    return running;
+}
+void set_running_context(Context* context) noexcept {
+    running = context;
+}
+
+void prepare_context(Context& context, Entry entry) {
+    void* top = static_cast<char*>(context.bottom) + context.size;
+    context.sp = py_greenlet_prepare_stack(top, reinterpret_cast<void (*)(void*)>(entry));
+#ifdef PY_GREENLET_TSAN
+    context.tsan_fiber = __tsan_create_fiber(0);
+    context.owns_tsan_fiber = true;
+#endif
+}
+
+Context* switch_context(Context& from, Context& to, bool dying) {
+#ifdef PY_GREENLET_ASAN
+    __sanitizer_start_switch_fiber(dying ? nullptr : &from.asan_fake_stack, to.bottom, to.size);
+#endif
+#ifdef PY_GREENLET_TSAN
+    if (from.tsan_fiber == nullptr) {
+        from.tsan_fiber = __tsan_get_current_fiber();
+    }
+    __tsan_switch_to_fiber(to.tsan_fiber, 0);
+#endif
+    (void)dying;
+    void* target = to.sp;
+    to.sp = nullptr;
+    running = &to;
+    return static_cast<Context*>(py_greenlet_swap(&from.sp, target, &from));
+}
+
+void finish_switch(Context& self, Context* from) {
+#ifdef PY_GREENLET_ASAN
+    const void* bottom = nullptr;
+    std::size_t size = 0;
+    __sanitizer_finish_switch_fiber(self.asan_fake_stack, &bottom, &size);
+    // A thread's own stack is never prepared by us: learn its bounds the first time we leave it.
+    if (from != nullptr && from->bottom == nullptr) {
+        from->bottom = const_cast<void*>(bottom);
+        from->size = size;
+    }
+#endif
+    (void)from;
+    running = &self;
+}
+
+void forget_stack_memory(void* memory, std::size_t size) noexcept {
+#ifdef PY_GREENLET_ASAN
+    __asan_unpoison_memory_region(memory, size);
+#endif
+    (void)memory;
+    (void)size;
+}
+
+void release_context(Context& context) noexcept {
+#ifdef PY_GREENLET_TSAN
+    if (context.owns_tsan_fiber && context.tsan_fiber != nullptr) {
+        __tsan_destroy_fiber(context.tsan_fiber);
+    }
+#endif
+    context.tsan_fiber = nullptr;
+    context.owns_tsan_fiber = false;
+}
+
+namespace {
+
+struct sigaction previous_action {};
+
+void write_all(const char* text) {
+    std::size_t length = std::strlen(text);
+    while (length > 0) {
+        ssize_t n = ::write(STDERR_FILENO, text, length);
+        if (n <= 0) {
+            return;
+        }
+        text += n;
+        length -= static_cast<std::size_t>(n);
+    }
+}
+
+// Async-signal-safe: reads the running context of the faulting thread and writes with write(2).
+void on_segv(int signo, siginfo_t* info, void* ucontext) {
+    const Context* context = running;
+    auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
+    if (context != nullptr && context->guard != nullptr) {
+        auto guard = reinterpret_cast<std::uintptr_t>(context->guard);
+        if (address >= guard && address < guard + context->guard_size) {
+            write_all("Fatal Python error: greenlet stack overflow in ");
+            write_all(context->name);
+            write_all(
+                " (the guard page below its stack was touched; give it a larger stack_size)\n");
+            ::signal(SIGABRT, SIG_DFL);
+            std::abort();
+        }
+    }
+    // Not ours: hand the fault to whoever handled it before us.
+    if ((previous_action.sa_flags & SA_SIGINFO) != 0 && previous_action.sa_sigaction != nullptr) {
+        previous_action.sa_sigaction(signo, info, ucontext);
+        return;
+    }
+    if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN &&
+        previous_action.sa_handler != nullptr) {
+        previous_action.sa_handler(signo);
+        return;
+    }
+    ::signal(SIGSEGV, SIG_DFL);  // returning re-executes the access and dies of it as usual
+}
+
+struct AltStack {
+    void* memory = nullptr;
+    std::size_t size = 0;
+    AltStack() {
+        size = 64 * 1024;
+        memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (memory == MAP_FAILED) {
+            memory = nullptr;
+            return;
+        }
+        stack_t stack{};
+        stack.ss_sp = memory;
+        stack.ss_size = size;
+        ::sigaltstack(&stack, nullptr);
+    }
+    ~AltStack() {
+        if (memory != nullptr) {
+            stack_t disable{};
+            disable.ss_flags = SS_DISABLE;
+            ::sigaltstack(&disable, nullptr);
+            ::munmap(memory, size);
+        }
+    }
+    AltStack(const AltStack&) = delete;
+    AltStack& operator=(const AltStack&) = delete;
+};
+
+}  // namespace
+
+void install_overflow_handler() {
+    // The handler cannot run on the overflowed stack: each thread that runs greenlets gets a
+    // small alternate signal stack.
+    thread_local AltStack alt_stack;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction action {};
+        action.sa_sigaction = &on_segv;
+        action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sigemptyset(&action.sa_mask);
+        ::sigaction(SIGSEGV, &action, &previous_action);
+    });
+}
+
+}  // namespace py::greenlet::detail

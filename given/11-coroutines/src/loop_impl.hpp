@@ -1,0 +1,65 @@
+// The inside of py::asyncio::EventLoop (given, not a kata): what BaseEventLoop and the epoll
+// selector keep.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "py/asyncio.hpp"
+
+namespace py::asyncio {
+
+struct EventLoop::Impl {
+    int epoll_fd = -1;
+    int wake_fd = -1;  // eventfd: call_soon_threadsafe writes, the loop's epoll_wait wakes
+
+    std::deque<std::shared_ptr<HandleState>> ready;       // BaseEventLoop._ready
+    std::vector<std::shared_ptr<HandleState>> scheduled;  // ._scheduled, a binary heap by when
+    std::size_t timer_cancelled_count = 0;                // ._timer_cancelled_count
+    std::uint64_t sequence = 0;
+
+    std::mutex threadsafe_mutex;  // guards threadsafe: the only state other threads touch
+    std::vector<std::shared_ptr<HandleState>> threadsafe;
+
+    struct FdCallbacks {
+        std::shared_ptr<HandleState> reader;
+        std::shared_ptr<HandleState> writer;
+        std::uint32_t registered = 0;  // the epoll events currently asked for
+    };
+    std::unordered_map<int, FdCallbacks> fds;
+
+    std::vector<std::weak_ptr<TaskBase>> tasks;  // asyncio.all_tasks(), pruned when it grows
+
+    bool running = false;
+    bool stopping = false;
+    bool closed = false;
+    bool debug = false;
+    double clock_resolution = 1e-9;  // time.get_clock_info('monotonic').resolution on Linux
+    ExceptionHandler handler;
+};
+
+// heapq's order: earliest `when` first, then first scheduled.
+inline bool later_than(const std::shared_ptr<HandleState>& a,
+                       const std::shared_ptr<HandleState>& b) {
+    if (a->when != b->when) {
+        return a->when > b->when;
+    }
+    return a->sequence > b->sequence;
+}
+
+// Sets/clears the thread's running loop and current task (asyncio's _running_loop, _current_tasks).
+void set_running_loop(EventLoop* loop) noexcept;
+void enter_task(TaskBase* task) noexcept;
+void leave_task(TaskBase* task) noexcept;
+
+// BaseEventLoop constants (base_events.py, 3.11).
+constexpr std::size_t min_scheduled_timer_handles = 100;
+constexpr double min_cancelled_timer_handles_fraction = 0.5;
+constexpr double maximum_select_timeout = 24 * 3600;
+
+}  // namespace py::asyncio

@@ -1,0 +1,82 @@
+// §4 the authentication handshake of Lib/multiprocessing/connection.py: each side proves it knows
+// the authkey by returning the HMAC of 40 random bytes the other sent, without ever sending the
+// key.
+#include <array>
+#include <string>
+
+#include "hmac.hpp"
+#include "py/connection.hpp"
+#include "py/exceptions.hpp"
+#include "py/kata.hpp"
+
+namespace py::multiprocessing::connection {
+namespace {
+
+// The protocol's constants (CPython 3.12+ connection.py).
+constexpr std::string_view kChallenge = "#CHALLENGE#";
+constexpr std::string_view kWelcome = "#WELCOME#";
+constexpr std::string_view kFailure = "#FAILURE#";
+constexpr std::size_t kMessageLength = 40;         // MESSAGE_LENGTH: random bytes of a challenge
+constexpr std::size_t kMd5OnlyMessageLength = 20;  // 3.11's MESSAGE_LENGTH
+constexpr std::size_t kMd5DigestLength = 16;
+constexpr std::size_t kMaxDigestNameLength = 8;  // "sha3_256"
+constexpr std::array<std::string_view, 5> kAllowedDigests = {"md5", "sha256", "sha384", "sha3_256",
+                                                             "sha3_384"};
+constexpr std::int64_t kMaxHandshakeMessage = 256;  // recv_bytes(256): reject large messages
+
+// repr() of bytes for error messages: b'...' with \xNN for the unprintable.
+[[maybe_unused]] std::string bytes_repr(std::string_view bytes) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "b'";
+    for (const char c : bytes) {
+        const auto value = static_cast<unsigned char>(c);
+        if (c == '\'' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (value >= 0x20 && value < 0x7f) {
+            out += c;
+        } else {
+            out += "\\x";
+            out += hex[value >> 4];
+            out += hex[value & 0xf];
+        }
+    }
+    return out + "'";
+}
+
+struct DigestAndPayload {
+    std::string digest_name;  // "" for the legacy (3.11) form
+    std::string_view payload;
+};
+
+// _get_digest_name_and_payload: a 16- or 20-byte message is the legacy form (a raw MD5 reply or a
+// 3.11 challenge); otherwise it must start with "{name}" for an allowed digest name.
+[[maybe_unused]] DigestAndPayload get_digest_name_and_payload(std::string_view message) {
+    PY_KATA_TODO("§4");
+}
+
+// _create_response: the HMAC of the whole challenge (prefix included), "{name}" + mac in the
+// modern form, the raw HMAC-MD5 in the legacy one.
+[[maybe_unused]] std::string create_response(std::string_view authkey, std::string_view message) {
+    PY_KATA_TODO("§4");
+}
+
+// _verify_challenge: recompute the HMAC of our message with the digest the reply names (MD5 for
+// a raw reply) and compare in constant time.
+[[maybe_unused]] void verify_challenge(std::string_view authkey, std::string_view message,
+                                       std::string_view response) {
+    PY_KATA_TODO("§4");
+}
+
+}  // namespace
+
+void deliver_challenge(Connection& connection, std::string_view authkey,
+                       std::string_view digest_name) {
+    PY_KATA_TODO("§4");
+}
+
+void answer_challenge(Connection& connection, std::string_view authkey) {
+    PY_KATA_TODO("§4");
+}
+
+}  // namespace py::multiprocessing::connection

@@ -1,0 +1,173 @@
+// py::greenlet's switching: the kata of chapters/11-coroutines/README.md §1-§5.
+//
+// The machine part (saving registers, changing stacks) is given in given/11-coroutines/src;
+// what is written here is greenlet's bookkeeping around it: which greenlet runs next, what a
+// switch carries, and what happens when a greenlet finishes, fails, is killed or is freed.
+#include <exception>
+#include <thread>
+#include <utility>
+
+#include "greenlet_impl.hpp"
+#include "py/kata.hpp"
+
+namespace py::greenlet {
+
+namespace {
+
+using State = greenlet::Impl::State;
+
+ThreadState& state_or_error() {
+    ThreadState* state = thread_state();
+    if (state == nullptr) {
+        throw error("cannot switch to a different thread (which happens to have exited)");
+    }
+    return *state;
+}
+
+// The value or exception a switch carried, taken out of the thread's state.
+[[maybe_unused]] Value take_transfer(ThreadState& state) {
+    Value value = std::move(state.transfer);
+    state.transfer.reset();
+    std::exception_ptr raised = std::exchange(state.error, nullptr);
+    if (raised) {
+        std::rethrow_exception(raised);
+    }
+    return value;
+}
+
+// Runs first on a greenlet that has just been switched to: collects what the switch carried
+// and lets go of the greenlet it came from. That may free it (its last handle may have been
+// dropped while it ran), which is safe now that its stack is no longer in use.
+[[maybe_unused]] Value arrive(greenlet::Impl& self, detail::Context* from) {
+    detail::finish_switch(self.context, from);
+    ThreadState& state = *thread_state();
+    Value value = std::move(state.transfer);
+    state.transfer.reset();
+    std::exception_ptr raised = std::exchange(state.error, nullptr);
+    state.previous.reset();
+    if (raised) {
+        std::rethrow_exception(raised);
+    }
+    return value;
+}
+
+[[maybe_unused]] bool is_greenlet_exit(const std::exception_ptr& raised) {
+    try {
+        std::rethrow_exception(raised);
+    } catch (const GreenletExit&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+void check_thread(const greenlet::Impl& target) {
+    (void)target;
+}
+
+// Where a switch to state.next really goes (greenlet's g_switch): past dead greenlets to their
+// parents, and past unstarted ones that an exception is thrown into -- those die without
+// running, and a GreenletExit that kills one is handed on as a value.
+void resolve_target(ThreadState& state) {
+    for (;;) {
+        if (state.next->state == State::Dead) {
+            PY_KATA_TODO("§4");
+        }
+        if (state.next->state == State::Unstarted && state.error) {
+            PY_KATA_TODO("§4");
+        }
+        return;
+    }
+}
+
+[[noreturn]] void bootstrap(detail::Context* from);
+
+// Gives state.next a stack whose first frame will call bootstrap().
+void start(greenlet::Impl& impl) {
+    PY_KATA_TODO("§3");
+}
+
+// Switches from the running greenlet to state.next, carrying state.transfer / state.error.
+Value switch_to_next(ThreadState& state) {
+    PY_KATA_TODO("§3");
+    return {};
+}
+
+[[maybe_unused]] Value switch_to(const ImplPtr& target, Value args, std::exception_ptr raised) {
+    ThreadState& state = state_or_error();
+    if (state.current == nullptr) {
+        (void)getcurrent();  // the thread's main greenlet exists before anything switches
+    }
+    check_thread(*target);
+    state.transfer = std::move(args);
+    state.error = std::move(raised);
+    state.next = target;
+    resolve_target(state);
+    return switch_to_next(state);
+}
+
+// Starts the greenlet's `run` with what the first switch carried.
+Value call_run(greenlet::Impl& self, detail::Context* from) {
+    PY_KATA_TODO("§3");
+}
+
+// Runs a greenlet's `run` and records how it ended: its value, or its exception, goes to the
+// parent. GreenletExit is not an error: it is returned to the parent as a value.
+void run_to_the_end(greenlet::Impl& self, detail::Context* from) {
+    Value result;
+    std::exception_ptr raised;
+    try {
+        result = call_run(self, from);
+    } catch (const GreenletExit& exit) {
+        raised = std::current_exception();
+    } catch (...) {
+        // §4: until then the exception is lost on the way to the parent.
+    }
+    ThreadState& state = *thread_state();
+    self.state = State::Dead;
+    state.transfer = std::move(result);
+    state.error = std::move(raised);
+}
+
+// The first frame of every greenlet's stack. It never returns: it leaves for good by switching
+// to the parent, and it keeps nothing with a destructor on the stack it abandons.
+[[maybe_unused]] [[noreturn]] void bootstrap(detail::Context* from) {
+    greenlet::Impl* self = thread_state()->current.get();
+    run_to_the_end(*self, from);
+    ThreadState& state = *thread_state();
+    state.next = self->parent;
+    resolve_target(state);
+    if (state.next->state == State::Unstarted) {
+        start(*state.next);  // a finished greenlet may start its parent
+    }
+    state.previous = std::move(state.current);  // keeps this stack mapped until we are off it
+    state.current = std::move(state.next);
+    detail::switch_context(self->context, state.current->context, /*dying=*/true);
+    __builtin_unreachable();
+}
+
+}  // namespace
+
+greenlet getcurrent() {
+    PY_KATA_TODO("§1");
+}
+
+Value greenlet::switch_(Value args) {
+    (void)get();
+    PY_KATA_TODO("§3");
+}
+
+Value greenlet::throw_(std::exception_ptr exception) {
+    (void)get();
+    PY_KATA_TODO("§4");
+}
+
+void greenlet::set_parent(const greenlet& parent) {
+    PY_KATA_TODO("§4");
+}
+
+void kill(greenlet::Impl& victim) {
+    (void)victim;  // §4: until then its frames are never run to the end
+}
+
+}  // namespace py::greenlet

@@ -1,0 +1,170 @@
+// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout
+// and the locks (chapters/11-coroutines/README.md §9-§10).
+#include "loop_impl.hpp"
+#include "py/kata.hpp"
+
+namespace py::asyncio {
+
+TaskBase::TaskBase(EventLoop& loop, std::string name) : FutureBase(loop), name_(std::move(name)) {
+    kind_ = "Task";
+}
+
+TaskBase::~TaskBase() {
+    if (!done()) {
+        loop_->call_exception_handler({"Task was destroyed but it is pending!", nullptr});
+    }
+}
+
+void TaskBase::schedule_first_step() {
+    auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
+    auto& tasks = loop_->impl().tasks;
+    if (tasks.size() >= 64 && tasks.size() == tasks.capacity()) {
+        std::erase_if(tasks, [](const std::weak_ptr<TaskBase>& t) { return t.expired(); });
+    }
+    tasks.push_back(self);
+    loop_->call_soon([self] { self->step(); });
+}
+
+void TaskBase::step() {
+    if (done()) {
+        throw InvalidStateError("_step(): already done: " + repr());
+    }
+    PY_KATA_TODO("§9");
+}
+
+void TaskBase::suspend_on(const std::shared_ptr<FutureBase>& future, std::coroutine_handle<> at) {
+    PY_KATA_TODO("§9");
+}
+
+void TaskBase::yield_once(std::coroutine_handle<> at) {
+    PY_KATA_TODO("§9");
+}
+
+bool TaskBase::cancel(const std::string& message) {
+    PY_KATA_TODO("§9");
+}
+
+int TaskBase::uncancel() {
+    PY_KATA_TODO("§9");
+}
+
+namespace {
+
+// sleep(0): a bare `yield` in Python; the task is stepped again on the next iteration.
+struct YieldOnce {
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> handle) const {
+        TaskBase* task = current_task();
+        if (task == nullptr) {
+            throw RuntimeError("sleep() must be awaited inside a Task (see create_task)");
+        }
+        task->yield_once(handle);
+    }
+    void await_resume() const { raise_pending_in_task(); }
+};
+
+}  // namespace
+
+Coroutine<void> sleep(double delay) {
+    PY_KATA_TODO("§9");
+    co_return;
+}
+
+TimeoutScope::TimeoutScope(std::optional<double> delay) : task_(current_task()) {
+    if (task_ == nullptr) {
+        throw RuntimeError("Timeout should be used inside a task");
+    }
+    PY_KATA_TODO("§9");
+}
+
+TimeoutScope::~TimeoutScope() {
+    handle_.cancel();
+}
+
+void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
+    handle_.cancel();
+    PY_KATA_TODO("§9");
+    std::rethrow_exception(cancelled);
+}
+
+// ---------------------------------------------------------------------------------------------
+// locks.py
+
+void Event::set() {
+    PY_KATA_TODO("§10");
+}
+
+Coroutine<bool> Event::wait() {
+    PY_KATA_TODO("§10");
+    co_return false;
+}
+
+Coroutine<bool> Lock::acquire() {
+    PY_KATA_TODO("§10");
+    co_return false;
+}
+
+void Lock::release() {
+    PY_KATA_TODO("§10");
+}
+
+void Lock::wake_up_first() {
+    for (auto& waiter : waiters_) {
+        if (!waiter.done()) {
+            waiter.set_result();
+            return;
+        }
+    }
+}
+
+Semaphore::Semaphore(int value) : value_(value) {
+    if (value < 0) {
+        throw ValueError("Semaphore initial value must be >= 0");
+    }
+}
+
+bool Semaphore::locked() const {
+    bool waiting = false;
+    for (const auto& w : waiters_) {
+        waiting = waiting || !w.cancelled();
+    }
+    return value_ == 0 || waiting;
+}
+
+Coroutine<bool> Semaphore::acquire() {
+    if (!locked()) {
+        --value_;
+        co_return true;
+    }
+    Future<void> waiter(get_running_loop());
+    waiters_.push_back(waiter);
+    try {
+        co_await waiter;
+    } catch (const CancelledError&) {
+        std::erase_if(waiters_, [&](const Future<void>& w) { return w.state() == waiter.state(); });
+        if (waiter.done() && !waiter.cancelled()) {
+            ++value_;  // woken and cancelled at once: hand the slot on
+            wake_up_next();
+        }
+        throw;
+    }
+    std::erase_if(waiters_, [&](const Future<void>& w) { return w.state() == waiter.state(); });
+    co_return true;
+}
+
+void Semaphore::release() {
+    ++value_;
+    wake_up_next();
+}
+
+void Semaphore::wake_up_next() {
+    for (auto& waiter : waiters_) {
+        if (!waiter.done()) {
+            --value_;
+            waiter.set_result();
+            return;
+        }
+    }
+}
+
+}  // namespace py::asyncio

@@ -1,0 +1,62 @@
+// §4 Listener and Client (connection.py): a socket server and client whose first exchange, when
+// there is an authkey, is the handshake both ways; nothing else is read or sent before it passes.
+#include <unistd.h>
+
+#include <utility>
+
+#include "py/connection.hpp"
+#include "py/exceptions.hpp"
+#include "py/kata.hpp"
+#include "sockets.hpp"
+
+namespace py::multiprocessing::connection {
+
+Listener::Listener(std::optional<Address> address, int backlog, std::optional<std::string> authkey)
+    : address_(address ? std::move(*address) : Address(detail::arbitrary_unix_address())),
+      authkey_(std::move(authkey)) {
+    socket_ = detail::listen_on(address_, backlog);
+}
+
+Listener::~Listener() {
+    close();
+}
+
+void Listener::close() noexcept {
+    if (socket_ >= 0) {
+        ::close(socket_);
+        socket_ = -1;
+        // SocketListener unlinks its unix socket file when it closes (util.Finalize(os.unlink)).
+        if (const auto* path = std::get_if<std::string>(&address_)) {
+            ::unlink(path->c_str());
+        }
+    }
+}
+
+Connection Listener::accept() {
+    if (socket_ < 0) {
+        throw OSError("listener is closed");
+    }
+    Connection connection(detail::accept_on(socket_));
+    // kata: begin step17 step18 §4
+    // The server challenges first, then answers the client's challenge (Listener.accept).
+    if (authkey_) {
+        deliver_challenge(connection, *authkey_);
+        answer_challenge(connection, *authkey_);
+    }
+    return connection;
+    // kata: end
+}
+
+Connection Client(const Address& address, std::optional<std::string> authkey) {
+    Connection connection(detail::connect_to(address));
+    // kata: begin step17 step18 §4
+    // The mirror image of accept(): answer first, then challenge the server.
+    if (authkey) {
+        answer_challenge(connection, *authkey);
+        deliver_challenge(connection, *authkey);
+    }
+    return connection;
+    // kata: end
+}
+
+}  // namespace py::multiprocessing::connection

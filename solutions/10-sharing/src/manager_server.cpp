@@ -1,0 +1,467 @@
+// §7 the manager's server process (managers.py: Server). One thread per connection; every object
+// is touched only under one server-wide mutex (the server's GIL), which blocking calls (Lock,
+// Event, Queue) give up while they wait, through condition variables on that same mutex.
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "error_reply.hpp"
+#include "py/containers.hpp"
+#include "py/kata.hpp"
+#include "py/managers.hpp"
+#include "py/pickle.hpp"
+#include "py/scalars.hpp"
+#include "sockets.hpp"
+
+// libgcov's entry point exists only in a coverage build; a weak reference is null otherwise.
+extern "C" void __gcov_dump() __attribute__((weak));  // NOLINT(bugprone-reserved-identifier)
+
+namespace py::multiprocessing::managers::detail {
+namespace {
+
+using connection::Connection;
+
+// An error whose Python argument is an object (KeyError(key)), not just a message.
+struct RemoteException {
+    std::string name;
+    Ref<Object> arg;
+};
+
+std::mutex gil;  // the server's one lock around every object
+using Gil = std::unique_lock<std::mutex>;
+
+Object* arg(Tuple* args, ssize_t i) {
+    if (i >= args->size()) {
+        throw TypeError("missing a required argument");
+    }
+    return args->item(i);
+}
+bool truthy(Object* op) {
+    return Int::check(op) ? static_cast<Int*>(op)->value() != 0 : !is_none(op);
+}
+double number(Object* op) {
+    return op->ob_type == &Float::Type ? static_cast<Float*>(op)->value()
+                                       : static_cast<double>(static_cast<Int*>(op)->value());
+}
+Ref<Object> none() {
+    return None();
+}
+
+// What a referent is: a table of its exposed methods.
+struct Referent {
+    virtual ~Referent() = default;
+    virtual Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) = 0;
+};
+
+struct DictReferent : Referent {
+    Ref<Dict> dict = Dict::create();
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
+        if (method == "__setitem__") {
+            dict->setitem(arg(args, 0), arg(args, 1));
+            return none();
+        }
+        if (method == "__getitem__" || method == "__delitem__") {
+            Object* key = arg(args, 0);
+            if (!dict->contains(key)) {
+                throw RemoteException{"KeyError", Ref<Object>::borrow(key)};
+            }
+            if (method == "__delitem__") {
+                dict->delitem(key);
+                return none();
+            }
+            return Ref<Object>::borrow(dict->getitem(key));
+        }
+        if (method == "get") {
+            Object* found = dict->get(arg(args, 0));
+            return found != nullptr ? Ref<Object>::borrow(found) : none();
+        }
+        if (method == "__len__") {
+            return Int::create(dict->size());
+        }
+        if (method == "__contains__") {
+            return to_bool(dict->contains(arg(args, 0)));
+        }
+        if (method == "keys" || method == "items" || method == "copy") {
+            auto list = List::create();
+            auto copy = Dict::create();
+            for (const auto& [key, value] : dict->items()) {
+                if (method == "keys") {
+                    list->append(key);
+                } else if (method == "items") {
+                    list->append(Tuple::pack({key, value}).get());
+                } else {
+                    copy->setitem(key, value);
+                }
+            }
+            return method == "copy" ? Ref<Object>(copy) : Ref<Object>(list);
+        }
+        if (method == "__repr__") {
+            return Str::create(repr(dict.get()));
+        }
+        throw RemoteException{"AttributeError",
+                              Str::create("'dict' object has no attribute '" + method + "'")};
+    }
+};
+
+struct ListReferent : Referent {
+    Ref<List> list = List::create();
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
+        if (method == "append") {
+            list->append(arg(args, 0));
+            return none();
+        }
+        if (method == "__getitem__") {
+            return Ref<Object>::borrow(list->item(static_cast<Int*>(arg(args, 0))->value()));
+        }
+        if (method == "__setitem__") {
+            list->setitem(static_cast<Int*>(arg(args, 0))->value(), arg(args, 1));
+            return none();
+        }
+        if (method == "pop") {
+            return list->pop();
+        }
+        if (method == "__len__") {
+            return Int::create(list->size());
+        }
+        if (method == "copy") {
+            auto copy = List::create();
+            for (ssize_t i = 0; i < list->size(); ++i) {
+                copy->append(list->item(i));
+            }
+            return copy;
+        }
+        if (method == "__repr__") {
+            return Str::create(repr(list.get()));
+        }
+        throw RemoteException{"AttributeError",
+                              Str::create("'list' object has no attribute '" + method + "'")};
+    }
+};
+
+struct ValueReferent : Referent {
+    Ref<Object> value;
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
+        if (method == "get") {
+            return value;
+        }
+        if (method == "set") {
+            value = Ref<Object>::borrow(arg(args, 0));
+            return none();
+        }
+        if (method == "__repr__") {
+            return Str::create("Value(" + repr(value.get()) + ")");
+        }
+        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+    }
+};
+
+struct NamespaceReferent : Referent {
+    Ref<Dict> attributes = Dict::create();
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
+        if (method == "__getattribute__") {
+            Object* found = attributes->get(arg(args, 0));
+            if (found == nullptr) {
+                throw RemoteException{
+                    "AttributeError",
+                    Str::create("'Namespace' object has no attribute " + repr(arg(args, 0)))};
+            }
+            return Ref<Object>::borrow(found);
+        }
+        if (method == "__setattr__") {
+            attributes->setitem(arg(args, 0), arg(args, 1));
+            return none();
+        }
+        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+    }
+};
+
+// threading.Lock / RLock semantics, waiting on the server's GIL.
+struct LockReferent : Referent {
+    explicit LockReferent(bool reentrant) : reentrant(reentrant) {}
+    bool reentrant;
+    std::thread::id owner;
+    int count = 0;
+    std::condition_variable freed;
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) override {
+        const auto me = std::this_thread::get_id();
+        if (method == "acquire") {
+            const bool blocking = args->size() < 1 || truthy(args->item(0));
+            const double timeout = args->size() < 2 ? -1.0 : number(args->item(1));
+            if (reentrant && count > 0 && owner == me) {
+                ++count;
+                return True();
+            }
+            auto is_free = [&] { return count == 0; };
+            bool got = is_free();
+            if (!got && blocking) {
+                if (timeout < 0) {
+                    freed.wait(lock, is_free);
+                    got = true;
+                } else {
+                    got = freed.wait_for(lock, std::chrono::duration<double>(timeout), is_free);
+                }
+            }
+            if (got) {
+                owner = me;
+                count = 1;
+            }
+            return to_bool(got);
+        }
+        if (method == "release") {
+            if (count == 0 || (reentrant && owner != me)) {
+                throw RemoteException{"RuntimeError",
+                                      Str::create(reentrant ? "cannot release un-acquired lock"
+                                                            : "release unlocked lock")};
+            }
+            if (--count == 0) {
+                freed.notify_one();
+            }
+            return none();
+        }
+        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+    }
+};
+
+struct EventReferent : Referent {
+    bool flag = false;
+    std::condition_variable changed;
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) override {
+        if (method == "set") {
+            flag = true;
+            changed.notify_all();
+            return none();
+        }
+        if (method == "clear") {
+            flag = false;
+            return none();
+        }
+        if (method == "is_set") {
+            return to_bool(flag);
+        }
+        if (method == "wait") {
+            if (args->size() >= 1 && !is_none(args->item(0))) {
+                changed.wait_for(lock, std::chrono::duration<double>(number(args->item(0))),
+                                 [&] { return flag; });
+            } else {
+                changed.wait(lock, [&] { return flag; });
+            }
+            return to_bool(flag);
+        }
+        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+    }
+};
+
+struct QueueReferent : Referent {
+    std::deque<Ref<Object>> items;
+    std::condition_variable not_empty;
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) override {
+        if (method == "put") {
+            items.push_back(Ref<Object>::borrow(arg(args, 0)));
+            not_empty.notify_one();
+            return none();
+        }
+        if (method == "get") {
+            const bool block = args->size() < 1 || truthy(args->item(0));
+            auto ready = [&] { return !items.empty(); };
+            if (block && args->size() >= 2 && !is_none(args->item(1))) {
+                not_empty.wait_for(lock, std::chrono::duration<double>(number(args->item(1))),
+                                   ready);
+            } else if (block) {
+                not_empty.wait(lock, ready);
+            }
+            if (items.empty()) {
+                throw RemoteException{"Empty", Str::create("")};
+            }
+            Ref<Object> item = std::move(items.front());
+            items.pop_front();
+            return item;
+        }
+        if (method == "qsize") {
+            return Int::create(static_cast<long long>(items.size()));
+        }
+        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+    }
+};
+
+struct Entry {
+    std::unique_ptr<Referent> referent;
+    long long refcount = 0;
+};
+
+// Server state: id_to_obj and id_to_refcount in one map.
+std::map<std::string, Entry> objects;
+std::atomic<bool> stopping{false};
+int listening_socket = -1;
+
+[[maybe_unused]] std::unique_ptr<Referent> make_referent(const std::string& type_id, Tuple* args) {
+    if (type_id == "dict") {
+        return std::make_unique<DictReferent>();
+    }
+    if (type_id == "list") {
+        return std::make_unique<ListReferent>();
+    }
+    if (type_id == "Value") {
+        auto value = std::make_unique<ValueReferent>();
+        value->value = Ref<Object>::borrow(arg(args, 1));  // Value(typecode, value)
+        return value;
+    }
+    if (type_id == "Namespace") {
+        return std::make_unique<NamespaceReferent>();
+    }
+    if (type_id == "Lock" || type_id == "RLock") {
+        return std::make_unique<LockReferent>(type_id == "RLock");
+    }
+    if (type_id == "Event") {
+        return std::make_unique<EventReferent>();
+    }
+    if (type_id == "Queue") {
+        return std::make_unique<QueueReferent>();
+    }
+    throw RemoteException{"KeyError", Str::create(type_id)};
+}
+
+// The server's own functions (Server.public): create, incref, decref, number_of_objects,
+// shutdown, dummy. The reply value, or a RemoteException.
+[[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args) {
+    // kata: begin step38 step40 §7
+    if (name == "create") {
+        const std::string type_id(static_cast<Str*>(arg(args, 0))->view());
+        auto referent = make_referent(type_id, args);
+        std::ostringstream ident;
+        ident << std::hex << reinterpret_cast<std::uintptr_t>(referent.get());
+        objects[ident.str()] = Entry{std::move(referent), 1};  // the creating proxy's reference
+        return Tuple::pack({Str::create(ident.str()).get(), Tuple::pack({}).get()});
+    }
+    if (name == "incref" || name == "decref") {
+        const std::string ident(static_cast<Str*>(arg(args, 0))->view());
+        auto found = objects.find(ident);
+        if (found == objects.end()) {
+            throw RemoteException{"KeyError", Str::create(ident)};
+        }
+        found->second.refcount += name == "incref" ? 1 : -1;
+        if (found->second.refcount == 0) {
+            objects.erase(found);  // the last proxy is gone: so is the object
+        }
+        return none();
+    }
+    if (name == "number_of_objects") {
+        return Int::create(static_cast<long long>(objects.size()));
+    }
+    if (name == "shutdown") {
+        stopping = true;
+        ::shutdown(listening_socket, SHUT_RDWR);  // wakes the accept loop
+        return none();
+    }
+    if (name == "dummy" || name == "accept_connection") {
+        // accept_connection(name): CPython's proxies open each connection with it, then stay in
+        // the request loop, where every connection here is already.
+        return none();
+    }
+    throw RemoteException{"AssertionError", Str::create("'" + name + "' unrecognized")};
+    // kata: end
+}
+
+// Runs one request (id, methodname, args, kwds) and returns the pickled reply.
+[[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
+    // kata: begin step38 §7
+    try {
+        const Ref<Object> request = pickle::loads(request_bytes);
+        auto* request_tuple = static_cast<Tuple*>(request.get());
+        Object* id = request_tuple->item(0);
+        const std::string method(static_cast<Str*>(request_tuple->item(1))->view());
+        auto* args = static_cast<Tuple*>(request_tuple->item(2));
+        Ref<Object> result;
+        if (is_none(id)) {
+            result = call_server_function(method, args);
+        } else {
+            const auto found = objects.find(std::string(static_cast<Str*>(id)->view()));
+            if (found == objects.end()) {
+                throw RemoteException{"KeyError", Ref<Object>::borrow(id)};
+            }
+            result = found->second.referent->call(method, args, lock);
+        }
+        return pickle::dumps(Tuple::pack({Str::create("#RETURN").get(), result.get()}), 4);
+    } catch (const RemoteException& e) {
+        return multiprocessing::detail::pickle_error_reply(e.name,
+                                                           Tuple::pack({e.arg.get()}).get());
+    } catch (const BaseException& e) {
+        // The Python exception our runtime raised, with its message as its argument.
+        return multiprocessing::detail::pickle_error_reply(
+            e.python_name(), Tuple::pack({Str::create(e.what()).get()}).get());
+    }
+    // kata: skeleton return {};
+    // kata: end
+}
+
+// One connection: the handshake, then requests until the client goes away.
+void serve_client(Connection connection, const std::string& authkey) {
+    // kata: begin step37 step42 §7
+    try {
+        deliver_challenge(connection, authkey);
+        answer_challenge(connection, authkey);
+        for (;;) {
+            const std::string request = connection.recv_bytes();
+            std::string reply;
+            {
+                Gil lock(gil);
+                reply = handle(request, lock);
+            }
+            connection.send_bytes(reply);
+        }
+    } catch (const BaseException&) {
+        // EOFError: the client closed; AuthenticationError: a wrong key gets nothing more.
+    }
+    // kata: end
+}
+
+}  // namespace
+
+void serve_forever(connection::Address address, const std::string& authkey, Connection ready) {
+    // If the process that started us dies without shutting us down, go too (CPython's server
+    // lingers instead; a test binary stopped by its watchdog should leave nothing running).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    connection::Listener listener(address, 16);  // the handshake is done per connection, below
+    listening_socket = listener.fileno();
+    const auto& bound = listener.address();
+    if (const auto* tcp = std::get_if<connection::TcpAddress>(&bound)) {
+        ready.send_bytes(tcp->first + ":" + std::to_string(tcp->second));
+    } else {
+        ready.send_bytes(std::get<std::string>(bound));
+    }
+    ready.close();
+    while (!stopping) {
+        try {
+            Connection connection = listener.accept();
+            std::thread([connection = std::move(connection), &authkey]() mutable {
+                try {
+                    serve_client(std::move(connection), authkey);
+                } catch (...) {
+                    // The connection closed as serve_client unwound: its client sees EOFError.
+                }
+            }).detach();
+        } catch (const BaseException&) {
+            if (stopping) {
+                break;
+            }
+        }
+    }
+    listener.close();
+    std::fflush(nullptr);
+    if (&__gcov_dump != nullptr) {
+        __gcov_dump();  // a coverage build: _exit would skip writing this process's counts
+    }
+    ::_exit(0);
+}
+
+}  // namespace py::multiprocessing::managers::detail

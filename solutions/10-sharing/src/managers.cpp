@@ -1,0 +1,288 @@
+// §7 Manager, the client side (managers.py: dispatch, BaseProxy, BaseManager.start).
+#include "py/managers.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error_reply.hpp"
+#include "hmac.hpp"
+#include "py/containers.hpp"
+#include "py/kata.hpp"
+#include "py/pickle.hpp"
+#include "py/queues.hpp"
+#include "py/scalars.hpp"
+#include "sockets.hpp"
+
+namespace py::multiprocessing::managers {
+namespace {
+
+using connection::Connection;
+
+[[maybe_unused]] Ref<Object> pack_args(const std::vector<Ref<Object>>& items) {
+    auto* tuple =
+        static_cast<Tuple*>(alloc_object(&Tuple::Type, static_cast<ssize_t>(items.size())));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        incref(items[i].get());
+        tuple->items()[i] = items[i].get();
+    }
+    return Ref<Object>::steal(tuple);
+}
+
+// convert_to_error: the Python exception a reply carries, as ours.
+[[noreturn]] [[maybe_unused]] void raise_error_reply(
+    const multiprocessing::detail::ErrorReply& error) {
+    // kata: begin step39 §7
+    auto* args = static_cast<Tuple*>(error.args.get());
+    Object* first = args->size() > 0 ? args->item(0) : nullptr;
+    const std::string text = first == nullptr ? ""
+                             : first->ob_type == &Str::Type
+                                 ? std::string(static_cast<Str*>(first)->view())
+                                 : repr(first);
+    if (error.name == "KeyError") {
+        throw KeyError(first == nullptr ? "" : repr(first));  // str(KeyError('x')) is "'x'"
+    }
+    if (error.name == "IndexError") {
+        throw IndexError(text);
+    }
+    if (error.name == "AttributeError") {
+        throw AttributeError(text);
+    }
+    if (error.name == "ValueError") {
+        throw ValueError(text);
+    }
+    if (error.name == "TypeError") {
+        throw TypeError(text);
+    }
+    if (error.name == "RuntimeError") {
+        throw RuntimeError(text);
+    }
+    if (error.name == "Empty") {
+        throw queue::Empty(text);
+    }
+    throw RemoteError(error.name + ": " + text);
+    // kata: end
+}
+
+Connection connect(const connection::Address& address, const std::string& authkey) {
+    return connection::Client(address, authkey);
+}
+
+}  // namespace
+
+Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
+                     const std::string& method, const std::vector<Ref<Object>>& args) {
+    // kata: begin step37 step38 step39 §7
+    const Ref<Object> request =
+        Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
+                     pack_args(args).get(), Dict::create().get()});
+    connection.send_bytes(pickle::dumps(request.get()));
+    const std::string reply = connection.recv_bytes();
+    if (auto error = multiprocessing::detail::parse_error_reply(reply)) {
+        raise_error_reply(*error);
+    }
+    const Ref<Object> message = pickle::loads(reply);
+    auto* pair = static_cast<Tuple*>(message.get());
+    const std::string_view kind = static_cast<Str*>(pair->item(0))->view();
+    if (kind == "#RETURN") {
+        return Ref<Object>::borrow(pair->item(1));
+    }
+    // '#TRACEBACK': RemoteError's text frames the server's traceback with dashes.
+    const std::string dashes(75, '-');
+    throw RemoteError("\n" + dashes + "\n" + repr(pair->item(1)) + dashes);
+    // kata: end
+}
+
+BaseProxy::BaseProxy(Token token, std::string authkey)
+    : token_(std::move(token)), authkey_(std::move(authkey)) {}
+
+BaseProxy::BaseProxy(const BaseProxy& other) : token_(other.token_), authkey_(other.authkey_) {
+    // kata: begin step40 §7
+    Connection connection = connect(token_.address, authkey_);
+    dispatch(connection, std::nullopt, "incref", {Str::create(token_.id)});
+    // kata: end
+}
+
+BaseProxy::~BaseProxy() {
+    if (connection_pid_ != 0 && connection_pid_ != ::getpid()) {
+        return;  // a forked child's copy: the reference belongs to the parent
+    }
+    // kata: begin step40 §7 noexcept
+    try {
+        Connection connection = connect(token_.address, authkey_);
+        dispatch(connection, std::nullopt, "decref", {Str::create(token_.id)});
+    } catch (const BaseException&) {
+        // The server is gone (shut down or killed): nothing to give back.
+    }
+    // kata: end
+}
+
+Connection& BaseProxy::connection() {
+    // One connection per proxy and process: a forked child must not share its parent's socket.
+    if (!connection_ || connection_pid_ != ::getpid()) {
+        connection_.emplace(connect(token_.address, authkey_));
+        connection_pid_ = ::getpid();
+    }
+    return *connection_;
+}
+
+Ref<Object> BaseProxy::_callmethod(const std::string& method,
+                                   const std::vector<Ref<Object>>& args) {
+    // kata: begin step37 §7
+    if (connection_pid_ == 0) {
+        connection_pid_ = ::getpid();
+        connection_.emplace(connect(token_.address, authkey_));
+    }
+    return dispatch(connection(), token_.id, method, args);
+    // kata: end
+}
+
+std::string BaseProxy::repr() {
+    const Ref<Object> text = _callmethod("__repr__");
+    return std::string(static_cast<Str*>(text.get())->view());
+}
+
+long long DictProxy::len() {
+    return static_cast<Int*>(_callmethod("__len__").get())->value();
+}
+bool DictProxy::contains(Object* key) {
+    return static_cast<Int*>(_callmethod("__contains__", {ref(key)}).get())->value() != 0;
+}
+Ref<Object> ListProxy::getitem(long long index) {
+    return _callmethod("__getitem__", {Int::create(index)});
+}
+void ListProxy::setitem(long long index, Object* item) {
+    _callmethod("__setitem__", {Int::create(index), Ref<Object>::borrow(item)});
+}
+long long ListProxy::len() {
+    return static_cast<Int*>(_callmethod("__len__").get())->value();
+}
+bool AcquirerProxy::acquire(bool blocking, double timeout) {
+    return static_cast<Int*>(
+               _callmethod("acquire", {to_bool(blocking), Float::create(timeout)}).get())
+               ->value() != 0;
+}
+bool EventProxy::is_set() {
+    return static_cast<Int*>(_callmethod("is_set").get())->value() != 0;
+}
+bool EventProxy::wait(std::optional<double> timeout) {
+    return static_cast<Int*>(
+               _callmethod("wait", {timeout ? Ref<Object>(Float::create(*timeout)) : None()}).get())
+               ->value() != 0;
+}
+Ref<Object> NamespaceProxy::getattr(const std::string& name) {
+    return _callmethod("__getattribute__", {Str::create(name)});
+}
+void NamespaceProxy::setattr(const std::string& name, Object* value) {
+    _callmethod("__setattr__", {Str::create(name), Ref<Object>::borrow(value)});
+}
+Ref<Object> QueueProxy::get(bool block, std::optional<double> timeout) {
+    return _callmethod("get",
+                       {to_bool(block), timeout ? Ref<Object>(Float::create(*timeout)) : None()});
+}
+long long QueueProxy::qsize() {
+    return static_cast<Int*>(_callmethod("qsize").get())->value();
+}
+
+SyncManager::SyncManager(std::optional<connection::Address> address,
+                         std::optional<std::string> authkey)
+    : requested_address_(std::move(address)),
+      authkey_(authkey ? std::move(*authkey) : multiprocessing::detail::urandom(32)) {}
+
+SyncManager::~SyncManager() {
+    if (pid_ > 0) {
+        try {
+            shutdown();
+        } catch (const BaseException&) {
+            int status = 0;
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+}
+
+void SyncManager::start() {
+    // kata: begin step37 §7
+    // BaseManager.start: fork the server, which tells us over a pipe where it listens.
+    auto [reader, writer] = connection::Pipe(false);
+    const connection::Address address =
+        requested_address_ ? *requested_address_
+                           : connection::Address(multiprocessing::detail::arbitrary_unix_address());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        reader.close();
+        detail::serve_forever(address, authkey_, std::move(writer));
+    }
+    writer.close();
+    const std::string bound = reader.recv_bytes();
+    if (std::holds_alternative<connection::TcpAddress>(address)) {
+        const auto colon = bound.rfind(':');
+        address_ =
+            connection::TcpAddress{bound.substr(0, colon), std::stoi(bound.substr(colon + 1))};
+    } else {
+        address_ = bound;
+    }
+    // kata: end
+}
+
+void SyncManager::shutdown() {
+    // kata: begin step43 §7
+    if (pid_ <= 0) {
+        return;
+    }
+    const pid_t pid = std::exchange(pid_, -1);
+    try {
+        Connection connection = connect(address_, authkey_);
+        dispatch(connection, std::nullopt, "shutdown");
+    } catch (const BaseException&) {
+        ::kill(pid, SIGKILL);  // already dead or not answering: make sure
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (const auto* path = std::get_if<std::string>(&address_)) {
+        ::unlink(path->c_str());  // a killed server could not remove its socket file
+    }
+    // kata: end
+}
+
+Token SyncManager::create(const std::string& type_id, std::vector<Ref<Object>> args) {
+    Connection connection = connect(address_, authkey_);
+    args.insert(args.begin(), Str::create(type_id));
+    const Ref<Object> reply = dispatch(connection, std::nullopt, "create", args);
+    const auto* pair = static_cast<Tuple*>(reply.get());
+    return Token{type_id, address_, std::string(static_cast<Str*>(pair->item(0))->view())};
+}
+
+DictProxy SyncManager::dict() {
+    return DictProxy(create("dict"), authkey_);
+}
+ListProxy SyncManager::list() {
+    return ListProxy(create("list"), authkey_);
+}
+ValueProxy SyncManager::Value(char typecode, Object* value) {
+    return ValueProxy(
+        create("Value", {Str::create(std::string(1, typecode)), Ref<Object>::borrow(value)}),
+        authkey_);
+}
+AcquirerProxy SyncManager::Lock() {
+    return AcquirerProxy(create("Lock"), authkey_);
+}
+AcquirerProxy SyncManager::RLock() {
+    return AcquirerProxy(create("RLock"), authkey_);
+}
+EventProxy SyncManager::Event() {
+    return EventProxy(create("Event"), authkey_);
+}
+NamespaceProxy SyncManager::Namespace() {
+    return NamespaceProxy(create("Namespace"), authkey_);
+}
+QueueProxy SyncManager::Queue() {
+    return QueueProxy(create("Queue"), authkey_);
+}
+
+long long SyncManager::number_of_objects() {
+    Connection connection = connect(address_, authkey_);
+    return static_cast<Int*>(dispatch(connection, std::nullopt, "number_of_objects").get())
+        ->value();
+}
+
+}  // namespace py::multiprocessing::managers

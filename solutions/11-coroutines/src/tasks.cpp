@@ -1,0 +1,301 @@
+// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout
+// and the locks (chapters/11-coroutines/README.md §9-§10).
+#include "loop_impl.hpp"
+#include "py/kata.hpp"
+
+namespace py::asyncio {
+
+TaskBase::TaskBase(EventLoop& loop, std::string name) : FutureBase(loop), name_(std::move(name)) {
+    kind_ = "Task";
+}
+
+TaskBase::~TaskBase() {
+    if (!done()) {
+        loop_->call_exception_handler({"Task was destroyed but it is pending!", nullptr});
+    }
+}
+
+void TaskBase::schedule_first_step() {
+    auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
+    auto& tasks = loop_->impl().tasks;
+    if (tasks.size() >= 64 && tasks.size() == tasks.capacity()) {
+        std::erase_if(tasks, [](const std::weak_ptr<TaskBase>& t) { return t.expired(); });
+    }
+    tasks.push_back(self);
+    loop_->call_soon([self] { self->step(); });
+}
+
+void TaskBase::step() {
+    if (done()) {
+        throw InvalidStateError("_step(): already done: " + repr());
+    }
+    // kata: begin step26 §9
+    if (must_cancel_) {
+        pending_ = make_cancelled_error();
+        must_cancel_ = false;
+    }
+    fut_waiter_.reset();
+    auto self = shared_from_this();  // the step may drop the last other reference
+    enter_task(this);
+    resume_point_.resume();  // runs until the next suspension point, or the end
+    leave_task(this);
+    if (coroutine_done()) {
+        complete_from_coroutine();
+    }
+    // kata: end
+}
+
+void TaskBase::suspend_on(const std::shared_ptr<FutureBase>& future, std::coroutine_handle<> at) {
+    // kata: begin step26 §9
+    resume_point_ = at;
+    auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
+    if (future.get() == this) {
+        pending_ = std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + repr()));
+        loop_->call_soon([self] { self->step(); });
+        return;
+    }
+    fut_waiter_ = future;
+    future->add_done_callback([self](FutureBase& /*unused*/) { self->step(); });  // __wakeup
+    if (must_cancel_ && fut_waiter_->cancel(cancel_message_)) {
+        must_cancel_ = false;
+    }
+    // kata: end
+}
+
+void TaskBase::yield_once(std::coroutine_handle<> at) {
+    // kata: begin step26 §9
+    resume_point_ = at;
+    auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
+    loop_->call_soon([self] { self->step(); });
+    // kata: end
+}
+
+bool TaskBase::cancel(const std::string& message) {
+    // kata: begin step28 §9
+    log_traceback_ = false;
+    if (done()) {
+        return false;
+    }
+    ++num_cancels_requested_;
+    if (fut_waiter_ && fut_waiter_->cancel(message)) {
+        return true;
+    }
+    must_cancel_ = true;
+    cancel_message_ = message;
+    return true;
+    // kata: end
+}
+
+int TaskBase::uncancel() {
+    // kata: begin step28 §9
+    if (num_cancels_requested_ > 0) {
+        --num_cancels_requested_;
+    }
+    return num_cancels_requested_;
+    // kata: end
+}
+
+namespace {
+
+// sleep(0): a bare `yield` in Python; the task is stepped again on the next iteration.
+struct YieldOnce {
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> handle) const {
+        TaskBase* task = current_task();
+        if (task == nullptr) {
+            throw RuntimeError("sleep() must be awaited inside a Task (see create_task)");
+        }
+        task->yield_once(handle);
+    }
+    void await_resume() const { raise_pending_in_task(); }
+};
+
+}  // namespace
+
+Coroutine<void> sleep(double delay) {
+    // kata: begin step26 §9
+    if (delay <= 0) {
+        co_await YieldOnce{};
+        co_return;
+    }
+    EventLoop& loop = get_running_loop();
+    Future<void> future(loop);
+    Handle handle = loop.call_later(delay, [future] {
+        if (!future.done()) {
+            future.set_result();  // futures._set_result_unless_cancelled
+        }
+    });
+    struct CancelTimer {
+        Handle& handle;
+        ~CancelTimer() { handle.cancel(); }
+    } cancel_timer{handle};
+    co_await future;
+    // kata: skeleton co_return;
+    // kata: end
+}
+
+TimeoutScope::TimeoutScope(std::optional<double> delay) : task_(current_task()) {
+    if (task_ == nullptr) {
+        throw RuntimeError("Timeout should be used inside a task");
+    }
+    // kata: begin step29 §9
+    if (delay) {
+        handle_ = task_->get_loop().call_later(*delay, [this] {
+            expired_ = true;
+            task_->cancel();
+        });
+    }
+    // kata: end
+}
+
+TimeoutScope::~TimeoutScope() {
+    handle_.cancel();
+}
+
+void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
+    handle_.cancel();
+    // kata: begin step29 §9
+    // 3.11's rule: ours only if no other cancellation is outstanding.
+    if (expired_ && task_->uncancel() == 0) {
+        throw TimeoutError("");
+    }
+    // kata: end
+    std::rethrow_exception(cancelled);
+}
+
+// ---------------------------------------------------------------------------------------------
+// locks.py
+
+void Event::set() {
+    // kata: begin step30 §10
+    if (value_) {
+        return;
+    }
+    value_ = true;
+    for (auto& waiter : waiters_) {
+        if (!waiter.done()) {
+            waiter.set_result();
+        }
+    }
+    // kata: end
+}
+
+Coroutine<bool> Event::wait() {
+    // kata: begin step30 §10
+    if (value_) {
+        co_return true;
+    }
+    Future<void> waiter(get_running_loop());
+    waiters_.push_back(waiter);
+    struct Remove {
+        std::deque<Future<void>>& waiters;
+        const Future<void>& waiter;
+        ~Remove() {
+            std::erase_if(waiters,
+                          [&](const Future<void>& w) { return w.state() == waiter.state(); });
+        }
+    } remove{waiters_, waiter};
+    co_await waiter;
+    co_return true;
+    // kata: skeleton co_return false;
+    // kata: end
+}
+
+Coroutine<bool> Lock::acquire() {
+    // kata: begin step30 §10
+    bool all_cancelled = true;
+    for (auto& w : waiters_) {
+        all_cancelled = all_cancelled && w.cancelled();
+    }
+    if (!locked_ && all_cancelled) {
+        locked_ = true;
+        co_return true;
+    }
+    Future<void> waiter(get_running_loop());
+    waiters_.push_back(waiter);
+    try {
+        co_await waiter;
+    } catch (const CancelledError&) {
+        std::erase_if(waiters_, [&](const Future<void>& w) { return w.state() == waiter.state(); });
+        if (!locked_) {
+            wake_up_first();
+        }
+        throw;
+    }
+    std::erase_if(waiters_, [&](const Future<void>& w) { return w.state() == waiter.state(); });
+    locked_ = true;
+    co_return true;
+    // kata: skeleton co_return false;
+    // kata: end
+}
+
+void Lock::release() {
+    // kata: begin step30 §10
+    if (!locked_) {
+        throw RuntimeError("Lock is not acquired.");
+    }
+    locked_ = false;
+    wake_up_first();
+    // kata: end
+}
+
+void Lock::wake_up_first() {
+    for (auto& waiter : waiters_) {
+        if (!waiter.done()) {
+            waiter.set_result();
+            return;
+        }
+    }
+}
+
+Semaphore::Semaphore(int value) : value_(value) {
+    if (value < 0) {
+        throw ValueError("Semaphore initial value must be >= 0");
+    }
+}
+
+bool Semaphore::locked() const {
+    bool waiting = false;
+    for (const auto& w : waiters_) {
+        waiting = waiting || !w.cancelled();
+    }
+    return value_ == 0 || waiting;
+}
+
+Coroutine<bool> Semaphore::acquire() {
+    if (!locked()) {
+        --value_;
+        co_return true;
+    }
+    Future<void> waiter(get_running_loop());
+    waiters_.push_back(waiter);
+    try {
+        co_await waiter;
+    } catch (const CancelledError&) {
+        std::erase_if(waiters_, [&](const Future<void>& w) { return w.state() == waiter.state(); });
+        if (waiter.done() && !waiter.cancelled()) {
+            ++value_;  // woken and cancelled at once: hand the slot on
+            wake_up_next();
+        }
+        throw;
+    }
+    std::erase_if(waiters_, [&](const Future<void>& w) { return w.state() == waiter.state(); });
+    co_return true;
+}
+
+void Semaphore::release() {
+    ++value_;
+    wake_up_next();
+}
+
+void Semaphore::wake_up_next() {
+    for (auto& waiter : waiters_) {
+        if (!waiter.done()) {
+            --value_;
+            waiter.set_result();
+            return;
+        }
+    }
+}
+
+}  // namespace py::asyncio

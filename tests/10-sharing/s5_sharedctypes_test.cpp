@@ -1,0 +1,142 @@
+// Chapter 10, §5: Value and Array in shared memory, each with a process-shared RLock.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <vector>
+
+#include "helpers.hpp"
+#include "py/connection.hpp"
+#include "py/exceptions.hpp"
+#include "py/sharedctypes.hpp"
+
+namespace {
+
+using py::multiprocessing::Array;
+using py::multiprocessing::Pipe;
+using py::multiprocessing::RawArray;
+using py::multiprocessing::RawValue;
+using py::multiprocessing::Value;
+using sharing_test::fork_child;
+using sharing_test::wait_child;
+
+TEST(Sharing, Step22_ValueAndArrayLiveInSharedMemory) {
+    // The seed's case 1: num = Value('i', 666); v1 = Value('c', b' '); v2 = Value('u', ' ').
+    Value<'i'> num(666);
+    Value<'c'> v1(' ');
+    Value<'u'> v2(L' ');
+    EXPECT_EQ(num.value(), 666);
+    const pid_t child = fork_child([&] {
+        num.set_value(888);
+        v1.set_value('a');
+        v2.set_value(L'武');
+    });
+    ASSERT_EQ(wait_child(child), 0);
+    EXPECT_EQ(num.value(), 888) << "the child's write is seen by the parent: shared pages (§5)";
+    EXPECT_EQ(v1.value(), 'a');
+    EXPECT_EQ(v2.value(), L'武');
+
+    // The seed's case 2: arr = Array('i', [11, 22, 33, 44]); the child sets arr[0] = 666.
+    Array<'i'> arr{11, 22, 33, 44};
+    ASSERT_EQ(wait_child(fork_child([&] { arr.set(0, 666); })), 0);
+    EXPECT_EQ(arr.slice(), (std::vector<int>{666, 22, 33, 44})) << "print(arr[:])";
+    EXPECT_EQ(arr[-1], 44) << "negative indices count from the end";
+    EXPECT_THROW((void)arr[4], py::IndexError) << "ctypes: IndexError('invalid index')";
+    Array<'d'> zeros(3);
+    EXPECT_EQ(zeros.slice(), (std::vector<double>{0.0, 0.0, 0.0})) << "Array('d', 3) is zeroed";
+    RawValue<'q'> raw(1LL << 40);
+    ASSERT_EQ(wait_child(fork_child([&] { raw.set_value(raw.value() * 2); })), 0);
+    EXPECT_EQ(raw.value(), 1LL << 41) << "RawValue (lock=False) is shared as well";
+}
+
+TEST(Sharing, Step23_EachValueHasItsOwnProcessSharedRLock) {
+    Value<'i'> counter(0);
+    auto& lock = counter.get_lock();
+    ASSERT_TRUE(lock.acquire());
+    ASSERT_TRUE(lock.acquire()) << "an RLock: the owner may take it again (§5)";
+    EXPECT_EQ(counter.value(), 0)
+        << "value() under the lock the caller holds: reentrant, no deadlock";
+    auto [parent_end, child_end] = Pipe();
+    const pid_t child = fork_child([&, &child_end = child_end] {
+        const bool got = counter.get_lock().acquire(false);
+        child_end.send_bytes(got ? "took it" : "busy");
+        // Wait for the parent's go, then read through the lock: the read must wait for the
+        // parent's release, and so see the parent's last raw write.
+        (void)child_end.recv_bytes();
+        child_end.send_bytes(std::to_string(counter.value()));
+    });
+    EXPECT_EQ(parent_end.recv_bytes(), "busy") << "another process cannot take a held lock";
+    parent_end.send_bytes("go");
+    *counter.get_obj() = 41;  // raw access, no lock: the parent holds it anyway
+    *counter.get_obj() += 1;
+    lock.release();
+    lock.release();
+    EXPECT_EQ(parent_end.recv_bytes(), "42") << "value() waited for the lock (§5)";
+    EXPECT_EQ(wait_child(child), 0);
+    EXPECT_THROW(lock.release(), py::AssertionError) << "releasing a lock one does not hold";
+
+    Value<'d'> other(0.0);
+    EXPECT_NE(&other.get_lock(), &counter.get_lock()) << "each Value has a lock of its own";
+    RawValue<'i'> raw(0);
+    EXPECT_THROW(raw.get_lock(), py::AttributeError) << "a raw value has no lock";
+    RawArray<'i'> raw_array(2);
+    EXPECT_THROW(raw_array.get_lock(), py::AttributeError);
+}
+
+// Two processes each add 1 once, in the one interleaving that loses an update: both read 0
+// before either writes. The pipe hand-offs force it every time.
+TEST(Sharing, Step24_PlusEqualsLosesAnUpdate) {
+    Value<'i'> v(0);
+    auto [parent_end, child_end] = Pipe();
+    const pid_t child = fork_child([&, &child_end = child_end] {
+        const int seen = v.value();  // v.value += 1 is: read ...
+        child_end.send_bytes("read");
+        (void)child_end.recv_bytes();
+        v.set_value(seen + 1);  // ... then write, each under the lock, but not together
+    });
+    EXPECT_EQ(parent_end.recv_bytes(), "read");
+    v.set_value(v.value() + 1);  // the parent's whole increment happens in between
+    parent_end.send_bytes("go");
+    ASSERT_EQ(wait_child(child), 0);
+    EXPECT_EQ(v.value(), 1) << "two increments, one lost: v.value += 1 is not atomic (§5)";
+}
+
+TEST(Sharing, Step25_TheLockAroundTheIncrementFixesIt) {
+    Value<'i'> v(0);
+    {
+        // The same hand-off, but each increment holds get_lock(): the parent's increment must
+        // wait until the child's is complete.
+        auto [parent_end, child_end] = Pipe();
+        const pid_t child = fork_child([&, &child_end = child_end] {
+            const std::lock_guard guard(v.get_lock());
+            const int seen = v.value();
+            child_end.send_bytes("read");
+            (void)child_end.recv_bytes();
+            v.set_value(seen + 1);
+        });
+        EXPECT_EQ(parent_end.recv_bytes(), "read");
+        parent_end.send_bytes("go");
+        {
+            const std::lock_guard guard(v.get_lock());
+            v.set_value(v.value() + 1);
+        }
+        ASSERT_EQ(wait_child(child), 0);
+        EXPECT_EQ(v.value(), 2) << "with the lock held across read and write nothing is lost";
+    }
+    // And in bulk: two processes, 20000 locked increments each.
+    constexpr int kEach = 20000;
+    v.set_value(0);
+    auto increment = [&] {
+        for (int i = 0; i < kEach; ++i) {
+            const std::lock_guard guard(v.get_lock());
+            v.set_value(v.value() + 1);
+        }
+    };
+    const pid_t first = fork_child(increment);
+    const pid_t second = fork_child(increment);
+    EXPECT_EQ(wait_child(first), 0);
+    EXPECT_EQ(wait_child(second), 0);
+    EXPECT_EQ(v.value(), 2 * kEach) << "no update lost (§5)";
+}
+
+}  // namespace

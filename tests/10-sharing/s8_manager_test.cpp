@@ -1,0 +1,240 @@
+// Chapter 10, §7: the Manager's server process, its proxies and its wire format.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+
+#include "helpers.hpp"
+#include "py/containers.hpp"
+#include "py/exceptions.hpp"
+#include "py/managers.hpp"
+#include "py/pickle.hpp"
+#include "py/queues.hpp"
+#include "py/scalars.hpp"
+
+namespace {
+
+using py::multiprocessing::connection::Address;
+using py::multiprocessing::connection::Client;
+using py::multiprocessing::connection::Connection;
+using py::multiprocessing::managers::SyncManager;
+using sharing_test::fork_child;
+using sharing_test::wait_child;
+
+py::Ref<py::Object> I(long long v) {
+    return py::Int::create(v);
+}
+py::Ref<py::Object> S(std::string_view s) {
+    return py::Str::create(s);
+}
+std::string R(const py::Ref<py::Object>& obj) {
+    return py::repr(obj.get());
+}
+
+TEST(Sharing, Step37_ManagerDictAndListFromAChildProcess) {
+    // The seed's example: with Manager() as manager: d = manager.dict(); l = manager.list(); a
+    // child sets d[1] = '1', d['2'] = 2, d[0.25] = None and appends 666; the parent prints both.
+    SyncManager manager;
+    manager.start();
+    auto d = manager.dict();
+    auto l = manager.list();
+    const pid_t child = fork_child([&] {
+        d.setitem(I(1).get(), S("1").get());
+        d.setitem(S("2").get(), I(2).get());
+        d.setitem(py::Float::create(0.25).get(), py::None().get());
+        l.append(I(666).get());
+    });
+    ASSERT_EQ(wait_child(child), 0) << "the child's proxies reached the server (§7)";
+    EXPECT_EQ(d.repr(), "{1: '1', '2': 2, 0.25: None}") << "print(d)";
+    EXPECT_EQ(l.repr(), "[666]") << "print(l)";
+    EXPECT_EQ(R(d.getitem(S("2").get())), "2");
+    EXPECT_EQ(d.len(), 3);
+    EXPECT_TRUE(d.contains(py::Float::create(0.25).get()));
+    EXPECT_EQ(R(l.copy()), "[666]") << "copy() returns a plain list, by value";
+}
+
+TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
+    SyncManager manager(std::nullopt, std::string("wire key"));
+    manager.start();
+    // Speak to the server by hand: the handshake, then pickled (id, methodname, args, kwds).
+    Connection raw = Client(manager.address(), std::string("wire key"));
+    auto request = py::Tuple::pack(
+        {py::None().get(), S("dummy").get(), py::Tuple::pack({}).get(), py::Dict::create().get()});
+    raw.send_bytes(py::pickle::dumps(request.get()));
+    EXPECT_EQ(R(py::pickle::loads(raw.recv_bytes())), "('#RETURN', None)") << "(§7)";
+    auto create =
+        py::Tuple::pack({py::None().get(), S("create").get(),
+                         py::Tuple::pack({S("dict").get()}).get(), py::Dict::create().get()});
+    raw.send_bytes(py::pickle::dumps(create.get()));
+    const auto reply = py::pickle::loads(raw.recv_bytes());
+    EXPECT_THAT(R(reply), testing::MatchesRegex("\\('#RETURN', \\('[0-9a-f]+', \\(\\)\\)\\)"))
+        << "create answers (id, exposed)";
+    EXPECT_EQ(manager.number_of_objects(), 1);
+}
+
+TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
+    SyncManager manager;
+    manager.start();
+    auto d = manager.dict();
+    try {
+        (void)d.getitem(S("missing").get());
+        FAIL() << "a missing key raises KeyError in the caller";
+    } catch (const py::KeyError& e) {
+        EXPECT_STREQ(e.what(), "'missing'") << "('#ERROR', KeyError('missing')) (§7)";
+    }
+    auto l = manager.list();
+    EXPECT_THROW((void)l.getitem(5), py::IndexError);
+    EXPECT_THROW((void)l.pop(), py::IndexError) << "pop from empty list";
+    auto ns = manager.Namespace();
+    EXPECT_THROW((void)ns.getattr("x"), py::AttributeError);
+    d.setitem(S("still").get(), S("works").get());
+    EXPECT_EQ(R(d.get(S("still").get())), "'works'") << "the connection survives an error";
+    EXPECT_EQ(R(d.get(S("nothing").get())), "None");
+    EXPECT_EQ(R(d.keys()), "['still']");
+    EXPECT_EQ(R(d.items()), "[('still', 'works')]");
+    EXPECT_EQ(R(d.copy()), "{'still': 'works'}");
+    d.delitem(S("still").get());
+    EXPECT_THROW(d.delitem(S("still").get()), py::KeyError);
+    EXPECT_THROW((void)d._callmethod("no_such_method"), py::AttributeError);
+    l.append(I(1).get());
+    l.setitem(0, I(7).get());
+    EXPECT_EQ(R(l.getitem(0)), "7");
+    EXPECT_EQ(l.len(), 1);
+    EXPECT_EQ(R(l.pop()), "7");
+}
+
+TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
+    SyncManager manager;
+    manager.start();
+    EXPECT_EQ(manager.number_of_objects(), 0);
+    {
+        auto d = manager.dict();
+        EXPECT_EQ(manager.number_of_objects(), 1) << "one object, held by one proxy (§7)";
+        {
+            py::multiprocessing::managers::DictProxy copy(d);  // incref
+            copy.setitem(S("k").get(), I(1).get());
+        }  // decref: one reference left
+        EXPECT_EQ(manager.number_of_objects(), 1) << "the copy's decref left the object alive";
+        EXPECT_EQ(R(d.getitem(S("k").get())), "1") << "the copy reached the same object";
+    }
+    EXPECT_EQ(manager.number_of_objects(), 0) << "the last proxy gone, the server dropped it";
+}
+
+TEST(Sharing, Step41_LockEventValueNamespaceAndQueueLiveInTheServer) {
+    SyncManager manager;
+    manager.start();
+    auto value = manager.Value('i', I(0).get());
+    auto lock = manager.Lock();
+    auto done = manager.Event();
+    auto ns = manager.Namespace();
+    auto queue = manager.Queue();
+    ASSERT_TRUE(lock.acquire());
+    EXPECT_FALSE(lock.acquire(false)) << "a Lock is not reentrant";
+    const pid_t child = fork_child([&] {
+        // Blocks in the server until the parent releases the lock.
+        if (!lock.acquire()) {
+            throw std::runtime_error("acquire failed");
+        }
+        value.set(I(static_cast<py::Int*>(value.get().get())->value() + 41).get());
+        ns.setattr("who", S("child").get());
+        queue.put(S("from the child").get());
+        lock.release();
+        done.set();
+    });
+    value.set(I(1).get());
+    lock.release();
+    EXPECT_TRUE(done.wait(5.0)) << "the child finished (§7)";
+    EXPECT_EQ(R(value.get()), "42");
+    EXPECT_EQ(R(ns.getattr("who")), "'child'");
+    EXPECT_EQ(R(queue.get()), "'from the child'");
+    EXPECT_THROW((void)queue.get(false), py::queue::Empty);
+    EXPECT_THROW((void)queue.get(true, 0.01), py::queue::Empty);
+    EXPECT_EQ(queue.qsize(), 0);
+    EXPECT_TRUE(done.is_set());
+    done.clear();
+    EXPECT_FALSE(done.wait(0.01)) << "a cleared Event times out";
+    EXPECT_EQ(value.repr(), "Value(42)");
+    EXPECT_EQ(wait_child(child), 0);
+    auto rlock = manager.RLock();
+    EXPECT_TRUE(rlock.acquire());
+    EXPECT_TRUE(rlock.acquire()) << "an RLock is reentrant for its owner";
+    rlock.release();
+    rlock.release();
+    EXPECT_THROW(rlock.release(), py::RuntimeError);
+}
+
+TEST(Sharing, Step42_AWrongKeyGetsNothing) {
+    SyncManager manager(std::nullopt, std::string("right"));
+    manager.start();
+    try {
+        (void)Client(manager.address(), std::string("wrong"));
+        FAIL() << "a client with the wrong key must be refused";
+    } catch (const py::AuthenticationError& e) {
+        EXPECT_STREQ(e.what(), "digest sent was rejected") << "(§4, §7)";
+    }
+    EXPECT_EQ(manager.number_of_objects(), 0) << "the server still serves the right key";
+}
+
+TEST(Sharing, Step43_ADeadServerIsAClearErrorAndShutdownStopsIt) {
+    {
+        SyncManager manager;
+        manager.start();
+        auto d = manager.dict();
+        d.setitem(I(1).get(), I(2).get());  // the proxy's connection is open now
+        ::kill(manager.pid(), SIGKILL);
+        ::waitpid(manager.pid(), nullptr, 0);
+        EXPECT_THROW(d.setitem(I(3).get(), I(4).get()), py::Exception)
+            << "a call to a killed server fails at once, it does not hang (§7)";
+        try {
+            (void)manager.dict();
+            FAIL() << "a new connection to a dead server must fail";
+        } catch (const py::OSError& e) {
+            EXPECT_THAT(e.what(), testing::HasSubstr("Connection refused"));
+        }
+    }
+    {
+        SyncManager manager;
+        manager.start();
+        const auto path = std::get<std::string>(manager.address());
+        const pid_t server = manager.pid();
+        manager.shutdown();
+        EXPECT_EQ(::kill(server, 0), -1) << "shutdown() waited for the server process to end";
+        EXPECT_FALSE(std::filesystem::exists(path)) << "and its socket file is gone";
+        manager.shutdown();  // again: nothing to do
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// python3's own SyncManager connects to our server and uses a dict through its DictProxy.
+const char* const kPythonManagerClient = R"(
+import sys
+from multiprocessing.managers import SyncManager
+manager = SyncManager(address=sys.argv[1], authkey=sys.argv[2].encode())
+manager.connect()
+d = manager.dict()
+d["from python"] = [1, 2.5, "three"]
+print(d["from python"], flush=True)
+try:
+    d["missing"]
+except KeyError as e:
+    print("KeyError", e, flush=True)
+print(str(d), flush=True)
+)";
+
+TEST(Sharing, Step44_PythonsProxiesUseOurManager) {
+    SyncManager manager(std::nullopt, std::string("py key"));
+    manager.start();
+    sharing_test::Python python(kPythonManagerClient,
+                                {std::get<std::string>(manager.address()), "py key"});
+    EXPECT_EQ(python.read_line(), "[1, 2.5, 'three']")
+        << "python3's proxy created a dict in our server and set and read it (§7)";
+    EXPECT_EQ(python.read_line(), "KeyError 'missing'") << "our ('#ERROR', KeyError) unpickled";
+    EXPECT_EQ(python.read_line(), "{'from python': [1, 2.5, 'three']}");
+    EXPECT_EQ(python.wait(), 0);
+}
+
+}  // namespace

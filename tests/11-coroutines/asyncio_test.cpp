@@ -1,0 +1,404 @@
+// Chapter 11, §8-§10: py::asyncio, an event loop on epoll with futures, tasks and coroutines.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "py/asyncio.hpp"
+
+namespace {
+
+namespace asyncio = py::asyncio;
+using asyncio::Coroutine;
+using asyncio::EventLoop;
+using testing::ElementsAre;
+using testing::HasSubstr;
+
+TEST(Coroutines, Step21_CallSoonRunsCallbacksInOrderOnTheNextIteration) {
+    EventLoop loop;
+    std::vector<std::string> order;
+    loop.call_soon([&] {
+        order.emplace_back("a");
+        loop.call_soon([&] { order.emplace_back("c (scheduled by a)"); });
+    });
+    loop.call_soon([&] { order.emplace_back("b"); });
+    asyncio::Handle cancelled = loop.call_soon([&] { order.emplace_back("cancelled"); });
+    cancelled.cancel();
+    loop.run_once();
+    EXPECT_THAT(order, ElementsAre("a", "b"))
+        << "one iteration runs the callbacks that were ready when it began, in order (§8)";
+    loop.call_soon([&] { loop.stop(); });
+    loop.run_forever();
+    EXPECT_THAT(order, ElementsAre("a", "b", "c (scheduled by a)"))
+        << "run_forever iterates until stop(); a cancelled handle never runs";
+    EXPECT_FALSE(loop.is_running());
+}
+
+TEST(Coroutines, Step22_CallLaterFiresTimersInDeadlineOrder) {
+    EventLoop loop;
+    std::vector<int> order;
+    loop.call_later(0.03, [&] {
+        order.push_back(3);
+        loop.stop();
+    });
+    loop.call_later(0.01, [&] { order.push_back(1); });
+    asyncio::Handle dropped = loop.call_later(0.02, [&] { order.push_back(99); });
+    loop.call_at(loop.time() + 0.02, [&] { order.push_back(2); });
+    dropped.cancel();
+    double started = loop.time();
+    loop.run_forever();
+    EXPECT_THAT(order, ElementsAre(1, 2, 3)) << "the timer heap pops the earliest deadline (§8)";
+    EXPECT_GE(loop.time() - started, 0.03) << "and no timer fires before its time";
+    EXPECT_EQ(loop.scheduled_count(), 0U) << "the cancelled timer was purged from the heap";
+}
+
+TEST(Coroutines, Step23_ACallbackThatThrowsGoesToTheExceptionHandler) {
+    EventLoop loop;
+    std::vector<std::string> reported;
+    loop.set_exception_handler([&](EventLoop&, const asyncio::ExceptionContext& context) {
+        try {
+            std::rethrow_exception(context.exception);
+        } catch (const py::ValueError& e) {
+            reported.push_back(context.message + ": " + e.what());
+        }
+    });
+    bool after = false;
+    loop.call_soon([] { throw py::ValueError("boom"); });
+    loop.call_soon([&] {
+        after = true;
+        loop.stop();
+    });
+    loop.run_forever();
+    EXPECT_THAT(reported, ElementsAre("Exception in callback: boom"))
+        << "the loop catches what a callback throws and reports it (§8)";
+    EXPECT_TRUE(after) << "and goes on with the next callback";
+}
+
+TEST(Coroutines, Step24_CallSoonThreadsafeWakesTheLoop) {
+    EventLoop loop;
+    int value = 0;
+    std::thread other;
+    loop.call_soon([&] {
+        // The loop has nothing to do now and would block in epoll_wait forever.
+        other = std::thread([&] {
+            loop.call_soon_threadsafe([&] {
+                value = 42;
+                loop.stop();
+            });
+        });
+    });
+    loop.run_forever();
+    other.join();
+    EXPECT_EQ(value, 42) << "the eventfd wakes the blocked loop, which runs the callback (§8)";
+}
+
+TEST(Coroutines, Step25_FutureStateMachineAndCallbacks) {
+    EventLoop loop;
+    asyncio::Future<int> future(loop);
+    EXPECT_FALSE(future.done());
+    try {
+        future.result();
+        FAIL() << "a pending future has no result (§9)";
+    } catch (const asyncio::InvalidStateError& e) {
+        EXPECT_STREQ(e.what(), "Result is not set.");
+    }
+    std::vector<int> seen;
+    future.add_done_callback([&](asyncio::FutureBase& f) {
+        EXPECT_TRUE(f.done());
+        seen.push_back(future.result());
+    });
+    future.set_result(7);
+    EXPECT_TRUE(seen.empty()) << "done callbacks are scheduled with call_soon, not called inline";
+    loop.run_once();
+    EXPECT_THAT(seen, ElementsAre(7));
+    try {
+        future.set_result(8);
+        FAIL() << "a done future cannot be set again";
+    } catch (const asyncio::InvalidStateError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("FINISHED"));
+    }
+    asyncio::Future<int> cancelled(loop);
+    EXPECT_TRUE(cancelled.cancel("why"));
+    EXPECT_FALSE(cancelled.cancel()) << "cancel() on a done future returns False";
+    try {
+        cancelled.result();
+        FAIL() << "a cancelled future's result raises CancelledError";
+    } catch (const asyncio::CancelledError& e) {
+        EXPECT_STREQ(e.what(), "why") << "with the cancel message";
+    }
+    asyncio::Future<int> failed(loop);
+    failed.set_exception(std::make_exception_ptr(py::KeyError("k")));
+    EXPECT_THROW(failed.result(), py::KeyError);
+}
+
+// The seed's asyncio example: func1 prints 1, sleeps, prints 2; func2 prints 3, sleeps, prints 4.
+Coroutine<void> seed_func(std::vector<int>& printed, int first, int second) {
+    printed.push_back(first);
+    co_await asyncio::sleep(0.01);
+    printed.push_back(second);
+}
+
+Coroutine<int> add_later(int a, int b) {
+    co_await asyncio::sleep(0);
+    co_return a + b;
+}
+
+Coroutine<int> sleep_long() {
+    co_await asyncio::sleep(3600);
+    co_return 0;
+}
+
+Coroutine<int> nested() {
+    int x = co_await add_later(1, 2);  // awaited inline, no task
+    int y = co_await add_later(x, 10);
+    co_return y;
+}
+
+TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
+    std::vector<int> printed;
+    auto main = [&]() -> Coroutine<void> {
+        auto t1 = asyncio::create_task(seed_func(printed, 1, 2));
+        auto t2 = asyncio::create_task(seed_func(printed, 3, 4));
+        co_await t1;
+        co_await t2;
+    };
+    asyncio::run(main());
+    EXPECT_THAT(printed, ElementsAre(1, 3, 2, 4))
+        << "both tasks run to their sleep, then both wake up (§9, the seed's example)";
+    EXPECT_EQ(asyncio::run(nested()), 13) << "awaiting a coroutine runs it inline";
+
+    std::vector<std::string> turns;
+    auto worker = [&](std::string name) -> Coroutine<void> {
+        for (int i = 0; i < 2; ++i) {
+            turns.push_back(name);
+            co_await asyncio::sleep(0);
+        }
+    };
+    auto both = [&]() -> Coroutine<void> {
+        auto a = asyncio::create_task(worker("a"));
+        auto b = asyncio::create_task(worker("b"));
+        co_await a;
+        co_await b;
+    };
+    asyncio::run(both());
+    EXPECT_THAT(turns, ElementsAre("a", "b", "a", "b")) << "sleep(0) yields to the loop once";
+    EXPECT_THROW(asyncio::get_running_loop(), py::RuntimeError)
+        << "outside a running loop: RuntimeError(\"no running event loop\")";
+}
+
+TEST(Coroutines, Step27_ReadersRunWhenTheirFdIsReady) {
+    EventLoop loop;
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    std::string got;
+    loop.add_reader(fds[0], [&] {
+        char buffer[16];
+        ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+        got.append(buffer, static_cast<std::size_t>(n));
+        if (got.size() >= 5) {
+            loop.remove_reader(fds[0]);
+            loop.stop();
+        }
+    });
+    EXPECT_EQ(loop.registered_fd_count(), 1U);
+    loop.call_soon([&] { EXPECT_EQ(::write(fds[1], "hel", 3), 3); });
+    loop.call_later(0.01, [&] { EXPECT_EQ(::write(fds[1], "lo", 2), 2); });
+    loop.run_forever();
+    EXPECT_EQ(got, "hello") << "epoll reports the pipe readable and the reader runs (§10)";
+    EXPECT_EQ(loop.registered_fd_count(), 0U) << "remove_reader unregisters the fd";
+    ::close(fds[0]);
+    ::close(fds[1]);
+}
+
+TEST(Coroutines, Step28_CancellationThrowsCancelledErrorAtTheAwait) {
+    std::vector<std::string> log;
+    auto sleeper = [&]() -> Coroutine<int> {
+        try {
+            co_await asyncio::sleep(3600);
+        } catch (const asyncio::CancelledError& e) {
+            log.push_back(std::string("cancelled: ") + e.what());
+            throw;
+        }
+        co_return 0;
+    };
+    auto main = [&]() -> Coroutine<void> {
+        auto task = asyncio::create_task(sleeper());
+        co_await asyncio::sleep(0);  // let it start and block in sleep(3600)
+        EXPECT_TRUE(task.cancel("enough"));
+        EXPECT_EQ(task.cancelling(), 1) << "cancel() counts the request";
+        try {
+            co_await task;
+            ADD_FAILURE() << "awaiting a cancelled task raises CancelledError";
+        } catch (const asyncio::CancelledError&) {
+        }
+        EXPECT_TRUE(task.cancelled());
+        EXPECT_EQ(task.uncancel(), 0);
+    };
+    asyncio::run(main());
+    EXPECT_THAT(log, ElementsAre("cancelled: enough"))
+        << "CancelledError is raised inside the task at its await, with the message (§9)";
+
+    bool body_ran = false;
+    auto never = [&]() -> Coroutine<void> {
+        body_ran = true;
+        co_return;
+    };
+    auto cancel_early = [&]() -> Coroutine<void> {
+        auto task = asyncio::create_task(never());
+        task.cancel();
+        try {
+            co_await task;
+        } catch (const asyncio::CancelledError&) {
+        }
+    };
+    asyncio::run(cancel_early());
+    EXPECT_FALSE(body_ran) << "a task cancelled before its first step never runs its body";
+}
+
+TEST(Coroutines, Step29_WaitForAndTimeoutRaiseTimeoutError) {
+    auto slow = []() -> Coroutine<int> {
+        co_await asyncio::sleep(3600);
+        co_return 1;
+    };
+    auto fast = []() -> Coroutine<int> {
+        co_await asyncio::sleep(0);
+        co_return 2;
+    };
+    auto main = [&]() -> Coroutine<void> {
+        EXPECT_EQ(co_await asyncio::wait_for(fast(), 10.0), 2);
+        try {
+            co_await asyncio::wait_for(slow(), 0.01);
+            ADD_FAILURE() << "wait_for past its timeout raises TimeoutError (§9)";
+        } catch (const py::TimeoutError&) {
+        }
+        EXPECT_EQ(asyncio::current_task()->cancelling(), 0)
+            << "the timeout took back its own cancellation (uncancel)";
+    };
+    asyncio::run(main());
+}
+
+TEST(Coroutines, Step30_EventAndLockWakeWaiters) {
+    std::vector<std::string> log;
+    auto main = [&]() -> Coroutine<void> {
+        asyncio::Event event;
+        asyncio::Lock lock;
+        auto waiter = [&](std::string name) -> Coroutine<void> {
+            co_await event.wait();
+            co_await lock.acquire();
+            log.push_back(name + " in");
+            co_await asyncio::sleep(0);
+            log.push_back(name + " out");
+            lock.release();
+        };
+        auto a = asyncio::create_task(waiter("a"));
+        auto b = asyncio::create_task(waiter("b"));
+        co_await asyncio::sleep(0);
+        EXPECT_TRUE(log.empty()) << "both wait for the event";
+        event.set();
+        co_await a;
+        co_await b;
+        EXPECT_THROW(lock.release(), py::RuntimeError) << "Lock is not acquired.";
+    };
+    asyncio::run(main());
+    EXPECT_THAT(log, ElementsAre("a in", "a out", "b in", "b out"))
+        << "the lock lets one task in at a time, in arrival order (§10)";
+}
+
+TEST(Coroutines, Step31_GatherCollectsResultsAndExceptions) {
+    auto value = [](int v) -> Coroutine<int> {
+        co_await asyncio::sleep(0.001 * v);
+        co_return v;
+    };
+    auto failing = []() -> Coroutine<int> {
+        co_await asyncio::sleep(0);
+        throw py::ValueError("bad");
+    };
+    auto main = [&]() -> Coroutine<void> {
+        std::vector<asyncio::Task<int>> tasks;
+        for (int v = 3; v > 0; --v) {
+            tasks.push_back(asyncio::create_task(value(v)));
+        }
+        std::vector<int> results = co_await asyncio::gather(tasks);
+        EXPECT_THAT(results, ElementsAre(3, 2, 1))
+            << "results in the order given, not the order they finished (§9)";
+        std::vector<asyncio::Task<int>> mixed;
+        mixed.push_back(asyncio::create_task(value(1)));
+        mixed.push_back(asyncio::create_task(failing()));
+        auto outcomes = co_await asyncio::gather(mixed, /*return_exceptions=*/true);
+        EXPECT_EQ(outcomes.size(), 2U);
+        if (outcomes.size() == 2) {
+            EXPECT_EQ(*outcomes[0].value, 1);
+            EXPECT_TRUE(outcomes[1].exception != nullptr) << "return_exceptions collects the error";
+        }
+        std::vector<asyncio::Task<int>> again;
+        again.push_back(asyncio::create_task(failing()));
+        try {
+            co_await asyncio::gather(again);
+            ADD_FAILURE() << "without return_exceptions the first error propagates";
+        } catch (const py::ValueError&) {
+        }
+    };
+    asyncio::run(main());
+}
+
+TEST(Coroutines, Step32_WaitAndTheSeedsRunUntilComplete) {
+    // tasks = [ensure_future(func1()), ensure_future(func2())];
+    // loop.run_until_complete(asyncio.wait(tasks))   (the seed's asyncio example)
+    std::vector<int> printed;
+    auto loop = asyncio::new_event_loop();
+    asyncio::set_event_loop(loop);
+    std::vector<asyncio::Task<void>> tasks{
+        asyncio::create_task(seed_func(printed, 1, 2), {}, loop.get()),
+        asyncio::create_task(seed_func(printed, 3, 4), {}, loop.get())};
+    auto result = loop->run_until_complete(asyncio::wait(tasks));
+    EXPECT_THAT(printed, ElementsAre(1, 3, 2, 4)) << "(§9)";
+    EXPECT_EQ(result.done.size(), 2U);
+    EXPECT_TRUE(result.pending.empty());
+
+    auto first = [&]() -> Coroutine<void> {
+        auto slow = asyncio::create_task(add_later(0, 0));
+        auto never = asyncio::create_task(sleep_long());
+        std::vector<asyncio::Task<int>> both;  // (GCC 12 cannot keep a braced list in a co_await)
+        both.push_back(slow);
+        both.push_back(never);
+        auto r = co_await asyncio::wait(both, asyncio::ReturnWhen::FirstCompleted);
+        EXPECT_EQ(r.done.size(), 1U) << "FIRST_COMPLETED returns as soon as one is done";
+        EXPECT_EQ(r.pending.size(), 1U);
+        never.cancel();
+    };
+    loop->run_until_complete(first());
+    asyncio::set_event_loop(nullptr);
+    loop->close();
+}
+
+TEST(Coroutines, Step33_QueueHandsItemsFromProducerToConsumer) {
+    std::vector<int> consumed;
+    auto main = [&]() -> Coroutine<void> {
+        asyncio::Queue<int> queue(2);
+        // A named lambda: a coroutine lambda's captures live in the closure object, which must
+        // outlive the coroutine.
+        auto produce = [&]() -> Coroutine<void> {
+            for (int i = 0; i < 5; ++i) {
+                co_await queue.put(i);  // blocks while two items wait
+            }
+            co_await queue.put(-1);
+        };
+        auto producer = asyncio::create_task(produce());
+        for (;;) {
+            int item = co_await queue.get();
+            if (item < 0) {
+                break;
+            }
+            consumed.push_back(item);
+        }
+        co_await producer;
+        EXPECT_THROW(queue.get_nowait(), asyncio::QueueEmpty);
+    };
+    asyncio::run(main());
+    EXPECT_THAT(consumed, ElementsAre(0, 1, 2, 3, 4)) << "(§10)";
+}
+
+}  // namespace

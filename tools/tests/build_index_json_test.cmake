@@ -1,0 +1,20 @@
+# cmake -P test: workbook.json stays valid JSON when a title or path holds a quote, a backslash,
+# a semicolon or a newline (cmake/Workbook.cmake builds it with string(JSON ... SET)).
+# Usage: cmake -DSOURCE_DIR=<checkout> -P build_index_json_test.cmake
+include("${SOURCE_DIR}/cmake/Workbook.cmake")
+set(tricky "A \"quoted\" title; with C:\\path\\ and\na newline")
+set(entry "{}")
+workbook_json_set(entry title "${tricky}")
+workbook_json_set(entry plain "refcount")
+string(JSON title ERROR_VARIABLE error GET "${entry}" title)
+if(error)
+    message(FATAL_ERROR "workbook_json_set wrote invalid JSON: ${error}\n${entry}")
+endif()
+if(NOT title STREQUAL tricky)
+    message(FATAL_ERROR "the title came back as '${title}', not '${tricky}'")
+endif()
+string(JSON plain GET "${entry}" plain)
+if(NOT plain STREQUAL "refcount")
+    message(FATAL_ERROR "a plain value came back as '${plain}'")
+endif()
+message(STATUS "build index JSON test passed")
