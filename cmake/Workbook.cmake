@@ -131,6 +131,11 @@ function(workbook_add_chapter chapter_dir)
     if(NOT WORKBOOK_TRACE_REFS)
         return()
     endif()
+    # WORKBOOK_TEST_LABEL (the tsan preset: "concurrency") builds and runs only the tests of the
+    # chapters with that label; the others' libraries are still built for the chapters above them.
+    if(WORKBOOK_TEST_LABEL AND NOT WORKBOOK_TEST_LABEL IN_LIST extra_labels)
+        return()
+    endif()
 
     set(test_target ${library}_tests)
     file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/${folder}/*.cpp")
