@@ -108,11 +108,12 @@ class SleepingThreads {
 
     void announce() {
         tids_[static_cast<std::size_t>(next_.fetch_add(1))] = workbook::current_tid();
+        announced_.fetch_add(1);  // only now is this thread's slot filled in
     }
 
     [[nodiscard]] bool others_asleep() {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (next_.load() < static_cast<int>(tids_.size())) {
+        while (announced_.load() < static_cast<int>(tids_.size())) {
             if (std::chrono::steady_clock::now() > deadline) {
                 return false;
             }
@@ -129,7 +130,8 @@ class SleepingThreads {
 
   private:
     std::vector<std::atomic<pid_t>> tids_;
-    std::atomic<int> next_{0};
+    std::atomic<int> next_{0};       // slots handed out
+    std::atomic<int> announced_{0};  // slots filled in
 };
 
 // What one thread got: the object (and its name, read in that thread) or the error's message.
