@@ -91,7 +91,15 @@ TEST(Threads, Step21_ResultWaitsAndTimesOut) {
     cf::Future<int> failed;
     failed.set_exception(std::make_exception_ptr(py::ValueError("bad")));
     EXPECT_THROW(failed.result(), py::ValueError) << "result() re-raises the stored exception";
-    EXPECT_THAT(failed.repr(), HasSubstr("state=finished raised"));
+    EXPECT_THAT(failed.repr(), testing::MatchesRegex("<Future at .* state=finished raised ValueError>"))
+        << "a failed future's repr names the exception's class (§5)";
+    cf::Future<int> returned_int;
+    returned_int.set_result(3);
+    EXPECT_THAT(returned_int.repr(), testing::MatchesRegex("<Future at .* state=finished returned int>"))
+        << "a finished future's repr names the result's class, as _base.py does";
+    cf::Future<void> returned_none;
+    returned_none.set_result();
+    EXPECT_THAT(returned_none.repr(), HasSubstr("state=finished returned NoneType>"));
     EXPECT_THROW(failed.set_exception(std::make_exception_ptr(py::ValueError("again"))),
                  cf::InvalidStateError);
 }
@@ -163,9 +171,11 @@ TEST(Threads, Step24_DoneCallbacksRunInTheWorker) {
     EXPECT_TRUE(saw_cancel) << "cancel() calls the callbacks too";
     testing::internal::CaptureStderr();
     future.add_done_callback([](const cf::Future<int>&) { throw py::ValueError("in callback"); });
-    EXPECT_THAT(testing::internal::GetCapturedStderr(),
-                HasSubstr("exception calling callback for <Future"))
+    const std::string logged = testing::internal::GetCapturedStderr();
+    EXPECT_THAT(logged, HasSubstr("exception calling callback for <Future"))
         << "a failing callback is logged and swallowed";
+    EXPECT_THAT(logged, HasSubstr("state=finished returned int>\nValueError: in callback\n"))
+        << "the log ends as LOGGER.exception's traceback does: the class, then the message";
 }
 
 TEST(Threads, Step25_CollectTheResultsAtTheEnd) {

@@ -202,6 +202,8 @@ TEST(Threads, Step09_DaemonIsSetBeforeStart) {
     });
     daemon.set_daemon(true);
     EXPECT_TRUE(daemon.daemon());
+    EXPECT_THAT(daemon.repr(), MatchesRegex("<Thread\\(Thread-[0-9]+, initial daemon\\)>"))
+        << "the repr says daemon before start too";
     daemon.start();
     try {
         daemon.set_daemon(false);
@@ -212,7 +214,8 @@ TEST(Threads, Step09_DaemonIsSetBeforeStart) {
     gate.wait();
     daemon.join();
     EXPECT_TRUE(child_daemon) << "a thread created by a daemon thread is a daemon too";
-    EXPECT_THAT(daemon.repr(), HasSubstr(" daemon)>"));
+    EXPECT_THAT(daemon.repr(), MatchesRegex("<Thread\\(Thread-[0-9]+, stopped daemon [0-9]+\\)>"))
+        << "threading.py's order: status, daemon, then the ident";
 }
 
 TEST(Threads, Step10_EnumerateAndActiveCount) {

@@ -109,4 +109,17 @@ class StopIteration : public Exception {
     std::any value_;
 };
 
+// The class name Python prints for `error` ("ValueError"): python_name() for ours; a C++
+// exception that is not one of ours has no Python class and is reported as "Exception", as the
+// unraisable hook (chapter 02) reports it.
+inline const char* exception_type_name(const std::exception_ptr& error) noexcept {
+    try {
+        std::rethrow_exception(error);
+    } catch (const BaseException& e) {
+        return e.python_name();
+    } catch (...) {
+        return "Exception";
+    }
+}
+
 }  // namespace py

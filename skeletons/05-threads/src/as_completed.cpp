@@ -27,15 +27,15 @@ struct AsCompletedCore::Impl {
 AsCompletedCore::AsCompletedCore(const std::vector<std::shared_ptr<FutureCore>>& futures,
                                  std::optional<double> timeout)
     : impl_(std::make_unique<Impl>()) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 AsCompletedCore::~AsCompletedCore() {
-    PY_KATA_TODO_NOEXCEPT("§5");
+    PY_KATA_TODO_NOEXCEPT("§7");
 }
 
 std::optional<std::size_t> AsCompletedCore::next() {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 }  // namespace py::concurrent

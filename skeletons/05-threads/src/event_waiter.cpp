@@ -6,19 +6,19 @@
 namespace py::concurrent::detail {
 
 void EventWaiter::expect(long installed) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 bool EventWaiter::wait_until(std::optional<Clock::time_point> deadline) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 std::vector<FutureCore*> EventWaiter::take_finished() {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 void EventWaiter::event(FutureCore* future, bool exception) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 }  // namespace py::concurrent::detail

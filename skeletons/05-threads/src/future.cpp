@@ -32,12 +32,12 @@ struct FutureCore::Impl {
     std::vector<std::shared_ptr<Waiter>> waiters;
 
     // With `mutex` held: Future.__repr__.
-    [[nodiscard]] std::string repr_locked(const void* self) const;
+    [[nodiscard]] std::string repr_locked(const FutureCore& self) const;
     // Waits (the caller has dropped the GIL) until the future is done; false on timeout.
     bool wait_done(std::unique_lock<std::mutex>& lock, std::optional<double> timeout);
 };
 
-std::string FutureCore::Impl::repr_locked(const void* self) const {
+std::string FutureCore::Impl::repr_locked(const FutureCore& self) const {
     PY_KATA_TODO("§5");
 }
 
@@ -112,11 +112,11 @@ std::string FutureCore::repr() const {
 }
 
 bool FutureCore::install_waiter(const std::shared_ptr<Waiter>& waiter) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 void FutureCore::remove_waiter(const std::shared_ptr<Waiter>& waiter) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 }  // namespace py::concurrent

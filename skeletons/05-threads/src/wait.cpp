@@ -13,7 +13,7 @@ using detail::EventWaiter;
 
 std::vector<std::size_t> wait_cores(const std::vector<std::shared_ptr<FutureCore>>& futures,
                                     std::optional<double> timeout, ReturnWhen return_when) {
-    PY_KATA_TODO("§5");
+    PY_KATA_TODO("§7");
 }
 
 }  // namespace py::concurrent

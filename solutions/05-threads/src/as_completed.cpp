@@ -27,7 +27,7 @@ struct AsCompletedCore::Impl {
 AsCompletedCore::AsCompletedCore(const std::vector<std::shared_ptr<FutureCore>>& futures,
                                  std::optional<double> timeout)
     : impl_(std::make_unique<Impl>()) {
-    // kata: begin step30 §5
+    // kata: begin step30 §7
     if (timeout) {
         impl_->deadline = detail::deadline_after(std::max(*timeout, 0.0));
     }
@@ -47,7 +47,7 @@ AsCompletedCore::AsCompletedCore(const std::vector<std::shared_ptr<FutureCore>>&
 }
 
 AsCompletedCore::~AsCompletedCore() {
-    // kata: begin step30 §5 noexcept
+    // kata: begin step30 §7 noexcept
     for (const auto& future : impl_->futures) {
         future->remove_waiter(impl_->waiter);
     }
@@ -55,7 +55,7 @@ AsCompletedCore::~AsCompletedCore() {
 }
 
 std::optional<std::size_t> AsCompletedCore::next() {
-    // kata: begin step30 §5
+    // kata: begin step30 §7
     while (impl_->ready.empty()) {
         if (impl_->pending == 0) {
             return std::nullopt;

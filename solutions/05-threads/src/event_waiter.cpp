@@ -6,7 +6,7 @@
 namespace py::concurrent::detail {
 
 void EventWaiter::expect(long installed) {
-    // kata: begin step31 §5
+    // kata: begin step31 §7
     std::lock_guard lock(mutex_);
     pending_ += installed;
     set_ = set_ || pending_ == 0;
@@ -14,7 +14,7 @@ void EventWaiter::expect(long installed) {
 }
 
 bool EventWaiter::wait_until(std::optional<Clock::time_point> deadline) {
-    // kata: begin step30 step31 §5
+    // kata: begin step30 step31 §7
     std::unique_lock lock(mutex_);
     if (deadline) {
         return cond_.wait_until(lock, *deadline, [&] { return set_; });
@@ -25,7 +25,7 @@ bool EventWaiter::wait_until(std::optional<Clock::time_point> deadline) {
 }
 
 std::vector<FutureCore*> EventWaiter::take_finished() {
-    // kata: begin step30 §5
+    // kata: begin step30 §7
     std::lock_guard lock(mutex_);
     std::vector<FutureCore*> finished;
     finished.swap(finished_);
@@ -35,7 +35,7 @@ std::vector<FutureCore*> EventWaiter::take_finished() {
 }
 
 void EventWaiter::event(FutureCore* future, bool exception) {
-    // kata: begin step30 step31 §5
+    // kata: begin step30 step31 §7
     std::lock_guard lock(mutex_);
     finished_.push_back(future);
     --pending_;

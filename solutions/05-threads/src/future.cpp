@@ -46,15 +46,15 @@ struct FutureCore::Impl {
     std::vector<std::shared_ptr<Waiter>> waiters;
 
     // With `mutex` held: Future.__repr__.
-    [[nodiscard]] std::string repr_locked(const void* self) const;
+    [[nodiscard]] std::string repr_locked(const FutureCore& self) const;
     // Waits (the caller has dropped the GIL) until the future is done; false on timeout.
     bool wait_done(std::unique_lock<std::mutex>& lock, std::optional<double> timeout);
 };
 
-std::string FutureCore::Impl::repr_locked(const void* self) const {
+std::string FutureCore::Impl::repr_locked(const FutureCore& self) const {
     // kata: begin step20 §5
     std::ostringstream out;
-    out << "<Future at " << self << " state=";
+    out << "<Future at " << static_cast<const void*>(&self) << " state=";
     switch (state) {
         case FutureState::Pending:
             out << "pending";
@@ -67,7 +67,13 @@ std::string FutureCore::Impl::repr_locked(const void* self) const {
             out << "cancelled";
             break;
         case FutureState::Finished:
-            out << "finished " << (exception ? "raised" : "returned");
+            // _base.py names the class of the exception or of the result.
+            out << "finished ";
+            if (exception) {
+                out << "raised " << exception_type_name(exception);
+            } else {
+                out << "returned " << self.result_type_name();
+            }
             break;
     }
     out << ">";
@@ -104,7 +110,9 @@ namespace {
         try {
             callback(future);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "exception calling callback for %s: %s\n", future.repr().c_str(),
+            // LOGGER.exception prints the message, then the traceback's last line: "Type: text".
+            std::fprintf(stderr, "exception calling callback for %s\n%s: %s\n",
+                         future.repr().c_str(), exception_type_name(std::current_exception()),
                          e.what());
         }
     }
@@ -221,7 +229,7 @@ void FutureCore::set_result_with(const std::function<void()>& store) {
         std::lock_guard lock(impl_->mutex);
         if (is_done(impl_->state)) {
             throw InvalidStateError(std::string(state_name(impl_->state)) + ": " +
-                                    impl_->repr_locked(this));
+                                    impl_->repr_locked(*this));
         }
         store();
         impl_->state = FutureState::Finished;
@@ -242,7 +250,7 @@ void FutureCore::set_exception(std::exception_ptr exception) {
         std::lock_guard lock(impl_->mutex);
         if (is_done(impl_->state)) {
             throw InvalidStateError(std::string(state_name(impl_->state)) + ": " +
-                                    impl_->repr_locked(this));
+                                    impl_->repr_locked(*this));
         }
         impl_->exception = std::move(exception);
         impl_->state = FutureState::Finished;
@@ -259,12 +267,12 @@ void FutureCore::set_exception(std::exception_ptr exception) {
 std::string FutureCore::repr() const {
     // kata: begin step20 §5
     std::lock_guard lock(impl_->mutex);
-    return impl_->repr_locked(this);
+    return impl_->repr_locked(*this);
     // kata: end
 }
 
 bool FutureCore::install_waiter(const std::shared_ptr<Waiter>& waiter) {
-    // kata: begin step30 step31 §5
+    // kata: begin step30 step31 §7
     std::lock_guard lock(impl_->mutex);
     if (is_done_for_waiters(impl_->state)) {
         return true;
@@ -275,7 +283,7 @@ bool FutureCore::install_waiter(const std::shared_ptr<Waiter>& waiter) {
 }
 
 void FutureCore::remove_waiter(const std::shared_ptr<Waiter>& waiter) {
-    // kata: begin step30 step31 §5
+    // kata: begin step30 step31 §7
     std::lock_guard lock(impl_->mutex);
     auto& waiters = impl_->waiters;
     waiters.erase(std::remove(waiters.begin(), waiters.end(), waiter), waiters.end());

@@ -377,16 +377,20 @@ std::string Thread::repr() const {
     // kata: begin step08 §2
     std::lock_guard lock(state_->mutex);
     std::ostringstream out;
+    // threading.py's order: the status, then " daemon", then the ident once there is one.
     out << "<Thread(" << state_->name << ", ";
     if (!state_->started) {
         out << "initial";
     } else if (state_->finished) {
-        out << "stopped " << state_->ident;
+        out << "stopped";
     } else {
-        out << "started " << state_->ident;
+        out << "started";
     }
     if (state_->daemon) {
         out << " daemon";
+    }
+    if (state_->started) {
+        out << " " << state_->ident;
     }
     out << ")>";
     return out.str();

@@ -13,7 +13,7 @@ using detail::EventWaiter;
 
 std::vector<std::size_t> wait_cores(const std::vector<std::shared_ptr<FutureCore>>& futures,
                                     std::optional<double> timeout, ReturnWhen return_when) {
-    // kata: begin step31 §5
+    // kata: begin step31 §7
     const auto deadline =
         timeout ? std::optional(detail::deadline_after(std::max(*timeout, 0.0))) : std::nullopt;
     auto mode = EventWaiter::Mode::AllCompleted;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -35,6 +36,24 @@ enum class FutureState { Pending, Running, Cancelled, CancelledAndNotified, Fini
 const char* state_name(FutureState state) noexcept;
 
 class FutureCore;
+
+// The Python class of a result of type T, for a finished future's repr ("returned int").
+template <class T>
+constexpr const char* python_type_name() noexcept {
+    if constexpr (std::is_void_v<T> || std::is_same_v<T, std::monostate>) {
+        return "NoneType";
+    } else if constexpr (std::is_same_v<T, bool>) {
+        return "bool";
+    } else if constexpr (std::is_integral_v<T>) {
+        return "int";
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return "float";
+    } else if constexpr (std::is_convertible_v<T, std::string_view>) {
+        return "str";
+    } else {
+        return "object";
+    }
+}
 
 // What wait() and as_completed() install on every future they watch (_base.py's waiters): the
 // completing thread appends the future to `finished` and notifies.
@@ -78,7 +97,8 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
     // InvalidStateError("FINISHED: ...") if it is done already.
     void set_result_with(const std::function<void()>& store);
     void set_exception(std::exception_ptr exception);
-    // "<Future at 0x... state=pending>".
+    // "<Future at 0x... state=pending>"; finished: "... state=finished returned int>" or
+    // "... state=finished raised ValueError>".
     [[nodiscard]] std::string repr() const;
 
     // For wait()/as_completed(): under the future's lock, either add `waiter` (returns false) or,
@@ -87,6 +107,10 @@ class FutureCore : public std::enable_shared_from_this<FutureCore> {
     void remove_waiter(const std::shared_ptr<Waiter>& waiter);
 
     struct Impl;
+
+  protected:
+    // The Python class name of the result ("int"); Future<T> knows T, this untyped core does not.
+    [[nodiscard]] virtual const char* result_type_name() const noexcept { return "NoneType"; }
 
   private:
     std::unique_ptr<Impl> impl_;
@@ -97,6 +121,9 @@ class Future {
     using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
     struct State : FutureCore {
         std::optional<Stored> value;
+        [[nodiscard]] const char* result_type_name() const noexcept override {
+            return python_type_name<T>();
+        }
     };
 
   public:
