@@ -20,6 +20,14 @@
 namespace workbook {
 namespace {
 
+// One message from several parts, built in place (a chain of `+` makes a temporary per part).
+template <class... Parts>
+std::string message(const Parts&... parts) {
+    std::string out;
+    (out.append(parts), ...);
+    return out;
+}
+
 namespace fs = std::filesystem;
 
 constexpr std::string_view kMarker = "// kata:";
@@ -116,18 +124,19 @@ Region parse_begin(const Marker& marker, const ChapterFacts& chapter, const std:
                 throw UsageError(where + ": a region names one lesson section, not two");
             }
             if (chapter.sections.count(word) == 0) {
-                throw UsageError(where + ": " + word + " is not a '## " + word +
-                                 " ...' heading of chapters/" + chapter.folder + "/README.md");
+                throw UsageError(message(where, ": ", word, " is not a '## ", word,
+                                         " ...' heading of chapters/", chapter.folder,
+                                         "/README.md"));
             }
             region.section = word;
         } else if (word.size() == 6 && word.rfind("step", 0) == 0) {
             if (chapter.steps.count(word.substr(4)) == 0) {
-                throw UsageError(where + ": " + word + " is not a step of chapters/" +
-                                 chapter.folder + "/chapter.json");
+                throw UsageError(message(where, ": ", word, " is not a step of chapters/",
+                                         chapter.folder, "/chapter.json"));
             }
         } else {
-            throw UsageError(where + ": unknown flag '" + word +
-                             "' (use §N, stepNN, noexcept, replace)");
+            throw UsageError(
+                message(where, ": unknown flag '", word, "' (use §N, stepNN, noexcept, replace)"));
         }
     }
     if (!region.replace && region.section.empty()) {
@@ -216,9 +225,10 @@ std::map<fs::path, std::string> generate_chapter(const fs::path& source_dir,
         const std::string label = "solutions/" + folder + "/" + relative.string();
         const std::string text = read_file(entry.path());
         if (text.find(kMarker) == std::string::npos) {
-            throw UsageError(label +
-                             " has no kata region: a file without kata code belongs in given/" +
-                             folder + "/" + relative.string());
+            throw UsageError(message(label,
+                                     " has no kata region: a file without kata code belongs in "
+                                     "given/",
+                                     folder, "/", relative.string()));
         }
         const bool in_header = *relative.begin() == "include";
         files[relative] = clang_formatted(generate_skeleton_text(text, facts, in_header, label),
