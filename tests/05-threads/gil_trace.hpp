@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <mutex>
@@ -37,6 +38,7 @@ class Recorder {
     void run_cpu_bound(int threads, std::chrono::milliseconds each) {
         origin_ = Clock::now();
         std::vector<std::unique_ptr<ThreadType>> workers;
+        workers.reserve(static_cast<std::size_t>(threads));
         for (int t = 0; t < threads; ++t) {
             workers.push_back(std::make_unique<ThreadType>([this, t, each] {
                 const auto wanted = Clock::now();
