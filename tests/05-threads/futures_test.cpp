@@ -91,11 +91,13 @@ TEST(Threads, Step21_ResultWaitsAndTimesOut) {
     cf::Future<int> failed;
     failed.set_exception(std::make_exception_ptr(py::ValueError("bad")));
     EXPECT_THROW(failed.result(), py::ValueError) << "result() re-raises the stored exception";
-    EXPECT_THAT(failed.repr(), testing::MatchesRegex("<Future at .* state=finished raised ValueError>"))
+    EXPECT_THAT(failed.repr(),
+                testing::MatchesRegex("<Future at .* state=finished raised ValueError>"))
         << "a failed future's repr names the exception's class (§5)";
     cf::Future<int> returned_int;
     returned_int.set_result(3);
-    EXPECT_THAT(returned_int.repr(), testing::MatchesRegex("<Future at .* state=finished returned int>"))
+    EXPECT_THAT(returned_int.repr(),
+                testing::MatchesRegex("<Future at .* state=finished returned int>"))
         << "a finished future's repr names the result's class, as _base.py does";
     cf::Future<void> returned_none;
     returned_none.set_result();
