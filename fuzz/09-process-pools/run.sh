@@ -16,8 +16,8 @@ sources=(
     solutions/01-refcount/src/*.cpp
     common/src/kata.cpp
 )
-clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I common/include -I solutions/01-refcount/include -I given/01-refcount/src \
+clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPY_TRACE_REFS=1 \
+    -I common/include -I solutions/01-refcount/include -I given/01-refcount/include -I given/01-refcount/src \
     -I given/09-process-pools/include -I given/09-process-pools/src \
     -I solutions/09-process-pools/include \
     "${sources[@]}" -o "$out/pickle_loads_fuzzer"
@@ -37,5 +37,7 @@ for v in values:
             f.write(pickle.dumps(v, p))
         n += 1
 PY
+# Inputs that once failed (regressions/) stay in the corpus.
+cp fuzz/09-process-pools/regressions/* "$out/corpus/"
 "$out/pickle_loads_fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 "$out/corpus"
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus"

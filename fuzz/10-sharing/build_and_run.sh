@@ -9,7 +9,7 @@ out=build/fuzz10
 mkdir -p "$out/corpus"
 CXX="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 includes=(-Icommon/include -Igiven/10-sharing/include -Igiven/10-sharing/src
-          -Isolutions/01-refcount/include -Igiven/01-refcount/src
+          -Isolutions/01-refcount/include -Igiven/01-refcount/include -Igiven/01-refcount/src
           -Igiven/09-process-pools/include -Igiven/09-process-pools/src)
 [ -d solutions/09-process-pools/include ] && includes+=(-Isolutions/09-process-pools/include)
 # Only what the reader and the handshake reach: chapter 01's objects and chapter 09's pickle.
@@ -28,4 +28,5 @@ printf '\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x02hi' > "$out/corp
 printf '\x01\x00\x00\x00\x00\x33#CHALLENGE#{sha256}0123456789012345678901234567890123456789' > "$out/corpus/challenge312"
 printf '\x01\x00\x00\x00\x00\x1f#CHALLENGE#01234567890123456789' > "$out/corpus/challenge311"
 printf '\x02\x00\x00\x00\x00\x10abcdefghijklmnop' > "$out/corpus/md5reply"
-"$out/connection_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 "$out/corpus"
+"$out/connection_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+    -artifact_prefix="$out/" "$out/corpus"
