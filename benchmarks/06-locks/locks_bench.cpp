@@ -11,6 +11,17 @@
 
 namespace {
 
+// glibc skips the atomic instructions of pthread_mutex_lock/unlock while the process has never
+// started a second thread (`__libc_single_threaded`, glibc 2.32+), so std::mutex measured in a
+// single-threaded benchmark process costs a plain load and store, about 8 ns here against 25-30
+// ns once any thread has existed. A lock exists for threads: every row is measured in a
+// process that has started one, as every Python program that uses a Lock has. The flag is never
+// reset, so one thread at start-up is enough.
+[[maybe_unused]] const bool process_is_multithreaded = [] {
+    std::thread([] {}).join();
+    return true;
+}();
+
 void lock_uncontended_ours(benchmark::State& state) {
     py::threading::Lock lock;
     for (auto _ : state) {

@@ -17,7 +17,9 @@ bool RLock::acquire(bool blocking, double timeout) PY_NO_THREAD_SAFETY_ANALYSIS 
     }
     const Ident me = get_ident();
     if (owner_.load(std::memory_order_relaxed) == me) {
-        count_.fetch_add(1, std::memory_order_relaxed);  // cannot block: the observer is not told
+        // Only the owner writes the count, so a load and a store do: no locked instruction.
+        // A re-entry cannot block, so the observer is not told.
+        count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         return true;
     }
     return detail::observed_acquire(this, LockKind::RLock, blocking, timeout, [&] {
@@ -39,7 +41,9 @@ void RLock::release() PY_NO_THREAD_SAFETY_ANALYSIS {
         count_.load(std::memory_order_relaxed) == 0) {
         throw RuntimeError("cannot release un-acquired lock");
     }
-    if (count_.fetch_sub(1, std::memory_order_relaxed) == 1) {
+    const std::size_t remaining = count_.load(std::memory_order_relaxed) - 1;
+    count_.store(remaining, std::memory_order_relaxed);  // the owner's own write, as above
+    if (remaining == 0) {
         owner_.store(0, std::memory_order_relaxed);
         futex_.release();
         detail::report_released(this, LockKind::RLock);
