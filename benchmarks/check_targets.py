@@ -89,19 +89,26 @@ def main():
                 failed.append(row["workload"] + " (not measured)")
             continue
         ratio = ours / peer
+        # A row may also have a floor ("min_ratio"): the linearity row must be near 10x, not
+        # merely at most 12x.
+        low = row.get("min_ratio", 0.0)
         limit = row["max_ratio"] * (1 + args.tolerance)
-        if ratio <= row["max_ratio"]:
+        low_limit = low * (1 - args.tolerance)
+        if low <= ratio <= row["max_ratio"]:
             verdict = "met"
-        elif ratio <= limit:
+        elif low_limit <= ratio <= limit:
             verdict = "missed (within %d%%)" % round(args.tolerance * 100)
         else:
             verdict = "MISSED"
             if row["gate"]:
-                failed.append("%s %.2f > %.2f" % (row["workload"], ratio, limit))
+                failed.append("%s %.2f %s %.2f" % (row["workload"], ratio,
+                                                   *((">", limit) if ratio > limit
+                                                     else ("<", low_limit))))
         unit = "B" if row["metric"] not in ("cpu", "real") else "ns"
-        print("| %s | %s | %s | %.1f %s | %.1f %s | %.2f | <= %.2f | %s | %s |"
+        target = ("%.2f-%.2f" % (low, row["max_ratio"])) if low else ("<= %.2f" % row["max_ratio"])
+        print("| %s | %s | %s | %.1f %s | %.1f %s | %.2f | %s | %s | %s |"
               % (row["workload"], row["peer"], row["metric"], ours, unit, peer, unit, ratio,
-                 row["max_ratio"], verdict, gate))
+                 target, verdict, gate))
     if args.gate and failed:
         print("\nBenchmark gate FAILED: " + "; ".join(failed))
         return 1
