@@ -1,4 +1,4 @@
-// Step 21: the lock observer's protocol, checked with a GoogleMock observer. Lesson §8.
+// Step 22: the lock observer's protocol, checked with a GoogleMock observer. Lesson §8.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -30,7 +30,7 @@ struct Installed {
     Installed& operator=(const Installed&) = delete;
 };
 
-TEST(Locks, Step21_AMockObserverSeesTheProtocolInOrder) {
+TEST(Locks, Step22_AMockObserverSeesTheProtocolInOrder) {
     testing::StrictMock<MockObserver> observer;
     Lock lock;
     RLock rlock;

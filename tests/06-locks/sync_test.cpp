@@ -130,7 +130,7 @@ TEST(Locks, Step14_ConditionWaitTimesOutAndReleasesAnRLockFully) {
     EXPECT_TRUE(rlock.is_owned());
 }
 
-TEST(Locks, Step15_SemaphoreCountsAndBounds) {
+TEST(Locks, Step16_SemaphoreCountsAndBounds) {
     Semaphore sem(2);
     EXPECT_TRUE(sem.acquire());
     EXPECT_TRUE(sem.acquire());
@@ -202,7 +202,7 @@ TEST(Locks, Step15_SemaphoreCountsAndBounds) {
     EXPECT_EQ(empty.value(), 0);
 }
 
-TEST(Locks, Step16_BoundedSemaphoreRejectsExtraReleases) {
+TEST(Locks, Step17_BoundedSemaphoreRejectsExtraReleases) {
     BoundedSemaphore sem(1);
     sem.acquire();
     sem.release();
@@ -224,7 +224,7 @@ TEST(Locks, Step16_BoundedSemaphoreRejectsExtraReleases) {
     EXPECT_TRUE(got);
 }
 
-TEST(Locks, Step17_EventSetClearWait) {
+TEST(Locks, Step18_EventSetClearWait) {
     Event event;
     EXPECT_FALSE(event.is_set());
     EXPECT_FALSE(event.wait(0.01)) << "wait(timeout) on an unset event returns False (§6)";
@@ -250,7 +250,7 @@ TEST(Locks, Step17_EventSetClearWait) {
     EXPECT_FALSE(event.wait(0));
 }
 
-TEST(Locks, Step18_BarrierReleasesAllPartiesAndRunsTheActionOnce) {
+TEST(Locks, Step19_BarrierReleasesAllPartiesAndRunsTheActionOnce) {
     std::atomic<int> actions{0};
     Barrier barrier(3, [&] { ++actions; });
     EXPECT_EQ(barrier.parties(), 3U);
@@ -284,7 +284,7 @@ TEST(Locks, Step18_BarrierReleasesAllPartiesAndRunsTheActionOnce) {
     }
 }
 
-TEST(Locks, Step19_BarrierAbortResetAndTimeoutBreakIt) {
+TEST(Locks, Step20_BarrierAbortResetAndTimeoutBreakIt) {
     Barrier barrier(2);
     std::atomic<bool> broke{false};
     Thread waiter([&] {
@@ -420,7 +420,7 @@ struct Observing {
     Observing& operator=(const Observing&) = delete;
 };
 
-TEST(Locks, Step20_TheLockObserverSeesEveryAcquireAndRelease) {
+TEST(Locks, Step21_TheLockObserverSeesEveryAcquireAndRelease) {
     Recorder recorder;
     {
         Observing observing(recorder);
@@ -503,7 +503,7 @@ void wait_whose_reacquire_is_refused(const char* kind) {
     EXPECT_EQ(cond.waiter_count(), 0U);
 }
 
-TEST(Locks, Step22_AWaitWhoseReacquireIsRefusedLeavesTheQueue) {
+TEST(Locks, Step15_AWaitWhoseReacquireIsRefusedLeavesTheQueue) {
     wait_whose_reacquire_is_refused<Lock>("Lock");
     wait_whose_reacquire_is_refused<RLock>("RLock");
 }

@@ -11,7 +11,7 @@ namespace py::threading {
 
 Barrier::Barrier(std::size_t parties, std::function<void()> action, std::optional<double> timeout)
     : cond_(lock_), action_(std::move(action)), timeout_(timeout), parties_(parties) {
-    // kata: begin step18 §7
+    // kata: begin step19 §7
     if (parties < 1) {
         throw ValueError("parties must be >= 1");
     }
@@ -21,7 +21,7 @@ Barrier::Barrier(std::size_t parties, std::function<void()> action, std::optiona
 Barrier::~Barrier() = default;
 
 std::size_t Barrier::wait(std::optional<double> timeout) {
-    // kata: begin step18 step19 §7
+    // kata: begin step19 step20 §7
     if (!timeout) {
         timeout = timeout_;
     }
@@ -40,7 +40,7 @@ std::size_t Barrier::wait(std::optional<double> timeout) {
 }
 
 void Barrier::enter() {
-    // kata: begin step18 step19 §7
+    // kata: begin step19 step20 §7
     // _enter: a barrier that drains or resets lets nobody in until it is filling again.
     while (state_ == kDraining || state_ == kResetting) {
         cond_.wait();
@@ -52,7 +52,7 @@ void Barrier::enter() {
 }
 
 void Barrier::release_all() {
-    // kata: begin step18 step19 §7
+    // kata: begin step19 step20 §7
     // _release: the last to arrive runs the action and wakes the others; an action that throws
     // breaks the barrier on its way out.
     bool released = false;
@@ -71,7 +71,7 @@ void Barrier::release_all() {
 }
 
 void Barrier::wait_for_release(std::optional<double> timeout) {
-    // kata: begin step18 step19 §7
+    // kata: begin step19 step20 §7
     // _wait: until the barrier drains or breaks; a timeout breaks it for everybody.
     const bool left_filling = cond_.wait_for(
         [this]() PY_NO_THREAD_SAFETY_ANALYSIS { return state_ != kFilling; }, timeout);
@@ -85,7 +85,7 @@ void Barrier::wait_for_release(std::optional<double> timeout) {
 }
 
 void Barrier::leave() {
-    // kata: begin step18 §7 noexcept
+    // kata: begin step19 §7 noexcept
     // _exit: the last one out of a draining or resetting barrier lets the next generation in.
     --count_;
     if (count_ == 0 && (state_ == kResetting || state_ == kDraining)) {
@@ -96,14 +96,14 @@ void Barrier::leave() {
 }
 
 void Barrier::break_barrier() {
-    // kata: begin step19 §7 noexcept
+    // kata: begin step20 §7 noexcept
     state_ = kBroken;
     cond_.notify_all();
     // kata: end
 }
 
 void Barrier::reset() {
-    // kata: begin step19 §7
+    // kata: begin step20 §7
     const ScopedLock guard(cond_);
     if (count_ > 0) {
         if (state_ == kFilling || state_ == kBroken) {
@@ -117,21 +117,21 @@ void Barrier::reset() {
 }
 
 void Barrier::abort() {
-    // kata: begin step19 §7
+    // kata: begin step20 §7
     const ScopedLock guard(cond_);
     break_barrier();
     // kata: end
 }
 
 std::size_t Barrier::n_waiting() const {
-    // kata: begin step18 §7
+    // kata: begin step19 §7
     const ScopedLock guard(cond_);
     return state_ == kFilling ? count_ : 0;
     // kata: end
 }
 
 bool Barrier::broken() const {
-    // kata: begin step19 §7
+    // kata: begin step20 §7
     const ScopedLock guard(cond_);
     return state_ == kBroken;
     // kata: end

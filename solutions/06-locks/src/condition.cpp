@@ -100,7 +100,7 @@ void Condition::release() PY_NO_THREAD_SAFETY_ANALYSIS {
 }
 
 bool Condition::wait(std::optional<double> timeout) {
-    // kata: begin step12 step14 step21 §4
+    // kata: begin step12 step14 step15 §4
     if (!impl_->is_owned()) {
         throw RuntimeError("cannot wait on un-acquired lock");
     }

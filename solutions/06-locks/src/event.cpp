@@ -12,14 +12,14 @@ Event::Event() : cond_(lock_) {}
 Event::~Event() = default;
 
 bool Event::is_set() const {
-    // kata: begin step17 §6
+    // kata: begin step18 §6
     const ScopedLock guard(cond_);
     return flag_;
     // kata: end
 }
 
 void Event::set() {
-    // kata: begin step17 §6
+    // kata: begin step18 §6
     const ScopedLock guard(cond_);
     flag_ = true;
     cond_.notify_all();
@@ -27,14 +27,14 @@ void Event::set() {
 }
 
 void Event::clear() {
-    // kata: begin step17 §6
+    // kata: begin step18 §6
     const ScopedLock guard(cond_);
     flag_ = false;
     // kata: end
 }
 
 bool Event::wait(std::optional<double> timeout) {
-    // kata: begin step17 §6
+    // kata: begin step18 §6
     const ScopedLock guard(cond_);
     bool signaled = flag_;
     if (!signaled) {

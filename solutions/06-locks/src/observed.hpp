@@ -27,7 +27,7 @@ inline bool acquire_without_gil(FutexLock& futex, double timeout) {
 template <class Attempt>
 bool observed_acquire(const void* lock, LockKind kind, bool blocking, double timeout,
                       Attempt attempt) {
-    // kata: begin step20 §8 replace
+    // kata: begin step21 §8 replace
     LockObserver* const observer = lock_observer();
     if (observer == nullptr) {
         return attempt();
@@ -48,7 +48,7 @@ bool observed_acquire(const void* lock, LockKind kind, bool blocking, double tim
 
 // After a release that freed the lock (for an RLock: the last one).
 inline void report_released(const void* lock, LockKind kind) {
-    // kata: begin step20 §8 replace
+    // kata: begin step21 §8 replace
     if (LockObserver* const observer = lock_observer()) {
         observer->released(lock, kind);
     }
@@ -58,7 +58,7 @@ inline void report_released(const void* lock, LockKind kind) {
 
 // From the destructor: the observer forgets the lock (a new one may get its address).
 inline void report_destroyed(const void* lock, LockKind kind) noexcept {
-    // kata: begin step20 §8 replace
+    // kata: begin step21 §8 replace
     if (LockObserver* const observer = lock_observer()) {
         observer->destroyed(lock, kind);
     }

@@ -10,7 +10,7 @@
 namespace py::threading {
 
 Semaphore::Semaphore(long value) : cond_(lock_), value_(value) {
-    // kata: begin step15 §5
+    // kata: begin step16 §5
     if (value < 0) {
         throw ValueError("semaphore initial value must be >= 0");
     }
@@ -20,7 +20,7 @@ Semaphore::Semaphore(long value) : cond_(lock_), value_(value) {
 Semaphore::~Semaphore() = default;
 
 bool Semaphore::acquire(bool blocking, std::optional<double> timeout) {
-    // kata: begin step15 §5
+    // kata: begin step16 §5
     if (!blocking && timeout) {
         throw ValueError("can't specify timeout for non-blocking acquire");
     }
@@ -48,7 +48,7 @@ bool Semaphore::acquire(bool blocking, std::optional<double> timeout) {
 }
 
 void Semaphore::release(long n) {
-    // kata: begin step15 §5
+    // kata: begin step16 §5
     if (n < 1) {
         throw ValueError("n must be one or more");
     }
@@ -59,7 +59,7 @@ void Semaphore::release(long n) {
 }
 
 long Semaphore::value() const {
-    // kata: begin step15 §5
+    // kata: begin step16 §5
     const ScopedLock guard(cond_);
     return value_;
     // kata: end
@@ -68,7 +68,7 @@ long Semaphore::value() const {
 BoundedSemaphore::BoundedSemaphore(long value) : Semaphore(value), initial_value_(value) {}
 
 void BoundedSemaphore::release(long n) {
-    // kata: begin step16 §5
+    // kata: begin step17 §5
     if (n < 1) {
         throw ValueError("n must be one or more");
     }
