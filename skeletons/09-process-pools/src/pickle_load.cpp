@@ -320,11 +320,11 @@ void Unpickler::do_setitems(std::size_t x) {
 
 // BINPUT / LONG_BINPUT store the top at the given index; MEMOIZE at the next free one.
 void Unpickler::load_put(unsigned char op) {
-    PY_KATA_TODO("§2");
+    PY_KATA_TODO("§3");
 }
 
 void Unpickler::load_get(unsigned char op) {
-    PY_KATA_TODO("§2");
+    PY_KATA_TODO("§3");
 }
 
 void Unpickler::memo_put(std::uint64_t index, Object* value) {

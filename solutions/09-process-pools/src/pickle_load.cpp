@@ -546,7 +546,7 @@ void Unpickler::do_setitems(std::size_t x) {
 
 // BINPUT / LONG_BINPUT store the top at the given index; MEMOIZE at the next free one.
 void Unpickler::load_put(unsigned char op) {
-    // kata: begin step08 §2
+    // kata: begin step08 §3
     if (stack_.size() <= fence_) {
         stack_underflow();
     }
@@ -561,7 +561,7 @@ void Unpickler::load_put(unsigned char op) {
 }
 
 void Unpickler::load_get(unsigned char op) {
-    // kata: begin step08 §2
+    // kata: begin step08 §3
     const std::uint64_t index = read_le(read(op == BINGET ? 1 : 4));
     Object* value = memo_get(index);
     if (value == nullptr) {
