@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +18,7 @@ using asyncio::Coroutine;
 using asyncio::EventLoop;
 using testing::ElementsAre;
 using testing::HasSubstr;
+using testing::MatchesRegex;
 
 TEST(Coroutines, Step21_CallSoonRunsCallbacksInOrderOnTheNextIteration) {
     EventLoop loop;
@@ -35,6 +38,50 @@ TEST(Coroutines, Step21_CallSoonRunsCallbacksInOrderOnTheNextIteration) {
     EXPECT_THAT(order, ElementsAre("a", "b", "c (scheduled by a)"))
         << "run_forever iterates until stop(); a cancelled handle never runs";
     EXPECT_FALSE(loop.is_running());
+    EXPECT_FALSE(loop.get_debug()) << "debug mode is off unless asked for";
+
+    loop.call_soon([&] {
+        EXPECT_EQ(loop.ready_count(), 0U) << "the iteration took every handle that was ready";
+        try {
+            loop.run_forever();
+            ADD_FAILURE() << "a running loop cannot be run again";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "This event loop is already running");
+        }
+        EventLoop other;
+        try {
+            other.run_forever();
+            ADD_FAILURE() << "one running loop per thread";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Cannot run the event loop while another loop is running");
+        }
+        try {
+            loop.close();
+            ADD_FAILURE() << "a running loop cannot be closed";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Cannot close a running event loop");
+        }
+        loop.stop();
+    });
+    loop.run_forever();
+    asyncio::Future<int> never(loop);
+    loop.call_soon([&] { loop.stop(); });
+    try {
+        loop.run_until_complete(never);
+        FAIL() << "stop() before the future is done";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Event loop stopped before Future completed.");
+    }
+    loop.close();
+    loop.close();  // closing twice is harmless
+    EXPECT_TRUE(loop.is_closed());
+    try {
+        loop.call_soon([] {});
+        FAIL() << "nothing can be scheduled on a closed loop";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Event loop is closed");
+    }
+    EXPECT_THROW(loop.run_forever(), py::RuntimeError);
 }
 
 TEST(Coroutines, Step22_CallLaterFiresTimersInDeadlineOrder) {
@@ -53,6 +100,24 @@ TEST(Coroutines, Step22_CallLaterFiresTimersInDeadlineOrder) {
     EXPECT_THAT(order, ElementsAre(1, 2, 3)) << "the timer heap pops the earliest deadline (§8)";
     EXPECT_GE(loop.time() - started, 0.03) << "and no timer fires before its time";
     EXPECT_EQ(loop.scheduled_count(), 0U) << "the cancelled timer was purged from the heap";
+
+    // Many timers, most of them cancelled: one pass drops every cancelled one
+    // (_MIN_SCHEDULED_TIMER_HANDLES 100, _MIN_CANCELLED_TIMER_HANDLES_FRACTION 0.5).
+    std::vector<asyncio::Handle> timers;
+    for (int i = 0; i < 150; ++i) {
+        timers.push_back(loop.call_later(3600 + i, [] {}));
+    }
+    for (int i = 0; i < 150; i += 3) {
+        timers[static_cast<std::size_t>(i)].cancel();
+        timers[static_cast<std::size_t>(i) + 1].cancel();
+    }
+    loop.call_soon([&] { loop.stop(); });
+    loop.run_forever();
+    EXPECT_EQ(loop.scheduled_count(), 50U)
+        << "over 100 timers with more than half cancelled: all cancelled ones are purged (§8)";
+    for (auto& timer : timers) {
+        timer.cancel();
+    }
 }
 
 TEST(Coroutines, Step23_ACallbackThatThrowsGoesToTheExceptionHandler) {
@@ -75,6 +140,26 @@ TEST(Coroutines, Step23_ACallbackThatThrowsGoesToTheExceptionHandler) {
     EXPECT_THAT(reported, ElementsAre("Exception in callback: boom"))
         << "the loop catches what a callback throws and reports it (§8)";
     EXPECT_TRUE(after) << "and goes on with the next callback";
+
+    EventLoop plain;  // no handler set: asyncio's default handler logs to stderr
+    testing::internal::CaptureStderr();
+    plain.call_exception_handler({"Exception in callback", std::make_exception_ptr(
+                                                               py::ValueError("logged"))});
+    plain.call_exception_handler({"", nullptr});
+    plain.call_exception_handler({"odd", std::make_exception_ptr(std::out_of_range("raw"))});
+    plain.call_exception_handler({"odder", std::make_exception_ptr(42)});
+    plain.set_exception_handler([](EventLoop&, const asyncio::ExceptionContext&) {
+        throw py::KeyError("handler bug");
+    });
+    plain.call_exception_handler({"lost", nullptr});
+    std::string logged = testing::internal::GetCapturedStderr();
+    EXPECT_THAT(logged, HasSubstr("Exception in callback\nValueError: logged\n"));
+    EXPECT_THAT(logged, HasSubstr("Unhandled exception in event loop\n"))
+        << "an empty message is asyncio's default one";
+    EXPECT_THAT(logged, HasSubstr("raw"));
+    EXPECT_THAT(logged, HasSubstr("odder\nunknown exception\n"));
+    EXPECT_THAT(logged, HasSubstr("Unhandled error in exception handler\nKeyError: handler bug"))
+        << "an exception raised by the handler itself goes to the default handler";
 }
 
 TEST(Coroutines, Step24_CallSoonThreadsafeWakesTheLoop) {
@@ -132,6 +217,24 @@ TEST(Coroutines, Step25_FutureStateMachineAndCallbacks) {
     asyncio::Future<int> failed(loop);
     failed.set_exception(std::make_exception_ptr(py::KeyError("k")));
     EXPECT_THROW(failed.result(), py::KeyError);
+    EXPECT_STREQ(failed.state()->state_name(), "FINISHED");
+    EXPECT_STREQ(cancelled.state()->state_name(), "CANCELLED");
+
+    asyncio::Future<int> pending(loop);
+    EXPECT_STREQ(pending.state()->state_name(), "PENDING");
+    try {
+        (void)pending.exception();
+        FAIL() << "a pending future has no exception either";
+    } catch (const asyncio::InvalidStateError& e) {
+        EXPECT_STREQ(e.what(), "Exception is not set.");
+    }
+    EXPECT_THROW((void)cancelled.exception(), asyncio::CancelledError)
+        << "a cancelled future's exception() raises CancelledError";
+    int late = 0;
+    future.add_done_callback([&](asyncio::FutureBase&) { late = future.result(); });
+    EXPECT_EQ(late, 0) << "a callback added to a done future is still scheduled, not called";
+    loop.run_once();
+    EXPECT_EQ(late, 7);
 }
 
 // The seed's asyncio example: func1 prints 1, sleeps, prints 2; func2 prints 3, sleeps, prints 4.
@@ -187,6 +290,87 @@ TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
     EXPECT_THAT(turns, ElementsAre("a", "b", "a", "b")) << "sleep(0) yields to the loop once";
     EXPECT_THROW(asyncio::get_running_loop(), py::RuntimeError)
         << "outside a running loop: RuntimeError(\"no running event loop\")";
+
+    // A coroutine driven by hand, outside any task, cannot wait: our misuse errors.
+    Coroutine<void> loose = asyncio::sleep(0);
+    loose.handle().resume();
+    ASSERT_TRUE(loose.done());
+    EXPECT_THROW(loose.take_result(), py::RuntimeError) << "sleep() must be awaited in a Task";
+    EventLoop idle;
+    auto wait_loose = [&]() -> Coroutine<void> { co_await asyncio::Future<void>(idle); };
+    Coroutine<void> loose_wait = wait_loose();
+    loose_wait.handle().resume();
+    EXPECT_THROW(loose_wait.take_result(), py::RuntimeError) << "a Future is awaited in a Task";
+
+    std::vector<std::string> shutdown;
+    auto stubborn = [&]() -> Coroutine<int> {
+        try {
+            co_await asyncio::sleep(3600);
+        } catch (const asyncio::CancelledError&) {
+            shutdown.emplace_back("cancelled at shutdown");
+        }
+        throw py::ValueError("refused to stop");
+    };
+    auto leaves_tasks = [&]() -> Coroutine<std::string> {
+        asyncio::get_running_loop().set_exception_handler(
+            [&](EventLoop&, const asyncio::ExceptionContext& context) {
+                shutdown.push_back(context.message);
+            });
+        try {
+            asyncio::run(nested());
+            ADD_FAILURE() << "asyncio.run() inside a running loop";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "asyncio.run() cannot be called from a running event loop");
+        }
+        EXPECT_EQ(&asyncio::get_event_loop(), &asyncio::get_running_loop())
+            << "get_event_loop() is the running loop when there is one";
+        auto left = asyncio::create_task(stubborn());
+        co_await asyncio::sleep(0);
+        EXPECT_THAT(left.task_state()->repr(), MatchesRegex("<Task pending name='Task-[0-9]+'>"));
+        co_return left.get_name();
+    };
+    std::string name = asyncio::run(leaves_tasks());
+    EXPECT_THAT(name, MatchesRegex("Task-[0-9]+")) << "tasks are named Task-N by default";
+    EXPECT_THAT(shutdown, ElementsAre("cancelled at shutdown",
+                                      "unhandled exception during asyncio.run() shutdown"))
+        << "asyncio.run() cancels the tasks left over and reports what they raise";
+
+    auto many = [&]() -> Coroutine<int> {
+        int sum = 0;
+        for (int i = 0; i < 100; ++i) {  // the loop's list of tasks prunes finished ones
+            sum += co_await asyncio::create_task(add_later(i, 0));
+        }
+        co_return sum;
+    };
+    EXPECT_EQ(asyncio::run(many()), 4950);
+
+    asyncio::Task<int> self;
+    auto await_self = [&]() -> Coroutine<int> {
+        co_await asyncio::sleep(0);
+        co_return co_await self;
+    };
+    auto selfish = [&]() -> Coroutine<void> {
+        self = asyncio::create_task(await_self());
+        try {
+            co_await self;
+            ADD_FAILURE() << "a task cannot await itself";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("Task cannot await on itself: <Task pending name="));
+        }
+        try {
+            self.task_state()->step();
+            ADD_FAILURE() << "a finished task cannot be stepped";
+        } catch (const asyncio::InvalidStateError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("_step(): already done: <Task finished name="));
+        }
+    };
+    asyncio::run(selfish());
+    auto fresh_loop = []() -> Coroutine<bool> { co_return true; };
+    asyncio::set_event_loop(nullptr);
+    EventLoop& made = asyncio::get_event_loop();
+    EXPECT_EQ(&made, &asyncio::get_event_loop()) << "outside a running loop: the thread's loop";
+    EXPECT_TRUE(made.run_until_complete(fresh_loop()));
+    asyncio::set_event_loop(nullptr);
 }
 
 TEST(Coroutines, Step27_ReadersRunWhenTheirFdIsReady) {
@@ -211,6 +395,16 @@ TEST(Coroutines, Step27_ReadersRunWhenTheirFdIsReady) {
     EXPECT_EQ(loop.registered_fd_count(), 0U) << "remove_reader unregisters the fd";
     ::close(fds[0]);
     ::close(fds[1]);
+
+    FILE* file = std::tmpfile();
+    ASSERT_NE(file, nullptr);
+    try {
+        loop.add_reader(::fileno(file), [] {});
+        ADD_FAILURE() << "epoll refuses regular files";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "epoll_ctl: Operation not permitted");
+    }
+    std::fclose(file);
 }
 
 TEST(Coroutines, Step28_CancellationThrowsCancelledErrorAtTheAwait) {
@@ -256,6 +450,34 @@ TEST(Coroutines, Step28_CancellationThrowsCancelledErrorAtTheAwait) {
     };
     asyncio::run(cancel_early());
     EXPECT_FALSE(body_ran) << "a task cancelled before its first step never runs its body";
+
+    auto cancels_itself = [&]() -> Coroutine<void> {
+        EXPECT_TRUE(asyncio::current_task()->cancel("self"));
+        try {
+            co_await asyncio::sleep(3600);
+            ADD_FAILURE() << "the pending cancellation cancels the next future awaited";
+        } catch (const asyncio::CancelledError& e) {
+            log.push_back(std::string("self-cancelled: ") + e.what());
+        }
+        EXPECT_EQ(asyncio::current_task()->uncancel(), 0);
+    };
+    auto outer = [&]() -> Coroutine<void> {
+        auto task = asyncio::create_task(cancels_itself());
+        co_await task;
+        EXPECT_FALSE(task.cancel()) << "cancel() on a done task returns False";
+
+        asyncio::Lock lock;
+        co_await lock.acquire();
+        auto blocked = asyncio::create_task(lock.acquire());
+        co_await asyncio::sleep(0);
+        blocked.cancel();
+        EXPECT_THROW(co_await blocked, asyncio::CancelledError);
+        lock.release();
+        EXPECT_TRUE(co_await lock.acquire()) << "a cancelled waiter leaves the queue";
+        lock.release();
+    };
+    asyncio::run(outer());
+    EXPECT_EQ(log.back(), "self-cancelled: self");
 }
 
 TEST(Coroutines, Step29_WaitForAndTimeoutRaiseTimeoutError) {
@@ -276,8 +498,22 @@ TEST(Coroutines, Step29_WaitForAndTimeoutRaiseTimeoutError) {
         }
         EXPECT_EQ(asyncio::current_task()->cancelling(), 0)
             << "the timeout took back its own cancellation (uncancel)";
+        auto guarded = asyncio::create_task(asyncio::timeout(3600.0, slow()));
+        co_await asyncio::sleep(0);
+        guarded.cancel();
+        EXPECT_THROW(co_await guarded, asyncio::CancelledError)
+            << "a cancellation that is not the timeout's goes on as CancelledError";
     };
     asyncio::run(main());
+
+    Coroutine<int> outside = asyncio::timeout(1.0, fast());
+    outside.handle().resume();
+    try {
+        outside.take_result();
+        FAIL() << "timeout() needs a task to cancel";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Timeout should be used inside a task");
+    }
 }
 
 TEST(Coroutines, Step30_EventAndLockWakeWaiters) {
@@ -301,10 +537,36 @@ TEST(Coroutines, Step30_EventAndLockWakeWaiters) {
         co_await a;
         co_await b;
         EXPECT_THROW(lock.release(), py::RuntimeError) << "Lock is not acquired.";
+
+        asyncio::Semaphore semaphore(1);
+        EXPECT_FALSE(semaphore.locked());
+        co_await semaphore.acquire();
+        EXPECT_TRUE(semaphore.locked()) << "its one slot is taken";
+        auto second = [&]() -> Coroutine<bool> {
+            co_await semaphore.acquire();
+            log.emplace_back("second in");
+            semaphore.release();
+            co_return true;
+        };
+        auto cancelled = asyncio::create_task(semaphore.acquire());
+        auto waiting = asyncio::create_task(second());
+        co_await asyncio::sleep(0);
+        cancelled.cancel();
+        EXPECT_THROW(co_await cancelled, asyncio::CancelledError);
+        EXPECT_TRUE(semaphore.locked()) << "a task still waits";
+        semaphore.release();
+        EXPECT_TRUE(co_await waiting);
+        EXPECT_FALSE(semaphore.locked());
     };
     asyncio::run(main());
-    EXPECT_THAT(log, ElementsAre("a in", "a out", "b in", "b out"))
+    EXPECT_THAT(log, ElementsAre("a in", "a out", "b in", "b out", "second in"))
         << "the lock lets one task in at a time, in arrival order (§10)";
+    try {
+        asyncio::Semaphore negative(-1);
+        FAIL() << "a negative semaphore";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "Semaphore initial value must be >= 0");
+    }
 }
 
 TEST(Coroutines, Step31_GatherCollectsResultsAndExceptions) {
@@ -339,6 +601,22 @@ TEST(Coroutines, Step31_GatherCollectsResultsAndExceptions) {
             co_await asyncio::gather(again);
             ADD_FAILURE() << "without return_exceptions the first error propagates";
         } catch (const py::ValueError&) {
+        }
+        std::vector<asyncio::Task<int>> with_cancelled;
+        with_cancelled.push_back(asyncio::create_task(sleep_long()));
+        with_cancelled.push_back(asyncio::create_task(value(1)));
+        with_cancelled[0].cancel("stop");
+        auto collected = co_await asyncio::gather(with_cancelled, /*return_exceptions=*/true);
+        EXPECT_THROW(std::rethrow_exception(collected[0].exception), asyncio::CancelledError)
+            << "a cancelled child's outcome is its CancelledError";
+        std::vector<asyncio::Task<int>> cancelled_child;
+        cancelled_child.push_back(asyncio::create_task(sleep_long()));
+        cancelled_child[0].cancel("stop");
+        try {
+            co_await asyncio::gather(cancelled_child);
+            ADD_FAILURE() << "a cancelled child cancels a plain gather";
+        } catch (const asyncio::CancelledError& e) {
+            EXPECT_STREQ(e.what(), "stop");
         }
     };
     asyncio::run(main());
