@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "py/asyncio.hpp"
+#include "py/asyncio_threads.hpp"
 
 namespace {
 
@@ -143,14 +145,13 @@ TEST(Coroutines, Step23_ACallbackThatThrowsGoesToTheExceptionHandler) {
 
     EventLoop plain;  // no handler set: asyncio's default handler logs to stderr
     testing::internal::CaptureStderr();
-    plain.call_exception_handler({"Exception in callback", std::make_exception_ptr(
-                                                               py::ValueError("logged"))});
+    plain.call_exception_handler(
+        {"Exception in callback", std::make_exception_ptr(py::ValueError("logged"))});
     plain.call_exception_handler({"", nullptr});
     plain.call_exception_handler({"odd", std::make_exception_ptr(std::out_of_range("raw"))});
     plain.call_exception_handler({"odder", std::make_exception_ptr(42)});
-    plain.set_exception_handler([](EventLoop&, const asyncio::ExceptionContext&) {
-        throw py::KeyError("handler bug");
-    });
+    plain.set_exception_handler(
+        [](EventLoop&, const asyncio::ExceptionContext&) { throw py::KeyError("handler bug"); });
     plain.call_exception_handler({"lost", nullptr});
     std::string logged = testing::internal::GetCapturedStderr();
     EXPECT_THAT(logged, HasSubstr("Exception in callback\nValueError: logged\n"));
@@ -756,6 +757,140 @@ TEST(Coroutines, Step43_PitfallsAreReportedAsCPythonReportsThem) {
     EXPECT_THAT(messages[1], HasSubstr("Executing <Handle> took"))
         << "debug mode reports callbacks slower than slow_callback_duration (§8)";
     EXPECT_EQ(messages.back(), "Task was destroyed but it is pending!");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Coroutines, Step44_ToThreadRunsAFunctionOnTheDefaultExecutor) {
+    std::promise<void> release;  // the worker waits on it: the loop must run meanwhile
+    std::shared_future<void> released = release.get_future().share();
+    std::thread::id worker_id;
+    auto main = [&]() -> Coroutine<void> {
+        auto blocking = [&](int a, int b) {
+            worker_id = std::this_thread::get_id();
+            released.wait();
+            return a * b;
+        };
+        auto product = asyncio::create_task(asyncio::to_thread(blocking, 6, 7));
+        co_await asyncio::sleep(0);
+        co_await asyncio::sleep(0);
+        EXPECT_FALSE(product.done()) << "the function blocks in its thread, not in the loop (§9)";
+        release.set_value();  // a hand-off from a task that runs while the worker blocks
+        EXPECT_EQ(co_await product, 42) << "the task resumes with the function's result";
+        EXPECT_NE(worker_id, std::this_thread::get_id()) << "it ran on another thread";
+
+        try {
+            co_await asyncio::to_thread([] { throw py::ValueError("in the thread"); });
+            ADD_FAILURE() << "the function's exception is raised in the awaiting task";
+        } catch (const py::ValueError& e) {
+            EXPECT_STREQ(e.what(), "in the thread");
+        }
+        bool called = false;
+        co_await asyncio::to_thread([&] { called = true; });
+        EXPECT_TRUE(called) << "a function returning void";
+
+        // Cancelling the awaiting task does not stop a function already running: the task
+        // ends at once, and the result that comes later is dropped.
+        // (The worker keeps its own references: this frame may be gone before it returns.)
+        auto go = std::make_shared<std::promise<void>>();
+        auto started = std::make_shared<std::promise<void>>();
+        std::future<void> inside = started->get_future();
+        auto waiting =
+            asyncio::create_task(asyncio::to_thread([started, going = go->get_future().share()] {
+                started->set_value();
+                going.wait();
+                return 1;
+            }));
+        co_await asyncio::sleep(0);
+        // The worker has the function; wait until it is inside (a latch, not a sleep).
+        inside.wait();
+        waiting.cancel();
+        EXPECT_THROW(co_await waiting, asyncio::CancelledError);
+        go->set_value();
+    };
+    asyncio::run(main());  // asyncio.run() waits for the executor's threads
+
+    EventLoop loop;
+    loop.shutdown_default_executor();
+    try {
+        (void)asyncio::run_in_executor(loop, [] { return 0; });
+        FAIL() << "after shutdown_default_executor";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Executor shutdown has been called");
+    }
+    loop.close();
+    try {
+        (void)asyncio::run_in_executor(loop, [] { return 0; });
+        FAIL() << "on a closed loop";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Event loop is closed");
+    }
+}
+
+// A task that returns `value` once its gate opens (or raises what the gate was set to).
+Coroutine<int> behind(asyncio::Future<int> gate) {
+    co_return co_await gate;
+}
+
+TEST(Coroutines, Step45_AsCompletedYieldsResultsInCompletionOrder) {
+    auto main = [&]() -> Coroutine<void> {
+        EventLoop& loop = asyncio::get_running_loop();
+        std::vector<asyncio::Future<int>> gates;
+        std::vector<asyncio::Task<int>> tasks;
+        for (int i = 0; i < 4; ++i) {
+            gates.emplace_back(loop);
+            tasks.push_back(asyncio::create_task(behind(gates.back())));
+        }
+        tasks.push_back(tasks[0]);  // a duplicate is waited for once: set(fs)
+        std::vector<Coroutine<int>> awaitables = asyncio::as_completed(tasks);
+        EXPECT_EQ(awaitables.size(), 4U) << "one awaitable per distinct task (§9)";
+        co_await asyncio::sleep(0);  // every task now waits on its gate
+        gates[2].set_result(20);     // they finish in the order 2, 0, 3, 1
+        gates[0].set_result(0);
+        gates[3].set_exception(std::make_exception_ptr(py::ValueError("three")));
+        gates[1].set_result(10);
+        std::vector<std::string> seen;
+        for (auto& next : awaitables) {
+            try {
+                seen.push_back(std::to_string(co_await next));
+            } catch (const py::ValueError& e) {
+                seen.emplace_back(e.what());
+            }
+        }
+        EXPECT_THAT(seen, ElementsAre("20", "0", "three", "10"))
+            << "results in the order the tasks completed; an exception is raised by its awaitable";
+
+        asyncio::Future<int> never(loop);
+        asyncio::Future<int> soon(loop);
+        std::vector<asyncio::Task<int>> slow{asyncio::create_task(behind(never)),
+                                             asyncio::create_task(behind(soon)),
+                                             asyncio::create_task(behind(never))};
+        auto timed = asyncio::as_completed(slow, 0.01);
+        soon.set_result(5);
+        EXPECT_EQ(co_await timed[0], 5) << "what completes in time is yielded";
+        for (std::size_t i = 1; i < timed.size(); ++i) {
+            try {
+                co_await timed[i];
+                ADD_FAILURE() << "awaitable " << i << " is past the timeout";
+            } catch (const py::TimeoutError& e) {
+                EXPECT_STREQ(e.what(), "") << "asyncio raises a bare TimeoutError";
+            }
+        }
+        never.set_result(1);  // the tasks finish after the timeout: nobody is told
+        co_await slow[0];
+        co_await slow[2];
+
+        auto in_time = asyncio::as_completed(
+            std::vector<asyncio::Task<int>>{asyncio::create_task(behind(soon))}, 3600.0);
+        EXPECT_EQ(co_await in_time[0], 5);
+        co_await asyncio::sleep(0);
+        EXPECT_EQ(loop.scheduled_count(), 0U)
+            << "when everything completed, the timeout's timer is cancelled";
+        EXPECT_TRUE(asyncio::as_completed(std::vector<asyncio::Task<int>>{}, 1.0).empty());
+    };
+    asyncio::run(main());
 }
 
 }  // namespace

@@ -95,14 +95,12 @@ TEST(Coroutines, Step38_ChunkedBodiesAndTheirErrors) {
     EXPECT_EQ(error_of(many_headers + "\r\n"),
               "LineTooLong: Got more than 32768 bytes when reading headers");
 
-    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz")
-                  .body,
+    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz").body,
               "zz")
         << "a Transfer-Encoding that does not end in chunked: the body runs until close";
     EXPECT_EQ(aiohttp::parse_response("HTTP/1.0 200 OK\r\n\r\nuntil close").body, "until close")
         << "neither chunked nor Content-Length: until close";
-    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD")
-                  .body,
+    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD").body,
               "")
         << "a response to HEAD has no body, whatever Content-Length says";
     EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 204 No Content\r\n\r\n").body, "");

@@ -1,5 +1,5 @@
-// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout
-// and the locks (chapters/11-coroutines/README.md §9-§10).
+// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout,
+// the locks and as_completed (chapters/11-coroutines/README.md §9-§10).
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
 
@@ -192,6 +192,27 @@ void Semaphore::wake_up_next() {
             return;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tasks.py: as_completed
+
+void AsCompletedState::start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
+                             std::optional<double> timeout) {
+    PY_KATA_TODO("§9");
+}
+
+void AsCompletedState::on_completion(FutureBase& future) {
+    PY_KATA_TODO("§9");
+}
+
+void AsCompletedState::on_timeout() {
+    PY_KATA_TODO("§9");
+}
+
+Coroutine<std::shared_ptr<FutureBase>> AsCompletedState::wait_for_one() {
+    PY_KATA_TODO("§9");
+    co_return nullptr;
 }
 
 }  // namespace py::asyncio

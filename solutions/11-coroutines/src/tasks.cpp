@@ -1,5 +1,5 @@
-// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout
-// and the locks (chapters/11-coroutines/README.md §9-§10).
+// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout,
+// the locks and as_completed (chapters/11-coroutines/README.md §9-§10).
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
 
@@ -360,6 +360,68 @@ void Semaphore::wake_up_next() {
             return;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tasks.py: as_completed
+
+void AsCompletedState::start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
+                             std::optional<double> timeout) {
+    // kata: begin step45 §9
+    todo_ = std::move(todo);
+    std::weak_ptr<AsCompletedState> weak = weak_from_this();
+    for (auto& future : todo_) {
+        future->add_done_callback([weak](FutureBase& done) {
+            if (auto self = weak.lock()) {
+                self->on_completion(done);
+            }
+        });
+    }
+    if (!todo_.empty() && timeout) {
+        timeout_handle_ = loop.call_later(*timeout, [weak] {
+            if (auto self = weak.lock()) {
+                self->on_timeout();
+            }
+        });
+    }
+    // kata: end
+}
+
+void AsCompletedState::on_completion(FutureBase& future) {
+    // kata: begin step45 §9
+    if (todo_.empty()) {
+        return;  // _on_timeout() was here first
+    }
+    auto it = std::find_if(todo_.begin(), todo_.end(), [&](const std::shared_ptr<FutureBase>& f) {
+        return f.get() == &future;
+    });
+    std::shared_ptr<FutureBase> done = *it;
+    todo_.erase(it);
+    done_.put_nowait(std::move(done));
+    if (todo_.empty()) {
+        timeout_handle_.cancel();
+    }
+    // kata: end
+}
+
+void AsCompletedState::on_timeout() {
+    // kata: begin step45 §9
+    for (std::size_t i = 0; i < todo_.size(); ++i) {
+        done_.put_nowait(nullptr);  // one "timed out" for every awaitable still to come
+    }
+    todo_.clear();
+    // kata: end
+}
+
+Coroutine<std::shared_ptr<FutureBase>> AsCompletedState::wait_for_one() {
+    // kata: begin step45 §9
+    std::shared_ptr<FutureBase> future = co_await done_.get();
+    if (!future) {
+        throw TimeoutError("");
+    }
+    co_return future;
+    // kata: skeleton co_return nullptr;
+    // kata: end
 }
 
 }  // namespace py::asyncio

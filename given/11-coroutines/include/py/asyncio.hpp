@@ -10,6 +10,7 @@
 // are handles (shared), like Python references.
 #pragma once
 
+#include <algorithm>
 #include <any>
 #include <coroutine>
 #include <cstddef>
@@ -26,6 +27,10 @@
 #include <vector>
 
 #include "py/exceptions.hpp"
+
+namespace py::concurrent {
+class ThreadPoolExecutor;  // chapter 05; see py/asyncio_threads.hpp
+}  // namespace py::concurrent
 
 namespace py::asyncio {
 
@@ -126,6 +131,14 @@ class EventLoop {
     void set_debug(bool enabled);
     [[nodiscard]] bool get_debug() const;
     double slow_callback_duration = 0.1;
+
+    // The executor of run_in_executor(None, ...) and to_thread (py/asyncio_threads.hpp): a
+    // concurrent::ThreadPoolExecutor with thread_name_prefix "asyncio", made on first use.
+    // RuntimeError("Event loop is closed"), RuntimeError("Executor shutdown has been called").
+    concurrent::ThreadPoolExecutor& default_executor();
+    // Shuts the default executor down and waits for its threads (asyncio.run does it before it
+    // closes the loop); later run_in_executor calls raise. The destructor does it too.
+    void shutdown_default_executor();
 
     // For tests and the trace: what is queued.
     [[nodiscard]] std::size_t ready_count() const;
@@ -876,5 +889,63 @@ class Queue {
     std::deque<Future<void>> getters_;
     std::deque<Future<void>> putters_;
 };
+
+// ---------------------------------------------------------------------------------------------
+// as_completed (tasks.py), on the Queue above.
+
+// The untyped part of as_completed() (tasks.py, 3.11): every future's done callback moves it to a
+// queue, and each awaitable takes the next one from there (kata). A timeout puts one "timed out"
+// marker (nullptr) on the queue for every future not done by then.
+class AsCompletedState : public std::enable_shared_from_this<AsCompletedState> {
+  public:
+    AsCompletedState() = default;
+    // Adds the done callbacks and, if there is something to wait for, the timeout timer.
+    void start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
+               std::optional<double> timeout);
+    // _wait_for_one(): the next future to complete; TimeoutError() once the timeout passed.
+    Coroutine<std::shared_ptr<FutureBase>> wait_for_one();
+
+  private:
+    void on_completion(FutureBase& future);
+    void on_timeout();
+
+    std::vector<std::shared_ptr<FutureBase>> todo_;
+    Queue<std::shared_ptr<FutureBase>> done_;
+    Handle timeout_handle_;
+};
+
+namespace detail {
+template <class T>
+Coroutine<T> wait_for_one(std::shared_ptr<AsCompletedState> state) {
+    std::shared_ptr<FutureBase> future = co_await state->wait_for_one();
+    co_return dynamic_cast<TypedResult<T>&>(*future).result();  // may raise its exception
+}
+}  // namespace detail
+
+// asyncio.as_completed(fs, timeout=None) (3.11): one awaitable per distinct task; awaiting the
+// k-th gives the result (or raises the exception) of the k-th task to complete. With a timeout,
+// every awaitable still waiting when it passes raises TimeoutError.
+//
+//     for (auto& next : asyncio::as_completed(tasks)) { int result = co_await next; }
+template <class T>
+std::vector<Coroutine<T>> as_completed(const std::vector<Task<T>>& tasks,
+                                       std::optional<double> timeout = std::nullopt) {
+    std::vector<std::shared_ptr<FutureBase>> todo;  // {ensure_future(f) for f in set(fs)}
+    for (const auto& task : tasks) {
+        if (std::find(todo.begin(), todo.end(), task.state()) == todo.end()) {
+            todo.push_back(task.state());
+        }
+    }
+    EventLoop& loop = todo.empty() ? get_event_loop() : todo.front()->get_loop();
+    auto state = std::make_shared<AsCompletedState>();
+    const std::size_t count = todo.size();
+    state->start(loop, std::move(todo), timeout);
+    std::vector<Coroutine<T>> awaitables;
+    awaitables.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        awaitables.push_back(detail::wait_for_one<T>(state));
+    }
+    return awaitables;
+}
 
 }  // namespace py::asyncio
