@@ -619,6 +619,26 @@ TEST(Coroutines, Step31_GatherCollectsResultsAndExceptions) {
         } catch (const asyncio::CancelledError& e) {
             EXPECT_STREQ(e.what(), "stop");
         }
+
+        auto nothing = co_await asyncio::gather(std::vector<asyncio::Task<int>>{});
+        EXPECT_TRUE(nothing.empty()) << "gather() of nothing is an empty list at once";
+
+        std::vector<asyncio::Task<int>> first_fails;
+        first_fails.push_back(asyncio::create_task(failing()));
+        first_fails.push_back(asyncio::create_task(failing()));
+        EXPECT_THROW(co_await asyncio::gather(first_fails), py::ValueError);
+        co_await asyncio::sleep(0);  // the second failure arrives after the gather is done
+        EXPECT_TRUE(first_fails[1].done()) << "(and is not reported as never retrieved)";
+
+        std::vector<asyncio::Task<int>> sleepers;
+        sleepers.push_back(asyncio::create_task(sleep_long()));
+        sleepers.push_back(asyncio::create_task(sleep_long()));
+        auto gathered = asyncio::gather(sleepers, /*return_exceptions=*/true);
+        co_await asyncio::sleep(0);
+        EXPECT_TRUE(gathered.cancel()) << "cancelling a gather cancels its children";
+        EXPECT_THROW(co_await gathered, asyncio::CancelledError);
+        EXPECT_TRUE(sleepers[0].cancelled() && sleepers[1].cancelled());
+        EXPECT_FALSE(gathered.cancel()) << "a done gather cannot be cancelled";
     };
     asyncio::run(main());
 }
@@ -646,6 +666,23 @@ TEST(Coroutines, Step32_WaitAndTheSeedsRunUntilComplete) {
         auto r = co_await asyncio::wait(both, asyncio::ReturnWhen::FirstCompleted);
         EXPECT_EQ(r.done.size(), 1U) << "FIRST_COMPLETED returns as soon as one is done";
         EXPECT_EQ(r.pending.size(), 1U);
+
+        auto failing = []() -> Coroutine<int> {
+            co_await asyncio::sleep(0);
+            throw py::ValueError("first exception");
+        };
+        std::vector<asyncio::Task<int>> mixed;
+        mixed.push_back(never);
+        mixed.push_back(asyncio::create_task(failing()));
+        auto f = co_await asyncio::wait(mixed, asyncio::ReturnWhen::FirstException);
+        EXPECT_EQ(f.done.size(), 1U) << "FIRST_EXCEPTION returns when one raises";
+        EXPECT_THROW(f.done[0].result(), py::ValueError);
+
+        std::vector<asyncio::Task<int>> only_never;
+        only_never.push_back(never);
+        auto t = co_await asyncio::wait(only_never, asyncio::ReturnWhen::AllCompleted, 0.01);
+        EXPECT_TRUE(t.done.empty()) << "after the timeout wait() returns what is still pending";
+        EXPECT_EQ(t.pending.size(), 1U);
         never.cancel();
     };
     loop->run_until_complete(first());
@@ -675,6 +712,17 @@ TEST(Coroutines, Step33_QueueHandsItemsFromProducerToConsumer) {
         }
         co_await producer;
         EXPECT_THROW(queue.get_nowait(), asyncio::QueueEmpty);
+        queue.put_nowait(1);
+        queue.put_nowait(2);
+        try {
+            queue.put_nowait(3);
+            ADD_FAILURE() << "a full queue refuses put_nowait";
+        } catch (const asyncio::QueueFull& e) {
+            EXPECT_STREQ(e.python_name(), "QueueFull");
+        }
+        EXPECT_STREQ(asyncio::QueueEmpty("").python_name(), "QueueEmpty");
+        EXPECT_STREQ(asyncio::CancelledError("").python_name(), "CancelledError");
+        EXPECT_STREQ(asyncio::InvalidStateError("").python_name(), "InvalidStateError");
     };
     asyncio::run(main());
     EXPECT_THAT(consumed, ElementsAre(0, 1, 2, 3, 4)) << "(§10)";
@@ -717,6 +765,26 @@ TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
             EXPECT_EQ(e.exceptions().size(), 1U);
         }
         EXPECT_TRUE(sibling.cancelled()) << "the other children were cancelled";
+        try {
+            group.create_task(add_later(0, 0));
+            ADD_FAILURE() << "a group that was waited for takes no more tasks";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "TaskGroup is finished");
+        }
+
+        asyncio::TaskGroup aborting;
+        auto failed = aborting.create_task(failing());
+        while (!failed.done()) {
+            co_await asyncio::sleep(0);
+        }
+        co_await asyncio::sleep(0);  // its done callback ran: the group is shutting down
+        try {
+            aborting.create_task(add_later(0, 0));
+            ADD_FAILURE() << "a group with a failed child takes no more tasks";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "TaskGroup is shutting down");
+        }
+        EXPECT_THROW(co_await aborting.wait(), py::ExceptionGroup);
     };
     asyncio::run(main());
     EXPECT_THAT(log, ElementsAre("sibling cancelled"));
@@ -809,17 +877,21 @@ TEST(Coroutines, Step44_ToThreadRunsAFunctionOnTheDefaultExecutor) {
         waiting.cancel();
         EXPECT_THROW(co_await waiting, asyncio::CancelledError);
         go->set_value();
+        // Waiting for the executor's threads means the late result has been handed to the loop.
+        asyncio::get_running_loop().shutdown_default_executor();
+        co_await asyncio::sleep(0);
+        co_await asyncio::sleep(0);
+        EXPECT_TRUE(waiting.cancelled()) << "the result that came too late was dropped";
+        try {
+            co_await asyncio::to_thread([] { return 0; });
+            ADD_FAILURE() << "after shutdown_default_executor";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Executor shutdown has been called");
+        }
     };
-    asyncio::run(main());  // asyncio.run() waits for the executor's threads
+    asyncio::run(main());
 
     EventLoop loop;
-    loop.shutdown_default_executor();
-    try {
-        (void)asyncio::run_in_executor(loop, [] { return 0; });
-        FAIL() << "after shutdown_default_executor";
-    } catch (const py::RuntimeError& e) {
-        EXPECT_STREQ(e.what(), "Executor shutdown has been called");
-    }
     loop.close();
     try {
         (void)asyncio::run_in_executor(loop, [] { return 0; });

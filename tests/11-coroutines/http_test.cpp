@@ -117,6 +117,14 @@ TEST(Coroutines, Step39_GetFromPythonsHttpServerFollowingRedirects) {
     if (auto missing = python_server_available(); !missing.empty()) {
         GTEST_SKIP() << missing;
     }
+    EXPECT_EQ(aiohttp::join_url(aiohttp::parse_url("http://h:81/a/b"), "c").str(),
+              "http://h:81/a/c")
+        << "a relative Location replaces the last path segment";
+    EXPECT_EQ(aiohttp::join_url(aiohttp::parse_url("http://h/a"), "http://g/x").str(),
+              "http://g/x");
+    for (const char* bad : {"https://h/", "http://h:0/", "http://h:x/", "http://:80/"}) {
+        EXPECT_THROW(aiohttp::parse_url(bad), aiohttp::InvalidURL) << bad;
+    }
     std::filesystem::path root =
         std::filesystem::temp_directory_path() / ("ch11-http-" + std::to_string(::getpid()));
     std::filesystem::create_directories(root / "sub");
@@ -143,7 +151,15 @@ TEST(Coroutines, Step39_GetFromPythonsHttpServerFollowingRedirects) {
             EXPECT_EQ(co_await index.read(), "<p>index</p>");
             aiohttp::ClientResponse missing = co_await session.get(base + "/nope");
             EXPECT_EQ(missing.status(), 404);
+            EXPECT_EQ(missing.reason(), "File not found") << "http.server's reason phrase";
+            EXPECT_EQ(missing.url(), base + "/nope");
             co_await missing.read();
+            aiohttp::RequestOptions options;
+            options.headers.add("Accept", "text/html");
+            aiohttp::ClientResponse relative = co_await session.get(base + "/sub/", options);
+            EXPECT_EQ(co_await relative.read(), "<p>index</p>") << "with a header of our own";
+            EXPECT_EQ(session.idle_connections(), 0U)
+                << "http.server speaks HTTP/1.0 without keep-alive: nothing to keep";
         };
         asyncio::run(main());
     }

@@ -42,12 +42,11 @@ void chain_future(const std::shared_ptr<concurrent::FutureCore>& source,
         loop->call_soon_threadsafe([destination = std::move(destination),
                                     copy_result = std::move(copy_result),
                                     finished = done.shared_from_this()] {
+            // The call is private to us, so it is only ever cancelled through the destination.
             if (destination->cancelled()) {
                 return;  // _copy_future_state: the awaiter has gone
             }
-            if (finished->cancelled()) {
-                destination->cancel();
-            } else if (std::exception_ptr error = finished->exception()) {
+            if (std::exception_ptr error = finished->exception()) {
                 destination->set_exception(error);
             } else {
                 copy_result();

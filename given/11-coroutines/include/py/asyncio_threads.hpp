@@ -18,9 +18,9 @@ namespace py::asyncio {
 
 // futures._chain_future(source, destination) for a concurrent future and an asyncio one (kata):
 // when `source` is done (on a worker thread), its state is copied into `destination` on the
-// loop's thread through call_soon_threadsafe: `copy_result` when it returned, its exception, or
-// a cancellation; nothing if `destination` was cancelled meanwhile. Cancelling `destination`
-// cancels `source` (which only works while it still waits in the executor's queue).
+// loop's thread through call_soon_threadsafe: `copy_result` when it returned, else its
+// exception; nothing if `destination` was cancelled meanwhile. Cancelling `destination` cancels
+// `source` (which only works while it still waits in the executor's queue).
 void chain_future(const std::shared_ptr<concurrent::FutureCore>& source,
                   const std::shared_ptr<FutureBase>& destination,
                   std::function<void()> copy_result);
