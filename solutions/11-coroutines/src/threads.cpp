@@ -37,9 +37,9 @@ void chain_future(const std::shared_ptr<concurrent::FutureCore>& source,
     // _call_set_state, on the worker thread that finished the call: only the loop's thread may
     // touch the asyncio future, so hand everything over (the worker keeps no reference).
     EventLoop* loop = &destination->get_loop();
-    source->add_done_callback([loop, destination, copy_result = std::move(copy_result)](
+    source->add_done_callback([loop, target = destination, copy_result = std::move(copy_result)](
                                   concurrent::FutureCore& done) mutable {
-        loop->call_soon_threadsafe([destination = std::move(destination),
+        loop->call_soon_threadsafe([destination = std::move(target),
                                     copy_result = std::move(copy_result),
                                     finished = done.shared_from_this()] {
             // The call is private to us, so it is only ever cancelled through the destination.
