@@ -740,6 +740,7 @@ TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
         auto b = ok.create_task(add_later(3, 4));
         co_await ok.wait();
         EXPECT_EQ(a.result() + b.result(), 10) << "wait() returns when every child is done (§9)";
+        EXPECT_EQ(ok.repr(), "<TaskGroup entered>");
 
         auto failing = []() -> Coroutine<int> {
             co_await asyncio::sleep(0);
@@ -769,7 +770,8 @@ TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
             group.create_task(add_later(0, 0));
             ADD_FAILURE() << "a group that was waited for takes no more tasks";
         } catch (const py::RuntimeError& e) {
-            EXPECT_STREQ(e.what(), "TaskGroup is finished");
+            EXPECT_STREQ(e.what(), "TaskGroup <TaskGroup cancelling> is finished")
+                << "CPython's message, with the group's repr";
         }
 
         asyncio::TaskGroup aborting;
@@ -782,7 +784,7 @@ TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
             aborting.create_task(add_later(0, 0));
             ADD_FAILURE() << "a group with a failed child takes no more tasks";
         } catch (const py::RuntimeError& e) {
-            EXPECT_STREQ(e.what(), "TaskGroup is shutting down");
+            EXPECT_STREQ(e.what(), "TaskGroup <TaskGroup errors=1 cancelling> is shutting down");
         }
         EXPECT_THROW(co_await aborting.wait(), py::ExceptionGroup);
     };

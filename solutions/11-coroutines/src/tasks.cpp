@@ -221,7 +221,9 @@ Coroutine<void> TaskGroup::wait() {
         std::rethrow_exception(cancelled);
     }
     if (!errors_.empty()) {
-        throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
+        std::vector<std::exception_ptr> errors = std::move(errors_);
+        errors_.clear();  // taskgroups.py drops its references (self._errors = None)
+        throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors));
     }
     // kata: skeleton co_return;
     // kata: end

@@ -767,16 +767,28 @@ class TaskGroup {
     template <class T>
     Task<T> create_task(Coroutine<T> coroutine, std::string name = {}) {
         if (exited_) {
-            throw RuntimeError("TaskGroup is finished");
+            throw RuntimeError("TaskGroup " + repr() + " is finished");
         }
         if (aborting_) {
-            throw RuntimeError("TaskGroup is shutting down");
+            throw RuntimeError("TaskGroup " + repr() + " is shutting down");
         }
         Task<T> task = asyncio::create_task(std::move(coroutine), std::move(name));
         adopt(task.state());
         return task;
     }
     Coroutine<void> wait();
+    // taskgroups.py's __repr__: "<TaskGroup tasks=1 errors=1 cancelling>", "<TaskGroup entered>".
+    [[nodiscard]] std::string repr() const {
+        std::string info;
+        if (unfinished_ > 0) {
+            info += " tasks=" + std::to_string(unfinished_);
+        }
+        if (!errors_.empty()) {
+            info += " errors=" + std::to_string(errors_.size());
+        }
+        info += aborting_ ? " cancelling" : " entered";
+        return "<TaskGroup" + info + ">";
+    }
 
   private:
     void adopt(const std::shared_ptr<FutureBase>& task);
