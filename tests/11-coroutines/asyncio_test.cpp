@@ -106,6 +106,7 @@ TEST(Coroutines, Step22_CallLaterFiresTimersInDeadlineOrder) {
     // Many timers, most of them cancelled: one pass drops every cancelled one
     // (_MIN_SCHEDULED_TIMER_HANDLES 100, _MIN_CANCELLED_TIMER_HANDLES_FRACTION 0.5).
     std::vector<asyncio::Handle> timers;
+    timers.reserve(150);
     for (int i = 0; i < 150; ++i) {
         timers.push_back(loop.call_later(3600 + i, [] {}));
     }
