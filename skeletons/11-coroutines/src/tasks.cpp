@@ -90,6 +90,12 @@ void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
 // ---------------------------------------------------------------------------------------------
 // taskgroups.py
 
+TaskGroup::TaskGroup() : parent_task_(current_task()) {
+    if (parent_task_ == nullptr) {
+        throw RuntimeError("TaskGroup " + repr() + " cannot determine the parent task");
+    }
+}
+
 void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
     tasks_.push_back(task);
     ++unfinished_;
@@ -109,7 +115,7 @@ void TaskGroup::abort() {
     }
 }
 
-Coroutine<void> TaskGroup::wait() {
+Coroutine<void> TaskGroup::wait(std::exception_ptr body_error) {
     PY_KATA_TODO("§9");
     co_return;
 }

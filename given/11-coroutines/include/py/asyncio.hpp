@@ -755,18 +755,28 @@ Future<T> shield(Task<T> inner) {
     return outer;
 }
 
-// asyncio.TaskGroup (3.11, taskgroups.py) without the `async with`: create_task() starts
-// children, wait() is __aexit__. When a child fails, the others are cancelled, and wait() raises
-// ExceptionGroup("unhandled errors in a TaskGroup", [the errors]) once all are done.
+// asyncio.TaskGroup (3.11, taskgroups.py) without the `async with`: constructing it is
+// __aenter__, create_task() starts children, wait(body_error) is __aexit__. When a child fails,
+// the others are cancelled and so is the task running the body (its parent), at its current
+// await; wait() takes that cancellation back and raises
+// ExceptionGroup("unhandled errors in a TaskGroup", [the errors]) once all children are done.
+//
+//     asyncio::TaskGroup group;                       // async with asyncio.TaskGroup() as group:
+//     std::exception_ptr body_error;
+//     try { group.create_task(work()); co_await other(); }
+//     catch (...) { body_error = std::current_exception(); }
+//     co_await group.wait(body_error);
 class TaskGroup {
   public:
-    TaskGroup() = default;
+    // RuntimeError("TaskGroup <TaskGroup entered> cannot determine the parent task") outside a
+    // task.
+    TaskGroup();
     TaskGroup(const TaskGroup&) = delete;
     TaskGroup& operator=(const TaskGroup&) = delete;
 
     template <class T>
     Task<T> create_task(Coroutine<T> coroutine, std::string name = {}) {
-        if (exited_) {
+        if (exited_ && unfinished_ == 0) {
             throw RuntimeError("TaskGroup " + repr() + " is finished");
         }
         if (aborting_) {
@@ -776,7 +786,10 @@ class TaskGroup {
         adopt(task.state());
         return task;
     }
-    Coroutine<void> wait();
+    // __aexit__(type(body_error), body_error): waits for every child (cancelling them if the body
+    // raised); raises the ExceptionGroup of the children's errors and the body's (unless it is a
+    // CancelledError), else the body's CancelledError unless it was the group's own.
+    Coroutine<void> wait(std::exception_ptr body_error = nullptr);
     // taskgroups.py's __repr__: "<TaskGroup tasks=1 errors=1 cancelling>", "<TaskGroup entered>".
     [[nodiscard]] std::string repr() const {
         std::string info;
@@ -798,8 +811,10 @@ class TaskGroup {
     std::vector<std::shared_ptr<FutureBase>> tasks_;
     std::vector<std::exception_ptr> errors_;
     std::optional<Future<void>> on_completed_;
+    TaskBase* parent_task_ = nullptr;  // the task running the body (it owns the group)
     std::size_t unfinished_ = 0;
     bool aborting_ = false;
+    bool parent_cancel_requested_ = false;
     bool exited_ = false;
 };
 
