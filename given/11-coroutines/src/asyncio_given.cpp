@@ -176,6 +176,13 @@ void EventLoop::close() {
 void EventLoop::shutdown_default_executor() {
     impl_->executor_shutdown_called = true;
     impl_->default_executor.reset();  // ThreadPoolExecutor's destructor: shutdown(wait=True)
+    impl_->calls.clear();             // every worker has let go of its calls
+}
+
+void EventLoop::keep_until_released(std::shared_ptr<concurrent::FutureCore> call) {
+    // A call only the loop still holds is done with on every other thread.
+    std::erase_if(impl_->calls, [](const auto& kept) { return kept.use_count() == 1; });
+    impl_->calls.push_back(std::move(call));
 }
 
 void EventLoop::set_exception_handler(ExceptionHandler handler) {

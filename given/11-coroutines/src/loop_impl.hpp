@@ -37,6 +37,7 @@ struct EventLoop::Impl {
     // run_in_executor(None, ...)'s executor (BaseEventLoop._default_executor), made on first use.
     std::unique_ptr<concurrent::ThreadPoolExecutor> default_executor;
     bool executor_shutdown_called = false;
+    std::vector<std::shared_ptr<concurrent::FutureCore>> calls;  // see keep_until_released
 
     std::vector<std::weak_ptr<TaskBase>> tasks;  // asyncio.all_tasks(), pruned when it grows
 

@@ -30,6 +30,7 @@
 
 namespace py::concurrent {
 class ThreadPoolExecutor;  // chapter 05; see py/asyncio_threads.hpp
+class FutureCore;
 }  // namespace py::concurrent
 
 namespace py::asyncio {
@@ -139,6 +140,11 @@ class EventLoop {
     // Shuts the default executor down and waits for its threads (asyncio.run does it before it
     // closes the loop); later run_in_executor calls raise. The destructor does it too.
     void shutdown_default_executor();
+    // run_in_executor hands each call's concurrent future to the loop, which lets go of it only
+    // once its worker has: what it holds (an exception object) is then freed on the loop's
+    // thread, after the tasks that caught it. (libstdc++ counts exception_ptr references
+    // outside what ThreadSanitizer sees, so a worker freeing it would look like a race.)
+    void keep_until_released(std::shared_ptr<concurrent::FutureCore> call);
 
     // For tests and the trace: what is queued.
     [[nodiscard]] std::size_t ready_count() const;

@@ -33,6 +33,7 @@ auto run_in_executor(EventLoop& loop, F fn, Args... args)
     using R = std::invoke_result_t<F, Args...>;
     concurrent::Future<R> source =
         loop.default_executor().submit(std::move(fn), std::move(args)...);
+    loop.keep_until_released(source.core());
     Future<R> destination(loop);
     chain_future(source.core(), destination.state(), [source, destination] {
         if constexpr (std::is_void_v<R>) {
