@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <future>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "py/asyncio.hpp"
+#include "py/asyncio_threads.hpp"
 
 namespace {
 
@@ -16,6 +20,7 @@ using asyncio::Coroutine;
 using asyncio::EventLoop;
 using testing::ElementsAre;
 using testing::HasSubstr;
+using testing::MatchesRegex;
 
 TEST(Coroutines, Step21_CallSoonRunsCallbacksInOrderOnTheNextIteration) {
     EventLoop loop;
@@ -35,6 +40,50 @@ TEST(Coroutines, Step21_CallSoonRunsCallbacksInOrderOnTheNextIteration) {
     EXPECT_THAT(order, ElementsAre("a", "b", "c (scheduled by a)"))
         << "run_forever iterates until stop(); a cancelled handle never runs";
     EXPECT_FALSE(loop.is_running());
+    EXPECT_FALSE(loop.get_debug()) << "debug mode is off unless asked for";
+
+    loop.call_soon([&] {
+        EXPECT_EQ(loop.ready_count(), 0U) << "the iteration took every handle that was ready";
+        try {
+            loop.run_forever();
+            ADD_FAILURE() << "a running loop cannot be run again";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "This event loop is already running");
+        }
+        EventLoop other;
+        try {
+            other.run_forever();
+            ADD_FAILURE() << "one running loop per thread";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Cannot run the event loop while another loop is running");
+        }
+        try {
+            loop.close();
+            ADD_FAILURE() << "a running loop cannot be closed";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Cannot close a running event loop");
+        }
+        loop.stop();
+    });
+    loop.run_forever();
+    asyncio::Future<int> never(loop);
+    loop.call_soon([&] { loop.stop(); });
+    try {
+        loop.run_until_complete(never);
+        FAIL() << "stop() before the future is done";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Event loop stopped before Future completed.");
+    }
+    loop.close();
+    loop.close();  // closing twice is harmless
+    EXPECT_TRUE(loop.is_closed());
+    try {
+        loop.call_soon([] {});
+        FAIL() << "nothing can be scheduled on a closed loop";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Event loop is closed");
+    }
+    EXPECT_THROW(loop.run_forever(), py::RuntimeError);
 }
 
 TEST(Coroutines, Step22_CallLaterFiresTimersInDeadlineOrder) {
@@ -53,6 +102,25 @@ TEST(Coroutines, Step22_CallLaterFiresTimersInDeadlineOrder) {
     EXPECT_THAT(order, ElementsAre(1, 2, 3)) << "the timer heap pops the earliest deadline (§8)";
     EXPECT_GE(loop.time() - started, 0.03) << "and no timer fires before its time";
     EXPECT_EQ(loop.scheduled_count(), 0U) << "the cancelled timer was purged from the heap";
+
+    // Many timers, most of them cancelled: one pass drops every cancelled one
+    // (_MIN_SCHEDULED_TIMER_HANDLES 100, _MIN_CANCELLED_TIMER_HANDLES_FRACTION 0.5).
+    std::vector<asyncio::Handle> timers;
+    timers.reserve(150);
+    for (int i = 0; i < 150; ++i) {
+        timers.push_back(loop.call_later(3600 + i, [] {}));
+    }
+    for (int i = 0; i < 150; i += 3) {
+        timers[static_cast<std::size_t>(i)].cancel();
+        timers[static_cast<std::size_t>(i) + 1].cancel();
+    }
+    loop.call_soon([&] { loop.stop(); });
+    loop.run_forever();
+    EXPECT_EQ(loop.scheduled_count(), 50U)
+        << "over 100 timers with more than half cancelled: all cancelled ones are purged (§8)";
+    for (auto& timer : timers) {
+        timer.cancel();
+    }
 }
 
 TEST(Coroutines, Step23_ACallbackThatThrowsGoesToTheExceptionHandler) {
@@ -75,6 +143,25 @@ TEST(Coroutines, Step23_ACallbackThatThrowsGoesToTheExceptionHandler) {
     EXPECT_THAT(reported, ElementsAre("Exception in callback: boom"))
         << "the loop catches what a callback throws and reports it (§8)";
     EXPECT_TRUE(after) << "and goes on with the next callback";
+
+    EventLoop plain;  // no handler set: asyncio's default handler logs to stderr
+    testing::internal::CaptureStderr();
+    plain.call_exception_handler(
+        {"Exception in callback", std::make_exception_ptr(py::ValueError("logged"))});
+    plain.call_exception_handler({"", nullptr});
+    plain.call_exception_handler({"odd", std::make_exception_ptr(std::out_of_range("raw"))});
+    plain.call_exception_handler({"odder", std::make_exception_ptr(42)});
+    plain.set_exception_handler(
+        [](EventLoop&, const asyncio::ExceptionContext&) { throw py::KeyError("handler bug"); });
+    plain.call_exception_handler({"lost", nullptr});
+    std::string logged = testing::internal::GetCapturedStderr();
+    EXPECT_THAT(logged, HasSubstr("Exception in callback\nValueError: logged\n"));
+    EXPECT_THAT(logged, HasSubstr("Unhandled exception in event loop\n"))
+        << "an empty message is asyncio's default one";
+    EXPECT_THAT(logged, HasSubstr("raw"));
+    EXPECT_THAT(logged, HasSubstr("odder\nunknown exception\n"));
+    EXPECT_THAT(logged, HasSubstr("Unhandled error in exception handler\nKeyError: handler bug"))
+        << "an exception raised by the handler itself goes to the default handler";
 }
 
 TEST(Coroutines, Step24_CallSoonThreadsafeWakesTheLoop) {
@@ -132,6 +219,24 @@ TEST(Coroutines, Step25_FutureStateMachineAndCallbacks) {
     asyncio::Future<int> failed(loop);
     failed.set_exception(std::make_exception_ptr(py::KeyError("k")));
     EXPECT_THROW(failed.result(), py::KeyError);
+    EXPECT_STREQ(failed.state()->state_name(), "FINISHED");
+    EXPECT_STREQ(cancelled.state()->state_name(), "CANCELLED");
+
+    asyncio::Future<int> pending(loop);
+    EXPECT_STREQ(pending.state()->state_name(), "PENDING");
+    try {
+        (void)pending.exception();
+        FAIL() << "a pending future has no exception either";
+    } catch (const asyncio::InvalidStateError& e) {
+        EXPECT_STREQ(e.what(), "Exception is not set.");
+    }
+    EXPECT_THROW((void)cancelled.exception(), asyncio::CancelledError)
+        << "a cancelled future's exception() raises CancelledError";
+    int late = 0;
+    future.add_done_callback([&](asyncio::FutureBase&) { late = future.result(); });
+    EXPECT_EQ(late, 0) << "a callback added to a done future is still scheduled, not called";
+    loop.run_once();
+    EXPECT_EQ(late, 7);
 }
 
 // The seed's asyncio example: func1 prints 1, sleeps, prints 2; func2 prints 3, sleeps, prints 4.
@@ -187,6 +292,87 @@ TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
     EXPECT_THAT(turns, ElementsAre("a", "b", "a", "b")) << "sleep(0) yields to the loop once";
     EXPECT_THROW(asyncio::get_running_loop(), py::RuntimeError)
         << "outside a running loop: RuntimeError(\"no running event loop\")";
+
+    // A coroutine driven by hand, outside any task, cannot wait: our misuse errors.
+    Coroutine<void> loose = asyncio::sleep(0);
+    loose.handle().resume();
+    ASSERT_TRUE(loose.done());
+    EXPECT_THROW(loose.take_result(), py::RuntimeError) << "sleep() must be awaited in a Task";
+    EventLoop idle;
+    auto wait_loose = [&]() -> Coroutine<void> { co_await asyncio::Future<void>(idle); };
+    Coroutine<void> loose_wait = wait_loose();
+    loose_wait.handle().resume();
+    EXPECT_THROW(loose_wait.take_result(), py::RuntimeError) << "a Future is awaited in a Task";
+
+    std::vector<std::string> shutdown;
+    auto stubborn = [&]() -> Coroutine<int> {
+        try {
+            co_await asyncio::sleep(3600);
+        } catch (const asyncio::CancelledError&) {
+            shutdown.emplace_back("cancelled at shutdown");
+        }
+        throw py::ValueError("refused to stop");
+    };
+    auto leaves_tasks = [&]() -> Coroutine<std::string> {
+        asyncio::get_running_loop().set_exception_handler(
+            [&](EventLoop&, const asyncio::ExceptionContext& context) {
+                shutdown.push_back(context.message);
+            });
+        try {
+            asyncio::run(nested());
+            ADD_FAILURE() << "asyncio.run() inside a running loop";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "asyncio.run() cannot be called from a running event loop");
+        }
+        EXPECT_EQ(&asyncio::get_event_loop(), &asyncio::get_running_loop())
+            << "get_event_loop() is the running loop when there is one";
+        auto left = asyncio::create_task(stubborn());
+        co_await asyncio::sleep(0);
+        EXPECT_THAT(left.task_state()->repr(), MatchesRegex("<Task pending name='Task-[0-9]+'>"));
+        co_return left.get_name();
+    };
+    std::string name = asyncio::run(leaves_tasks());
+    EXPECT_THAT(name, MatchesRegex("Task-[0-9]+")) << "tasks are named Task-N by default";
+    EXPECT_THAT(shutdown, ElementsAre("cancelled at shutdown",
+                                      "unhandled exception during asyncio.run() shutdown"))
+        << "asyncio.run() cancels the tasks left over and reports what they raise";
+
+    auto many = [&]() -> Coroutine<int> {
+        int sum = 0;
+        for (int i = 0; i < 100; ++i) {  // the loop's list of tasks prunes finished ones
+            sum += co_await asyncio::create_task(add_later(i, 0));
+        }
+        co_return sum;
+    };
+    EXPECT_EQ(asyncio::run(many()), 4950);
+
+    asyncio::Task<int> self;
+    auto await_self = [&]() -> Coroutine<int> {
+        co_await asyncio::sleep(0);
+        co_return co_await self;
+    };
+    auto selfish = [&]() -> Coroutine<void> {
+        self = asyncio::create_task(await_self());
+        try {
+            co_await self;
+            ADD_FAILURE() << "a task cannot await itself";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("Task cannot await on itself: <Task pending name="));
+        }
+        try {
+            self.task_state()->step();
+            ADD_FAILURE() << "a finished task cannot be stepped";
+        } catch (const asyncio::InvalidStateError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("_step(): already done: <Task finished name="));
+        }
+    };
+    asyncio::run(selfish());
+    auto fresh_loop = []() -> Coroutine<bool> { co_return true; };
+    asyncio::set_event_loop(nullptr);
+    EventLoop& made = asyncio::get_event_loop();
+    EXPECT_EQ(&made, &asyncio::get_event_loop()) << "outside a running loop: the thread's loop";
+    EXPECT_TRUE(made.run_until_complete(fresh_loop()));
+    asyncio::set_event_loop(nullptr);
 }
 
 TEST(Coroutines, Step27_ReadersRunWhenTheirFdIsReady) {
@@ -211,6 +397,16 @@ TEST(Coroutines, Step27_ReadersRunWhenTheirFdIsReady) {
     EXPECT_EQ(loop.registered_fd_count(), 0U) << "remove_reader unregisters the fd";
     ::close(fds[0]);
     ::close(fds[1]);
+
+    FILE* file = std::tmpfile();
+    ASSERT_NE(file, nullptr);
+    try {
+        loop.add_reader(::fileno(file), [] {});
+        ADD_FAILURE() << "epoll refuses regular files";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "epoll_ctl: Operation not permitted");
+    }
+    std::fclose(file);
 }
 
 TEST(Coroutines, Step28_CancellationThrowsCancelledErrorAtTheAwait) {
@@ -256,6 +452,34 @@ TEST(Coroutines, Step28_CancellationThrowsCancelledErrorAtTheAwait) {
     };
     asyncio::run(cancel_early());
     EXPECT_FALSE(body_ran) << "a task cancelled before its first step never runs its body";
+
+    auto cancels_itself = [&]() -> Coroutine<void> {
+        EXPECT_TRUE(asyncio::current_task()->cancel("self"));
+        try {
+            co_await asyncio::sleep(3600);
+            ADD_FAILURE() << "the pending cancellation cancels the next future awaited";
+        } catch (const asyncio::CancelledError& e) {
+            log.push_back(std::string("self-cancelled: ") + e.what());
+        }
+        EXPECT_EQ(asyncio::current_task()->uncancel(), 0);
+    };
+    auto outer = [&]() -> Coroutine<void> {
+        auto task = asyncio::create_task(cancels_itself());
+        co_await task;
+        EXPECT_FALSE(task.cancel()) << "cancel() on a done task returns False";
+
+        asyncio::Lock lock;
+        co_await lock.acquire();
+        auto blocked = asyncio::create_task(lock.acquire());
+        co_await asyncio::sleep(0);
+        blocked.cancel();
+        EXPECT_THROW(co_await blocked, asyncio::CancelledError);
+        lock.release();
+        EXPECT_TRUE(co_await lock.acquire()) << "a cancelled waiter leaves the queue";
+        lock.release();
+    };
+    asyncio::run(outer());
+    EXPECT_EQ(log.back(), "self-cancelled: self");
 }
 
 TEST(Coroutines, Step29_WaitForAndTimeoutRaiseTimeoutError) {
@@ -276,8 +500,22 @@ TEST(Coroutines, Step29_WaitForAndTimeoutRaiseTimeoutError) {
         }
         EXPECT_EQ(asyncio::current_task()->cancelling(), 0)
             << "the timeout took back its own cancellation (uncancel)";
+        auto guarded = asyncio::create_task(asyncio::timeout(3600.0, slow()));
+        co_await asyncio::sleep(0);
+        guarded.cancel();
+        EXPECT_THROW(co_await guarded, asyncio::CancelledError)
+            << "a cancellation that is not the timeout's goes on as CancelledError";
     };
     asyncio::run(main());
+
+    Coroutine<int> outside = asyncio::timeout(1.0, fast());
+    outside.handle().resume();
+    try {
+        outside.take_result();
+        FAIL() << "timeout() needs a task to cancel";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Timeout should be used inside a task");
+    }
 }
 
 TEST(Coroutines, Step30_EventAndLockWakeWaiters) {
@@ -301,10 +539,36 @@ TEST(Coroutines, Step30_EventAndLockWakeWaiters) {
         co_await a;
         co_await b;
         EXPECT_THROW(lock.release(), py::RuntimeError) << "Lock is not acquired.";
+
+        asyncio::Semaphore semaphore(1);
+        EXPECT_FALSE(semaphore.locked());
+        co_await semaphore.acquire();
+        EXPECT_TRUE(semaphore.locked()) << "its one slot is taken";
+        auto second = [&]() -> Coroutine<bool> {
+            co_await semaphore.acquire();
+            log.emplace_back("second in");
+            semaphore.release();
+            co_return true;
+        };
+        auto cancelled = asyncio::create_task(semaphore.acquire());
+        auto waiting = asyncio::create_task(second());
+        co_await asyncio::sleep(0);
+        cancelled.cancel();
+        EXPECT_THROW(co_await cancelled, asyncio::CancelledError);
+        EXPECT_TRUE(semaphore.locked()) << "a task still waits";
+        semaphore.release();
+        EXPECT_TRUE(co_await waiting);
+        EXPECT_FALSE(semaphore.locked());
     };
     asyncio::run(main());
-    EXPECT_THAT(log, ElementsAre("a in", "a out", "b in", "b out"))
+    EXPECT_THAT(log, ElementsAre("a in", "a out", "b in", "b out", "second in"))
         << "the lock lets one task in at a time, in arrival order (§10)";
+    try {
+        asyncio::Semaphore negative(-1);
+        FAIL() << "a negative semaphore";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "Semaphore initial value must be >= 0");
+    }
 }
 
 TEST(Coroutines, Step31_GatherCollectsResultsAndExceptions) {
@@ -340,6 +604,42 @@ TEST(Coroutines, Step31_GatherCollectsResultsAndExceptions) {
             ADD_FAILURE() << "without return_exceptions the first error propagates";
         } catch (const py::ValueError&) {
         }
+        std::vector<asyncio::Task<int>> with_cancelled;
+        with_cancelled.push_back(asyncio::create_task(sleep_long()));
+        with_cancelled.push_back(asyncio::create_task(value(1)));
+        with_cancelled[0].cancel("stop");
+        auto collected = co_await asyncio::gather(with_cancelled, /*return_exceptions=*/true);
+        EXPECT_THROW(std::rethrow_exception(collected[0].exception), asyncio::CancelledError)
+            << "a cancelled child's outcome is its CancelledError";
+        std::vector<asyncio::Task<int>> cancelled_child;
+        cancelled_child.push_back(asyncio::create_task(sleep_long()));
+        cancelled_child[0].cancel("stop");
+        try {
+            co_await asyncio::gather(cancelled_child);
+            ADD_FAILURE() << "a cancelled child cancels a plain gather";
+        } catch (const asyncio::CancelledError& e) {
+            EXPECT_STREQ(e.what(), "stop");
+        }
+
+        auto nothing = co_await asyncio::gather(std::vector<asyncio::Task<int>>{});
+        EXPECT_TRUE(nothing.empty()) << "gather() of nothing is an empty list at once";
+
+        std::vector<asyncio::Task<int>> first_fails;
+        first_fails.push_back(asyncio::create_task(failing()));
+        first_fails.push_back(asyncio::create_task(failing()));
+        EXPECT_THROW(co_await asyncio::gather(first_fails), py::ValueError);
+        co_await asyncio::sleep(0);  // the second failure arrives after the gather is done
+        EXPECT_TRUE(first_fails[1].done()) << "(and is not reported as never retrieved)";
+
+        std::vector<asyncio::Task<int>> sleepers;
+        sleepers.push_back(asyncio::create_task(sleep_long()));
+        sleepers.push_back(asyncio::create_task(sleep_long()));
+        auto gathered = asyncio::gather(sleepers, /*return_exceptions=*/true);
+        co_await asyncio::sleep(0);
+        EXPECT_TRUE(gathered.cancel()) << "cancelling a gather cancels its children";
+        EXPECT_THROW(co_await gathered, asyncio::CancelledError);
+        EXPECT_TRUE(sleepers[0].cancelled() && sleepers[1].cancelled());
+        EXPECT_FALSE(gathered.cancel()) << "a done gather cannot be cancelled";
     };
     asyncio::run(main());
 }
@@ -367,6 +667,23 @@ TEST(Coroutines, Step32_WaitAndTheSeedsRunUntilComplete) {
         auto r = co_await asyncio::wait(both, asyncio::ReturnWhen::FirstCompleted);
         EXPECT_EQ(r.done.size(), 1U) << "FIRST_COMPLETED returns as soon as one is done";
         EXPECT_EQ(r.pending.size(), 1U);
+
+        auto failing = []() -> Coroutine<int> {
+            co_await asyncio::sleep(0);
+            throw py::ValueError("first exception");
+        };
+        std::vector<asyncio::Task<int>> mixed;
+        mixed.push_back(never);
+        mixed.push_back(asyncio::create_task(failing()));
+        auto f = co_await asyncio::wait(mixed, asyncio::ReturnWhen::FirstException);
+        EXPECT_EQ(f.done.size(), 1U) << "FIRST_EXCEPTION returns when one raises";
+        EXPECT_THROW(f.done[0].result(), py::ValueError);
+
+        std::vector<asyncio::Task<int>> only_never;
+        only_never.push_back(never);
+        auto t = co_await asyncio::wait(only_never, asyncio::ReturnWhen::AllCompleted, 0.01);
+        EXPECT_TRUE(t.done.empty()) << "after the timeout wait() returns what is still pending";
+        EXPECT_EQ(t.pending.size(), 1U);
         never.cancel();
     };
     loop->run_until_complete(first());
@@ -396,6 +713,17 @@ TEST(Coroutines, Step33_QueueHandsItemsFromProducerToConsumer) {
         }
         co_await producer;
         EXPECT_THROW(queue.get_nowait(), asyncio::QueueEmpty);
+        queue.put_nowait(1);
+        queue.put_nowait(2);
+        try {
+            queue.put_nowait(3);
+            ADD_FAILURE() << "a full queue refuses put_nowait";
+        } catch (const asyncio::QueueFull& e) {
+            EXPECT_STREQ(e.python_name(), "QueueFull");
+        }
+        EXPECT_STREQ(asyncio::QueueEmpty("").python_name(), "QueueEmpty");
+        EXPECT_STREQ(asyncio::CancelledError("").python_name(), "CancelledError");
+        EXPECT_STREQ(asyncio::InvalidStateError("").python_name(), "InvalidStateError");
     };
     asyncio::run(main());
     EXPECT_THAT(consumed, ElementsAre(0, 1, 2, 3, 4)) << "(§10)";
@@ -413,21 +741,28 @@ TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
         auto b = ok.create_task(add_later(3, 4));
         co_await ok.wait();
         EXPECT_EQ(a.result() + b.result(), 10) << "wait() returns when every child is done (§9)";
+        EXPECT_EQ(ok.repr(), "<TaskGroup entered>");
 
         auto failing = []() -> Coroutine<int> {
             co_await asyncio::sleep(0);
             throw py::ValueError("child failed");
         };
+        asyncio::TaskGroup group;
         auto patient = [&]() -> Coroutine<int> {
             try {
                 co_await asyncio::sleep(3600);
             } catch (const asyncio::CancelledError&) {
                 log.emplace_back("sibling cancelled");
+                try {
+                    group.create_task(add_later(0, 0));
+                    ADD_FAILURE() << "a group with a failed child takes no more tasks";
+                } catch (const py::RuntimeError& e) {
+                    log.emplace_back(e.what());
+                }
                 throw;
             }
             co_return 0;
         };
-        asyncio::TaskGroup group;
         auto sibling = group.create_task(patient());
         group.create_task(failing());
         try {
@@ -438,9 +773,18 @@ TEST(Coroutines, Step42_TaskGroupCancelsTheRestWhenOneFails) {
             EXPECT_EQ(e.exceptions().size(), 1U);
         }
         EXPECT_TRUE(sibling.cancelled()) << "the other children were cancelled";
+        try {
+            group.create_task(add_later(0, 0));
+            ADD_FAILURE() << "a group that was waited for takes no more tasks";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "TaskGroup <TaskGroup cancelling> is finished")
+                << "CPython's message, with the group's repr";
+        }
     };
     asyncio::run(main());
-    EXPECT_THAT(log, ElementsAre("sibling cancelled"));
+    EXPECT_THAT(log,
+                ElementsAre("sibling cancelled",
+                            "TaskGroup <TaskGroup tasks=1 errors=1 cancelling> is shutting down"));
 }
 
 TEST(Coroutines, Step43_PitfallsAreReportedAsCPythonReportsThem) {
@@ -478,6 +822,228 @@ TEST(Coroutines, Step43_PitfallsAreReportedAsCPythonReportsThem) {
     EXPECT_THAT(messages[1], HasSubstr("Executing <Handle> took"))
         << "debug mode reports callbacks slower than slow_callback_duration (§8)";
     EXPECT_EQ(messages.back(), "Task was destroyed but it is pending!");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Coroutines, Step44_ToThreadRunsAFunctionOnTheDefaultExecutor) {
+    std::promise<void> release;  // the worker waits on it: the loop must run meanwhile
+    std::shared_future<void> released = release.get_future().share();
+    std::thread::id worker_id;
+    auto main = [&]() -> Coroutine<void> {
+        auto blocking = [&](int a, int b) {
+            worker_id = std::this_thread::get_id();
+            released.wait();
+            return a * b;
+        };
+        auto product = asyncio::create_task(asyncio::to_thread(blocking, 6, 7));
+        co_await asyncio::sleep(0);
+        co_await asyncio::sleep(0);
+        EXPECT_FALSE(product.done()) << "the function blocks in its thread, not in the loop (§9)";
+        release.set_value();  // a hand-off from a task that runs while the worker blocks
+        EXPECT_EQ(co_await product, 42) << "the task resumes with the function's result";
+        EXPECT_NE(worker_id, std::this_thread::get_id()) << "it ran on another thread";
+
+        try {
+            co_await asyncio::to_thread([] { throw py::ValueError("in the thread"); });
+            ADD_FAILURE() << "the function's exception is raised in the awaiting task";
+        } catch (const py::ValueError& e) {
+            EXPECT_STREQ(e.what(), "in the thread");
+        }
+        bool called = false;
+        co_await asyncio::to_thread([&] { called = true; });
+        EXPECT_TRUE(called) << "a function returning void";
+
+        // Cancelling the awaiting task does not stop a function already running: the task
+        // ends at once, and the result that comes later is dropped.
+        // (The worker keeps its own references: this frame may be gone before it returns.)
+        auto go = std::make_shared<std::promise<void>>();
+        auto started = std::make_shared<std::promise<void>>();
+        std::future<void> inside = started->get_future();
+        auto waiting =
+            asyncio::create_task(asyncio::to_thread([started, going = go->get_future().share()] {
+                started->set_value();
+                going.wait();
+                return 1;
+            }));
+        co_await asyncio::sleep(0);
+        // The worker has the function; wait until it is inside (a latch, not a sleep).
+        inside.wait();
+        waiting.cancel();
+        EXPECT_THROW(co_await waiting, asyncio::CancelledError);
+        go->set_value();
+        // Waiting for the executor's threads means the late result has been handed to the loop.
+        asyncio::get_running_loop().shutdown_default_executor();
+        co_await asyncio::sleep(0);
+        co_await asyncio::sleep(0);
+        EXPECT_TRUE(waiting.cancelled()) << "the result that came too late was dropped";
+        try {
+            co_await asyncio::to_thread([] { return 0; });
+            ADD_FAILURE() << "after shutdown_default_executor";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Executor shutdown has been called");
+        }
+    };
+    asyncio::run(main());
+
+    EventLoop loop;
+    loop.close();
+    try {
+        (void)asyncio::run_in_executor(loop, [] { return 0; });
+        FAIL() << "on a closed loop";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Event loop is closed");
+    }
+}
+
+// A task that returns `value` once its gate opens (or raises what the gate was set to).
+Coroutine<int> behind(asyncio::Future<int> gate) {
+    co_return co_await gate;
+}
+
+TEST(Coroutines, Step45_AsCompletedYieldsResultsInCompletionOrder) {
+    auto main = [&]() -> Coroutine<void> {
+        EventLoop& loop = asyncio::get_running_loop();
+        std::vector<asyncio::Future<int>> gates;
+        std::vector<asyncio::Task<int>> tasks;
+        for (int i = 0; i < 4; ++i) {
+            gates.emplace_back(loop);
+            tasks.push_back(asyncio::create_task(behind(gates.back())));
+        }
+        tasks.push_back(tasks[0]);  // a duplicate is waited for once: set(fs)
+        std::vector<Coroutine<int>> awaitables = asyncio::as_completed(tasks);
+        EXPECT_EQ(awaitables.size(), 4U) << "one awaitable per distinct task (§9)";
+        co_await asyncio::sleep(0);  // every task now waits on its gate
+        gates[2].set_result(20);     // they finish in the order 2, 0, 3, 1
+        gates[0].set_result(0);
+        gates[3].set_exception(std::make_exception_ptr(py::ValueError("three")));
+        gates[1].set_result(10);
+        std::vector<std::string> seen;
+        for (auto& next : awaitables) {
+            try {
+                seen.push_back(std::to_string(co_await next));
+            } catch (const py::ValueError& e) {
+                seen.emplace_back(e.what());
+            }
+        }
+        EXPECT_THAT(seen, ElementsAre("20", "0", "three", "10"))
+            << "results in the order the tasks completed; an exception is raised by its awaitable";
+
+        asyncio::Future<int> never(loop);
+        asyncio::Future<int> soon(loop);
+        std::vector<asyncio::Task<int>> slow{asyncio::create_task(behind(never)),
+                                             asyncio::create_task(behind(soon)),
+                                             asyncio::create_task(behind(never))};
+        soon.set_result(5);
+        co_await slow[1];  // done before the clock starts: its turn is queued ahead of the timer
+        auto timed = asyncio::as_completed(slow, 0.01);
+        EXPECT_EQ(co_await timed[0], 5) << "what completes in time is yielded";
+        for (std::size_t i = 1; i < timed.size(); ++i) {
+            try {
+                co_await timed[i];
+                ADD_FAILURE() << "awaitable " << i << " is past the timeout";
+            } catch (const py::TimeoutError& e) {
+                EXPECT_STREQ(e.what(), "") << "asyncio raises a bare TimeoutError";
+            }
+        }
+        never.set_result(1);  // the tasks finish after the timeout: nobody is told
+        co_await slow[0];
+        co_await slow[2];
+
+        auto in_time = asyncio::as_completed(
+            std::vector<asyncio::Task<int>>{asyncio::create_task(behind(soon))}, 3600.0);
+        EXPECT_EQ(co_await in_time[0], 5);
+        co_await asyncio::sleep(0);
+        EXPECT_EQ(loop.scheduled_count(), 0U)
+            << "when everything completed, the timeout's timer is cancelled";
+        EXPECT_TRUE(asyncio::as_completed(std::vector<asyncio::Task<int>>{}, 1.0).empty());
+    };
+    asyncio::run(main());
+}
+
+}  // namespace
+
+namespace {
+
+Coroutine<int> crash_soon() {
+    co_await asyncio::sleep(0);
+    throw py::ValueError("crash");
+}
+
+TEST(Coroutines, Step46_ATaskGroupCancelsItsBodyWhenAChildFails) {
+    std::vector<std::string> log;
+    auto main = [&]() -> Coroutine<void> {
+        asyncio::TaskGroup group;  // async with asyncio.TaskGroup() as group:
+        std::exception_ptr body_error;
+        try {
+            group.create_task(crash_soon());
+            // The body would wait an hour; the timeout only ends a group that fails to cancel it.
+            co_await asyncio::timeout(5.0, asyncio::sleep(3600));
+            log.emplace_back("body finished");
+        } catch (const asyncio::CancelledError&) {
+            log.emplace_back("body cancelled");
+            body_error = std::current_exception();
+        } catch (const py::TimeoutError&) {
+            ADD_FAILURE() << "the failing child should have cancelled the body (§9)";
+        }
+        try {
+            co_await group.wait(body_error);  // __aexit__
+            ADD_FAILURE() << "the child's error comes out of the group";
+        } catch (const py::ExceptionGroup& e) {
+            EXPECT_STREQ(e.what(), "unhandled errors in a TaskGroup (1 sub-exception)");
+            EXPECT_THROW(std::rethrow_exception(e.exceptions().at(0)), py::ValueError)
+                << "and not the CancelledError the group used to stop the body";
+        }
+        EXPECT_EQ(asyncio::current_task()->cancelling(), 0)
+            << "the group took back the cancellation it requested (uncancel)";
+        co_await asyncio::sleep(0);
+        log.emplace_back("the task goes on");
+
+        asyncio::TaskGroup failing_body;
+        std::exception_ptr raised;
+        auto child = failing_body.create_task(sleep_long());
+        try {
+            throw py::KeyError("body");
+        } catch (const py::KeyError&) {
+            raised = std::current_exception();
+        }
+        try {
+            co_await failing_body.wait(raised);
+            ADD_FAILURE() << "the body's error is raised in the group";
+        } catch (const py::ExceptionGroup& e) {
+            EXPECT_EQ(e.exceptions().size(), 1U);
+            EXPECT_THROW(std::rethrow_exception(e.exceptions().at(0)), py::KeyError);
+        }
+        EXPECT_TRUE(child.cancelled()) << "a body that raises cancels the children";
+
+        // Someone else cancels the task: the group passes the CancelledError on.
+        auto outer = [&]() -> Coroutine<void> {
+            asyncio::TaskGroup inner;
+            std::exception_ptr cancelled;
+            try {
+                inner.create_task(sleep_long());
+                co_await asyncio::sleep(3600);
+            } catch (const asyncio::CancelledError&) {
+                cancelled = std::current_exception();
+            }
+            co_await inner.wait(cancelled);
+        };
+        auto victim = asyncio::create_task(outer());
+        co_await asyncio::sleep(0);
+        victim.cancel("from outside");
+        EXPECT_THROW(co_await victim, asyncio::CancelledError);
+        EXPECT_TRUE(victim.cancelled());
+    };
+    asyncio::run(main());
+    EXPECT_THAT(log, ElementsAre("body cancelled", "the task goes on")) << "(§9, 3.11)";
+    try {
+        asyncio::TaskGroup outside;
+        FAIL() << "a TaskGroup needs a task to run its body";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "TaskGroup <TaskGroup entered> cannot determine the parent task");
+    }
 }
 
 }  // namespace

@@ -103,6 +103,13 @@ Generator<int> outer_using_result(int& got) {
     got = co_yield py::yield_from(inner_returning());
     co_yield got + 1;
 }
+Generator<int, int> returns_at_once() {
+    co_return 7;
+}
+Generator<int> outer_of_empty() {
+    int value = co_yield py::yield_from(returns_at_once());
+    co_yield value;
+}
 
 TEST(Coroutines, Step17_YieldFromDelegatesToANestedGenerator_1_3_4_2) {
     std::vector<int> printed;
@@ -115,6 +122,9 @@ TEST(Coroutines, Step17_YieldFromDelegatesToANestedGenerator_1_3_4_2) {
     EXPECT_EQ(gen.next(), 10) << "the subgenerator's values come out of the outer one";
     EXPECT_EQ(gen.next(), 43) << "and its return value is the value of the yield from";
     EXPECT_EQ(got, 42);
+    Generator<int> empty_inner = outer_of_empty();
+    EXPECT_EQ(empty_inner.next(), 7)
+        << "a subgenerator that returns at once yields nothing: its value is the result";
 }
 
 Generator<std::string> catcher() {
@@ -152,6 +162,15 @@ TEST(Coroutines, Step18_ThrowRaisesAtTheYield) {
     Generator<int> unstarted = count_to(3);
     EXPECT_THROW(unstarted.throw_(py::KeyError("x")), py::KeyError);
     EXPECT_THROW(unstarted.next(), py::StopIteration) << "thrown into before it ran: closed";
+    EXPECT_THROW(unstarted.throw_(py::KeyError("again")), py::KeyError)
+        << "throwing into a finished generator raises the exception at once";
+
+    Generator<int> through = func1();
+    EXPECT_EQ(through.next(), 1);
+    EXPECT_EQ(through.next(), 3) << "now inside func2";
+    EXPECT_THROW(through.throw_(py::ValueError("v")), py::ValueError)
+        << "what the subgenerator does not catch is raised at the outer yield from, and out";
+    EXPECT_TRUE(through.finished());
 }
 
 Generator<int> with_cleanup(std::vector<std::string>& log) {
@@ -173,6 +192,23 @@ Generator<int> stubborn() {
 }
 Generator<int> delegating_cleanup(std::vector<std::string>& log) {
     co_yield py::yield_from(with_cleanup(log));
+}
+Generator<int> returns_on_exit(std::vector<std::string>& log) {
+    try {
+        co_yield 1;
+    } catch (const py::GeneratorExit&) {
+        log.emplace_back("returned");
+    }
+}
+Generator<int> fails_on_exit() {
+    try {
+        co_yield 1;
+    } catch (const py::GeneratorExit&) {
+        throw py::KeyError("while closing");
+    }
+}
+Generator<int> delegating_failure() {
+    co_yield py::yield_from(fails_on_exit());
 }
 
 TEST(Coroutines, Step19_CloseThrowsGeneratorExit) {
@@ -202,6 +238,14 @@ TEST(Coroutines, Step19_CloseThrowsGeneratorExit) {
     }
     EXPECT_THAT(log, ElementsAre("GeneratorExit"))
         << "a generator freed while suspended is closed, and closing closes its subgenerator";
+    Generator<int> quits = returns_on_exit(log);
+    quits.next();
+    quits.close();
+    EXPECT_EQ(log.back(), "returned") << "returning after GeneratorExit is a clean close";
+    Generator<int> failing = delegating_failure();
+    failing.next();
+    EXPECT_THROW(failing.close(), py::KeyError)
+        << "what the subgenerator raises on close is raised at the yield from, and out";
 }
 
 Generator<int> reentrant(Generator<int>*& self) {

@@ -129,6 +129,26 @@ TEST(Coroutines, Step05_ParentIsWritableButNeverCyclic) {
     first.switch_();
     EXPECT_THAT(order, ElementsAre("first", "last"))
         << "when first finished, its parent `last` (unstarted) was started with its value";
+
+    greenlet none;  // a handle that refers to no greenlet, as a Python name bound to None
+    try {
+        greenlet orphan([] {}, none);
+        FAIL() << "a parent must be a greenlet";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "greenlet.parent must be a greenlet");
+    }
+    try {
+        none.switch_();
+        FAIL() << "None has no switch";
+    } catch (const py::AttributeError& e) {
+        EXPECT_STREQ(e.what(), "'NoneType' object has no attribute 'switch'");
+    }
+    greenlet waiting([&] { main.switch_(); });
+    waiting.switch_();
+    EXPECT_THAT(waiting.repr(), HasSubstr(" suspended active started>"))
+        << "a greenlet that switched away is suspended, as greenlet's repr says";
+    waiting.switch_();
+    EXPECT_TRUE(waiting.dead());
 }
 
 TEST(Coroutines, Step06_AnExceptionGoesToTheParent) {

@@ -62,6 +62,48 @@ TEST(Coroutines, Step38_ChunkedBodiesAndTheirErrors) {
                                          "5\r\nhelloXX0\r\n\r\n"),
                  aiohttp::TransferEncodingError)
         << "a chunk must be followed by CRLF";
+
+    auto error_of = [](const std::string& data, const char* method = "GET") -> std::string {
+        try {
+            aiohttp::parse_response(data, method);
+        } catch (const aiohttp::ClientError& e) {
+            return e.formatted();
+        }
+        return "no error";
+    };
+    EXPECT_EQ(error_of("HTTP/1.1 099 Too Low\r\n\r\n"),
+              "BadStatusLine: Bad status line 'HTTP/1.1 099 Too Low'")
+        << "a status code is at least 100";
+    EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nX-Bell: a\x07"
+                       "b\r\n\r\n"),
+              "InvalidHeader: Invalid HTTP Header value: 'a\\x07b'")
+        << "no control characters in a value; the message shows them escaped";
+    EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+              "ClientPayloadError: Response payload is not completed");
+    EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"),
+              "ClientPayloadError: Response payload is not completed");
+    EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nContent-Le"),
+              "ClientPayloadError: Response payload is not completed: header line");
+    EXPECT_EQ(error_of("HTTP/1.1 200 " + std::string(9000, 'x')),
+              "LineTooLong: Got more than 8190 bytes when reading Status line");
+    EXPECT_EQ(error_of("HTTP/1.1 200 OK\r\nX-Long: " + std::string(9000, 'x') + "\r\n\r\n"),
+              "LineTooLong: Got more than 8190 bytes when reading header line");
+    std::string many_headers = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; i < 5; ++i) {
+        many_headers += "X-H" + std::to_string(i) + ": " + std::string(8000, 'x') + "\r\n";
+    }
+    EXPECT_EQ(error_of(many_headers + "\r\n"),
+              "LineTooLong: Got more than 32768 bytes when reading headers");
+
+    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz").body,
+              "zz")
+        << "a Transfer-Encoding that does not end in chunked: the body runs until close";
+    EXPECT_EQ(aiohttp::parse_response("HTTP/1.0 200 OK\r\n\r\nuntil close").body, "until close")
+        << "neither chunked nor Content-Length: until close";
+    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD").body,
+              "")
+        << "a response to HEAD has no body, whatever Content-Length says";
+    EXPECT_EQ(aiohttp::parse_response("HTTP/1.1 204 No Content\r\n\r\n").body, "");
 }
 
 std::string python_server_available() {
@@ -74,6 +116,14 @@ std::string python_server_available() {
 TEST(Coroutines, Step39_GetFromPythonsHttpServerFollowingRedirects) {
     if (auto missing = python_server_available(); !missing.empty()) {
         GTEST_SKIP() << missing;
+    }
+    EXPECT_EQ(aiohttp::join_url(aiohttp::parse_url("http://h:81/a/b"), "c").str(),
+              "http://h:81/a/c")
+        << "a relative Location replaces the last path segment";
+    EXPECT_EQ(aiohttp::join_url(aiohttp::parse_url("http://h/a"), "http://g/x").str(),
+              "http://g/x");
+    for (const char* bad : {"https://h/", "http://h:0/", "http://h:x/", "http://:80/"}) {
+        EXPECT_THROW(aiohttp::parse_url(bad), aiohttp::InvalidURL) << bad;
     }
     std::filesystem::path root =
         std::filesystem::temp_directory_path() / ("ch11-http-" + std::to_string(::getpid()));
@@ -101,7 +151,15 @@ TEST(Coroutines, Step39_GetFromPythonsHttpServerFollowingRedirects) {
             EXPECT_EQ(co_await index.read(), "<p>index</p>");
             aiohttp::ClientResponse missing = co_await session.get(base + "/nope");
             EXPECT_EQ(missing.status(), 404);
+            EXPECT_EQ(missing.reason(), "File not found") << "http.server's reason phrase";
+            EXPECT_EQ(missing.url(), base + "/nope");
             co_await missing.read();
+            aiohttp::RequestOptions options;
+            options.headers.add("Accept", "text/html");
+            aiohttp::ClientResponse relative = co_await session.get(base + "/sub/", options);
+            EXPECT_EQ(co_await relative.read(), "<p>index</p>") << "with a header of our own";
+            EXPECT_EQ(session.idle_connections(), 0U)
+                << "http.server speaks HTTP/1.0 without keep-alive: nothing to keep";
         };
         asyncio::run(main());
     }

@@ -50,6 +50,42 @@ TEST(Coroutines, Step34_StreamsEchoLinesOverLoopback) {
     asyncio::run(main());
     EXPECT_THAT(got, ElementsAre("echo: hello\n", "echo: ", "world\n", ""))
         << "readline, readexactly and read(-1) over a real socket (§11)";
+
+    // Flow control: far more than the kernel takes while the peer is not reading.
+    constexpr std::size_t total = std::size_t{16} * 1024 * 1024;
+    auto count_bytes = [](StreamReader reader, StreamWriter writer) -> Coroutine<void> {
+        std::size_t seen = 0;
+        while (seen < total) {
+            std::string chunk = co_await reader.read(65536);
+            if (chunk.empty()) {
+                break;
+            }
+            seen += chunk.size();
+        }
+        writer.write("got " + std::to_string(seen) + "\n");
+        writer.close();
+    };
+    auto flood = [&]() -> Coroutine<std::string> {
+        asyncio::Server server = co_await asyncio::start_server(count_bytes, "127.0.0.1", 0);
+        EXPECT_TRUE(server.is_serving());
+        asyncio::Connection connection =
+            co_await asyncio::open_connection("127.0.0.1", server.port());
+        connection.writer.write(std::string(total, 'x'));
+        EXPECT_GT(connection.writer.buffer_size(), std::size_t{64} * 1024)
+            << "what the socket did not take waits in the writer's buffer";
+        co_await connection.writer.drain();  // the writer callback flushes as the peer reads
+        EXPECT_LE(connection.writer.buffer_size(), std::size_t{64} * 1024)
+            << "drain() returns once the buffer is below the high-water mark";
+        std::string reply = co_await connection.reader.readline();
+        EXPECT_EQ(connection.writer.buffer_size(), 0U);
+        connection.writer.close();
+        co_await connection.writer.wait_closed();
+        EXPECT_TRUE(connection.writer.is_closing());
+        server.close();
+        EXPECT_FALSE(server.is_serving());
+        co_return reply;
+    };
+    EXPECT_EQ(asyncio::run(flood()), "got 16777216\n") << "every byte arrived (§11)";
 }
 
 TEST(Coroutines, Step35_ReadErrorsAndAPeerResetDuringDrain) {

@@ -101,6 +101,8 @@ EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {
 }
 
 EventLoop::~EventLoop() {
+    // First wait for the executor's threads: what they finish is handed to this loop.
+    impl_->default_executor.reset();
     // Callbacks may hold the last references to tasks, whose destructors report to this loop:
     // drop them while the loop is still whole.
     // A task blocked on a future and that future's wakeup callback hold each other (Python's
@@ -167,6 +169,20 @@ void EventLoop::close() {
     impl_->closed = true;
     impl_->ready.clear();
     impl_->scheduled.clear();
+}
+
+// BaseEventLoop.shutdown_default_executor: CPython joins the executor on a helper thread while
+// the loop runs on; we join it here, which is the same when nothing it runs waits for the loop.
+void EventLoop::shutdown_default_executor() {
+    impl_->executor_shutdown_called = true;
+    impl_->default_executor.reset();  // ThreadPoolExecutor's destructor: shutdown(wait=True)
+    impl_->calls.clear();             // every worker has let go of its calls
+}
+
+void EventLoop::keep_until_released(std::shared_ptr<concurrent::FutureCore> call) {
+    // A call only the loop still holds is done with on every other thread.
+    std::erase_if(impl_->calls, [](const auto& kept) { return kept.use_count() == 1; });
+    impl_->calls.push_back(std::move(call));
 }
 
 void EventLoop::set_exception_handler(ExceptionHandler handler) {
@@ -236,6 +252,7 @@ void run_cleanup(EventLoop& loop) {
         }
     }
     left.clear();
+    loop.shutdown_default_executor();
     loop.close();
 }
 

@@ -45,10 +45,6 @@ void forget_stack_memory(void* memory, std::size_t size) noexcept;
 // Releases the sanitizer state of a context that will never run again.
 void release_context(Context& context) noexcept;
 
-// The context running on this thread, for the stack overflow handler (null: the thread's own).
-Context* running_context() noexcept;
-void set_running_context(Context* context) noexcept;
-
 // Installs (once per process) the SIGSEGV handler that turns a fault in a greenlet's guard page
 // into "Fatal Python error: greenlet stack overflow in ...", and gives the calling thread an
 // alternate signal stack to run it on (once per thread).

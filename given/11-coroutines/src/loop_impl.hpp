@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "py/asyncio.hpp"
+#include "py/concurrent.hpp"
 
 namespace py::asyncio {
 
@@ -32,6 +33,11 @@ struct EventLoop::Impl {
         std::uint32_t registered = 0;  // the epoll events currently asked for
     };
     std::unordered_map<int, FdCallbacks> fds;
+
+    // run_in_executor(None, ...)'s executor (BaseEventLoop._default_executor), made on first use.
+    std::unique_ptr<concurrent::ThreadPoolExecutor> default_executor;
+    bool executor_shutdown_called = false;
+    std::vector<std::shared_ptr<concurrent::FutureCore>> calls;  // see keep_until_released
 
     std::vector<std::weak_ptr<TaskBase>> tasks;  // asyncio.all_tasks(), pruned when it grows
 

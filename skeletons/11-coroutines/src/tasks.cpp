@@ -1,5 +1,5 @@
-// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout
-// and the locks (chapters/11-coroutines/README.md §9-§10).
+// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout,
+// the locks and as_completed (chapters/11-coroutines/README.md §9-§10).
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
 
@@ -90,6 +90,12 @@ void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
 // ---------------------------------------------------------------------------------------------
 // taskgroups.py
 
+TaskGroup::TaskGroup() : parent_task_(current_task()) {
+    if (parent_task_ == nullptr) {
+        throw RuntimeError("TaskGroup " + repr() + " cannot determine the parent task");
+    }
+}
+
 void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
     tasks_.push_back(task);
     ++unfinished_;
@@ -109,7 +115,7 @@ void TaskGroup::abort() {
     }
 }
 
-Coroutine<void> TaskGroup::wait() {
+Coroutine<void> TaskGroup::wait(std::exception_ptr body_error) {
     PY_KATA_TODO("§9");
     co_return;
 }
@@ -192,6 +198,27 @@ void Semaphore::wake_up_next() {
             return;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tasks.py: as_completed
+
+void AsCompletedState::start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
+                             std::optional<double> timeout) {
+    PY_KATA_TODO("§9");
+}
+
+void AsCompletedState::on_completion(FutureBase& future) {
+    PY_KATA_TODO("§9");
+}
+
+void AsCompletedState::on_timeout() {
+    PY_KATA_TODO("§9");
+}
+
+Coroutine<std::shared_ptr<FutureBase>> AsCompletedState::wait_for_one() {
+    PY_KATA_TODO("§9");
+    co_return nullptr;
 }
 
 }  // namespace py::asyncio

@@ -1,5 +1,5 @@
-// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout
-// and the locks (chapters/11-coroutines/README.md §9-§10).
+// py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout,
+// the locks and as_completed (chapters/11-coroutines/README.md §9-§10).
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
 
@@ -166,6 +166,12 @@ void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
 // ---------------------------------------------------------------------------------------------
 // taskgroups.py
 
+TaskGroup::TaskGroup() : parent_task_(current_task()) {
+    if (parent_task_ == nullptr) {
+        throw RuntimeError("TaskGroup " + repr() + " cannot determine the parent task");
+    }
+}
+
 void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
     tasks_.push_back(task);
     ++unfinished_;
@@ -173,7 +179,7 @@ void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
 }
 
 void TaskGroup::on_task_done(FutureBase& task) {
-    // kata: begin step42 §9
+    // kata: begin step42 step46 §9
     --unfinished_;
     if (unfinished_ == 0 && on_completed_ && !on_completed_->done()) {
         on_completed_->set_result();
@@ -183,8 +189,12 @@ void TaskGroup::on_task_done(FutureBase& task) {
     }
     if (std::exception_ptr error = task.exception()) {
         errors_.push_back(error);
-        if (!aborting_) {
-            abort();  // one child failed: the others are cancelled
+        if (!aborting_ && !parent_cancel_requested_) {
+            // One child failed: the others are cancelled, and so is the body, at its await;
+            // __aexit__ takes the parent's cancellation back.
+            abort();
+            parent_cancel_requested_ = true;
+            parent_task_->cancel();
         }
     }
     // kata: end
@@ -199,29 +209,53 @@ void TaskGroup::abort() {
     }
 }
 
-Coroutine<void> TaskGroup::wait() {
-    // kata: begin step42 §9
-    std::exception_ptr cancelled;
+Coroutine<void> TaskGroup::wait(std::exception_ptr body_error) {
+    // kata: begin step42 step46 §9
+    exited_ = true;
+    bool body_cancelled = false;
+    bool body_failed = false;
+    if (body_error) {
+        try {
+            std::rethrow_exception(body_error);
+        } catch (const CancelledError&) {
+            body_cancelled = true;
+        } catch (...) {
+            body_failed = true;
+        }
+    }
+    std::exception_ptr propagate = body_cancelled ? body_error : nullptr;
+    // 3.11.2: our own cancellation of the parent is taken back; if it was the only one, the
+    // body's CancelledError is swallowed.
+    if (parent_cancel_requested_ && parent_task_->uncancel() == 0) {
+        propagate = nullptr;
+    }
+    if (body_error && !aborting_) {
+        abort();
+    }
     while (unfinished_ > 0) {
         on_completed_.emplace(get_running_loop());
         try {
             co_await *on_completed_;
         } catch (const CancelledError&) {
             // We were cancelled while waiting: cancel the children, and wait for them anyway.
-            cancelled = std::current_exception();
             if (!aborting_) {
+                propagate = std::current_exception();
                 abort();
             }
         }
         on_completed_.reset();
     }
-    exited_ = true;
     tasks_.clear();
-    if (cancelled && errors_.empty()) {
-        std::rethrow_exception(cancelled);
+    if (propagate && errors_.empty()) {
+        std::rethrow_exception(propagate);
+    }
+    if (body_failed) {
+        errors_.push_back(body_error);
     }
     if (!errors_.empty()) {
-        throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
+        std::vector<std::exception_ptr> errors = std::move(errors_);
+        errors_.clear();  // taskgroups.py drops its references (self._errors = None)
+        throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors));
     }
     // kata: skeleton co_return;
     // kata: end
@@ -360,6 +394,68 @@ void Semaphore::wake_up_next() {
             return;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tasks.py: as_completed
+
+void AsCompletedState::start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
+                             std::optional<double> timeout) {
+    // kata: begin step45 §9
+    todo_ = std::move(todo);
+    std::weak_ptr<AsCompletedState> weak = weak_from_this();
+    for (auto& future : todo_) {
+        future->add_done_callback([weak](FutureBase& done) {
+            if (auto self = weak.lock()) {
+                self->on_completion(done);
+            }
+        });
+    }
+    if (!todo_.empty() && timeout) {
+        timeout_handle_ = loop.call_later(*timeout, [weak] {
+            if (auto self = weak.lock()) {
+                self->on_timeout();
+            }
+        });
+    }
+    // kata: end
+}
+
+void AsCompletedState::on_completion(FutureBase& future) {
+    // kata: begin step45 §9
+    if (todo_.empty()) {
+        return;  // _on_timeout() was here first
+    }
+    auto it = std::find_if(todo_.begin(), todo_.end(), [&](const std::shared_ptr<FutureBase>& f) {
+        return f.get() == &future;
+    });
+    std::shared_ptr<FutureBase> done = *it;
+    todo_.erase(it);
+    done_.put_nowait(std::move(done));
+    if (todo_.empty()) {
+        timeout_handle_.cancel();
+    }
+    // kata: end
+}
+
+void AsCompletedState::on_timeout() {
+    // kata: begin step45 §9
+    for (std::size_t i = 0; i < todo_.size(); ++i) {
+        done_.put_nowait(nullptr);  // one "timed out" for every awaitable still to come
+    }
+    todo_.clear();
+    // kata: end
+}
+
+Coroutine<std::shared_ptr<FutureBase>> AsCompletedState::wait_for_one() {
+    // kata: begin step45 §9
+    std::shared_ptr<FutureBase> future = co_await done_.get();
+    if (!future) {
+        throw TimeoutError("");
+    }
+    co_return future;
+    // kata: skeleton co_return nullptr;
+    // kata: end
 }
 
 }  // namespace py::asyncio

@@ -10,6 +10,7 @@
 // are handles (shared), like Python references.
 #pragma once
 
+#include <algorithm>
 #include <any>
 #include <coroutine>
 #include <cstddef>
@@ -26,6 +27,11 @@
 #include <vector>
 
 #include "py/exceptions.hpp"
+
+namespace py::concurrent {
+class ThreadPoolExecutor;  // chapter 05; see py/asyncio_threads.hpp
+class FutureCore;
+}  // namespace py::concurrent
 
 namespace py::asyncio {
 
@@ -126,6 +132,19 @@ class EventLoop {
     void set_debug(bool enabled);
     [[nodiscard]] bool get_debug() const;
     double slow_callback_duration = 0.1;
+
+    // The executor of run_in_executor(None, ...) and to_thread (py/asyncio_threads.hpp): a
+    // concurrent::ThreadPoolExecutor with thread_name_prefix "asyncio", made on first use.
+    // RuntimeError("Event loop is closed"), RuntimeError("Executor shutdown has been called").
+    concurrent::ThreadPoolExecutor& default_executor();
+    // Shuts the default executor down and waits for its threads (asyncio.run does it before it
+    // closes the loop); later run_in_executor calls raise. The destructor does it too.
+    void shutdown_default_executor();
+    // run_in_executor hands each call's concurrent future to the loop, which lets go of it only
+    // once its worker has: what it holds (an exception object) is then freed on the loop's
+    // thread, after the tasks that caught it. (libstdc++ counts exception_ptr references
+    // outside what ThreadSanitizer sees, so a worker freeing it would look like a race.)
+    void keep_until_released(std::shared_ptr<concurrent::FutureCore> call);
 
     // For tests and the trace: what is queued.
     [[nodiscard]] std::size_t ready_count() const;
@@ -742,28 +761,53 @@ Future<T> shield(Task<T> inner) {
     return outer;
 }
 
-// asyncio.TaskGroup (3.11, taskgroups.py) without the `async with`: create_task() starts
-// children, wait() is __aexit__. When a child fails, the others are cancelled, and wait() raises
-// ExceptionGroup("unhandled errors in a TaskGroup", [the errors]) once all are done.
+// asyncio.TaskGroup (3.11, taskgroups.py) without the `async with`: constructing it is
+// __aenter__, create_task() starts children, wait(body_error) is __aexit__. When a child fails,
+// the others are cancelled and so is the task running the body (its parent), at its current
+// await; wait() takes that cancellation back and raises
+// ExceptionGroup("unhandled errors in a TaskGroup", [the errors]) once all children are done.
+//
+//     asyncio::TaskGroup group;                       // async with asyncio.TaskGroup() as group:
+//     std::exception_ptr body_error;
+//     try { group.create_task(work()); co_await other(); }
+//     catch (...) { body_error = std::current_exception(); }
+//     co_await group.wait(body_error);
 class TaskGroup {
   public:
-    TaskGroup() = default;
+    // RuntimeError("TaskGroup <TaskGroup entered> cannot determine the parent task") outside a
+    // task.
+    TaskGroup();
     TaskGroup(const TaskGroup&) = delete;
     TaskGroup& operator=(const TaskGroup&) = delete;
 
     template <class T>
     Task<T> create_task(Coroutine<T> coroutine, std::string name = {}) {
-        if (exited_) {
-            throw RuntimeError("TaskGroup is finished");
+        if (exited_ && unfinished_ == 0) {
+            throw RuntimeError("TaskGroup " + repr() + " is finished");
         }
         if (aborting_) {
-            throw RuntimeError("TaskGroup is shutting down");
+            throw RuntimeError("TaskGroup " + repr() + " is shutting down");
         }
         Task<T> task = asyncio::create_task(std::move(coroutine), std::move(name));
         adopt(task.state());
         return task;
     }
-    Coroutine<void> wait();
+    // __aexit__(type(body_error), body_error): waits for every child (cancelling them if the body
+    // raised); raises the ExceptionGroup of the children's errors and the body's (unless it is a
+    // CancelledError), else the body's CancelledError unless it was the group's own.
+    Coroutine<void> wait(std::exception_ptr body_error = nullptr);
+    // taskgroups.py's __repr__: "<TaskGroup tasks=1 errors=1 cancelling>", "<TaskGroup entered>".
+    [[nodiscard]] std::string repr() const {
+        std::string info;
+        if (unfinished_ > 0) {
+            info += " tasks=" + std::to_string(unfinished_);
+        }
+        if (!errors_.empty()) {
+            info += " errors=" + std::to_string(errors_.size());
+        }
+        info += aborting_ ? " cancelling" : " entered";
+        return "<TaskGroup" + info + ">";
+    }
 
   private:
     void adopt(const std::shared_ptr<FutureBase>& task);
@@ -773,8 +817,10 @@ class TaskGroup {
     std::vector<std::shared_ptr<FutureBase>> tasks_;
     std::vector<std::exception_ptr> errors_;
     std::optional<Future<void>> on_completed_;
+    TaskBase* parent_task_ = nullptr;  // the task running the body (it owns the group)
     std::size_t unfinished_ = 0;
     bool aborting_ = false;
+    bool parent_cancel_requested_ = false;
     bool exited_ = false;
 };
 
@@ -876,5 +922,63 @@ class Queue {
     std::deque<Future<void>> getters_;
     std::deque<Future<void>> putters_;
 };
+
+// ---------------------------------------------------------------------------------------------
+// as_completed (tasks.py), on the Queue above.
+
+// The untyped part of as_completed() (tasks.py, 3.11): every future's done callback moves it to a
+// queue, and each awaitable takes the next one from there (kata). A timeout puts one "timed out"
+// marker (nullptr) on the queue for every future not done by then.
+class AsCompletedState : public std::enable_shared_from_this<AsCompletedState> {
+  public:
+    AsCompletedState() = default;
+    // Adds the done callbacks and, if there is something to wait for, the timeout timer.
+    void start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
+               std::optional<double> timeout);
+    // _wait_for_one(): the next future to complete; TimeoutError() once the timeout passed.
+    Coroutine<std::shared_ptr<FutureBase>> wait_for_one();
+
+  private:
+    void on_completion(FutureBase& future);
+    void on_timeout();
+
+    std::vector<std::shared_ptr<FutureBase>> todo_;
+    Queue<std::shared_ptr<FutureBase>> done_;
+    Handle timeout_handle_;
+};
+
+namespace detail {
+template <class T>
+Coroutine<T> wait_for_one(std::shared_ptr<AsCompletedState> state) {
+    std::shared_ptr<FutureBase> future = co_await state->wait_for_one();
+    co_return dynamic_cast<TypedResult<T>&>(*future).result();  // may raise its exception
+}
+}  // namespace detail
+
+// asyncio.as_completed(fs, timeout=None) (3.11): one awaitable per distinct task; awaiting the
+// k-th gives the result (or raises the exception) of the k-th task to complete. With a timeout,
+// every awaitable still waiting when it passes raises TimeoutError.
+//
+//     for (auto& next : asyncio::as_completed(tasks)) { int result = co_await next; }
+template <class T>
+std::vector<Coroutine<T>> as_completed(const std::vector<Task<T>>& tasks,
+                                       std::optional<double> timeout = std::nullopt) {
+    std::vector<std::shared_ptr<FutureBase>> todo;  // {ensure_future(f) for f in set(fs)}
+    for (const auto& task : tasks) {
+        if (std::find(todo.begin(), todo.end(), task.state()) == todo.end()) {
+            todo.push_back(task.state());
+        }
+    }
+    EventLoop& loop = todo.empty() ? get_event_loop() : todo.front()->get_loop();
+    auto state = std::make_shared<AsCompletedState>();
+    const std::size_t count = todo.size();
+    state->start(loop, std::move(todo), timeout);
+    std::vector<Coroutine<T>> awaitables;
+    awaitables.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        awaitables.push_back(detail::wait_for_one<T>(state));
+    }
+    return awaitables;
+}
 
 }  // namespace py::asyncio
