@@ -44,7 +44,7 @@ TEST(Coroutines, Step02_SwitchStartsRunAndTheResultGoesToTheParent) {
     });
     EXPECT_FALSE(child.started()) << "creating a greenlet does not run it";
     ASSERT_TRUE(child.parent().has_value());
-    EXPECT_TRUE(*child.parent() == main) << "the parent defaults to the creating greenlet (§3)";
+    EXPECT_TRUE(*child.parent() == main) << "the parent defaults to the creating greenlet (§2)";
     Value result = child.switch_(21);
     EXPECT_TRUE(ran_inside) << "run() runs in the child greenlet, on its own stack";
     ASSERT_TRUE(result.has_value())
@@ -97,7 +97,7 @@ TEST(Coroutines, Step04_ValuesPassBothWays) {
     EXPECT_EQ(std::any_cast<int>(main.switch_(7)), 7) << "switching to oneself returns the value";
 }
 
-TEST(Coroutines, Step05_ParentIsWritableButNeverCyclic) {
+TEST(Coroutines, Step07_ParentIsWritableButNeverCyclic) {
     greenlet main = getcurrent();
     greenlet a([] {});
     greenlet b([] {}, a);
@@ -151,7 +151,7 @@ TEST(Coroutines, Step05_ParentIsWritableButNeverCyclic) {
     EXPECT_TRUE(waiting.dead());
 }
 
-TEST(Coroutines, Step06_AnExceptionGoesToTheParent) {
+TEST(Coroutines, Step08_AnExceptionGoesToTheParent) {
     greenlet child([] { throw py::KeyError("'x'"); });
     try {
         child.switch_();
@@ -162,7 +162,7 @@ TEST(Coroutines, Step06_AnExceptionGoesToTheParent) {
     EXPECT_TRUE(child.dead()) << "a greenlet that raised is dead";
 }
 
-TEST(Coroutines, Step07_ThrowRaisesInsideAndGreenletExitComesBackAsAValue) {
+TEST(Coroutines, Step09_ThrowRaisesInsideAndGreenletExitComesBackAsAValue) {
     greenlet main = getcurrent();
     std::string caught;
     greenlet worker([&] {
@@ -190,7 +190,7 @@ TEST(Coroutines, Step07_ThrowRaisesInsideAndGreenletExitComesBackAsAValue) {
         << "any other exception thrown into an unstarted greenlet comes back out to its parent";
 }
 
-TEST(Coroutines, Step08_SwitchingToADeadGreenletGoesToItsParent) {
+TEST(Coroutines, Step10_SwitchingToADeadGreenletGoesToItsParent) {
     greenlet main = getcurrent();
     std::vector<int> order;
     greenlet done([] { return 1; });
@@ -213,7 +213,7 @@ TEST(Coroutines, Step08_SwitchingToADeadGreenletGoesToItsParent) {
     EXPECT_TRUE(waiting.dead());
 }
 
-TEST(Coroutines, Step09_ADestroyedSuspendedGreenletRunsItsDestructors) {
+TEST(Coroutines, Step11_ADestroyedSuspendedGreenletRunsItsDestructors) {
     greenlet main = getcurrent();
     struct Flag {
         bool& destroyed;
@@ -239,7 +239,7 @@ TEST(Coroutines, Step09_ADestroyedSuspendedGreenletRunsItsDestructors) {
     EXPECT_TRUE(getcurrent() == main) << "and the killer goes on afterwards";
 }
 
-TEST(Coroutines, Step10_SwitchingToAnotherThreadsGreenletIsAnError) {
+TEST(Coroutines, Step12_SwitchingToAnotherThreadsGreenletIsAnError) {
     greenlet here([] {});
     std::string message;
     std::string parent_message;
@@ -269,7 +269,7 @@ double add_and_round(double a, double b) {
     return x + y;
 }
 
-TEST(Coroutines, Step11_EachGreenletKeepsItsOwnFloatingPointModes) {
+TEST(Coroutines, Step05_EachGreenletKeepsItsOwnFloatingPointModes) {
     greenlet main = getcurrent();
     int inner_mode = -1;
     greenlet upward([&] {
@@ -280,7 +280,7 @@ TEST(Coroutines, Step11_EachGreenletKeepsItsOwnFloatingPointModes) {
     });
     upward.switch_();
     EXPECT_EQ(std::fegetround(), FE_TONEAREST)
-        << "MXCSR and the x87 control word are callee-saved: the switch restores ours (§2)";
+        << "MXCSR and the x87 control word are callee-saved: the switch restores ours (§3)";
     EXPECT_EQ(add_and_round(1.0, 1e-30), 1.0);
     Value result = upward.switch_();
     EXPECT_EQ(inner_mode, FE_UPWARD) << "and gives the greenlet its own back";
@@ -297,7 +297,7 @@ int recurse_forever(int depth) {
     return recurse_forever(depth + 1) + frame[0];
 }
 
-TEST(Coroutines, Step12_StackOverflowIsACleanCrashNamingTheGreenlet) {
+TEST(Coroutines, Step06_StackOverflowIsACleanCrashNamingTheGreenlet) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(
         {
@@ -305,7 +305,7 @@ TEST(Coroutines, Step12_StackOverflowIsACleanCrashNamingTheGreenlet) {
             deep.switch_();
         },
         "greenlet stack overflow in <greenlet.greenlet object at 0x")
-        << "the guard page below the stack turns an overflow into a clean crash (§2)";
+        << "the guard page below the stack turns an overflow into a clean crash (§3)";
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // A machine context for py::greenlet: a saved stack pointer, the stack it points into, and what
 // the sanitizers need to know about it. Given code (not a kata): the assembly is shown and
-// explained in chapters/11-coroutines/README.md §2.
+// explained in chapters/11-coroutines/README.md §3.
 #pragma once
 
 #include <cstddef>

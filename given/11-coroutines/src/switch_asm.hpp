@@ -1,5 +1,5 @@
 // The context switch itself: a few instructions per architecture, written out so that the
-// lesson can show every one (chapters/11-coroutines/README.md §2).
+// lesson can show every one (chapters/11-coroutines/README.md §3).
 //
 //   void* py_greenlet_swap(void** save_sp, void* new_sp, void* arg);
 //

@@ -84,12 +84,12 @@ void resolve_target(ThreadState& state) {
 
 // Gives state.next a stack whose first frame will call bootstrap().
 void start(greenlet::Impl& impl) {
-    PY_KATA_TODO("§3");
+    PY_KATA_TODO("§2");
 }
 
 // Switches from the running greenlet to state.next, carrying state.transfer / state.error.
 Value switch_to_next(ThreadState& state) {
-    PY_KATA_TODO("§3");
+    PY_KATA_TODO("§2");
     return {};
 }
 
@@ -108,7 +108,7 @@ Value switch_to_next(ThreadState& state) {
 
 // Starts the greenlet's `run` with what the first switch carried.
 Value call_run(greenlet::Impl& self, detail::Context* from) {
-    PY_KATA_TODO("§3");
+    PY_KATA_TODO("§2");
 }
 
 // Runs a greenlet's `run` and records how it ended: its value, or its exception, goes to the
@@ -154,7 +154,7 @@ greenlet getcurrent() {
 
 Value greenlet::switch_(Value args) {
     (void)get();
-    PY_KATA_TODO("§3");
+    PY_KATA_TODO("§2");
 }
 
 Value greenlet::throw_(std::exception_ptr exception) {

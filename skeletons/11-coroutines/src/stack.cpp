@@ -1,4 +1,4 @@
-// A greenlet's stack: mmap'd, with a guard page below it (chapters/11-coroutines/README.md §2).
+// A greenlet's stack: mmap'd, with a guard page below it (chapters/11-coroutines/README.md §3).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,7 +26,7 @@ void allocate_stack(greenlet::Impl& impl) {
     impl.mapping = mapping;
     impl.mapping_size = total;
     // Stacks grow down: the lowest page is the guard.
-    // §2: without a guard page an overflow runs into whatever lies below.
+    // §3: without a guard page an overflow runs into whatever lies below.
     impl.context.bottom = static_cast<char*>(mapping) + page;
     impl.context.size = usable;
 }

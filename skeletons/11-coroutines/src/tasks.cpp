@@ -124,21 +124,21 @@ Coroutine<void> TaskGroup::wait(std::exception_ptr body_error) {
 // locks.py
 
 void Event::set() {
-    PY_KATA_TODO("§10");
+    PY_KATA_TODO("§9");
 }
 
 Coroutine<bool> Event::wait() {
-    PY_KATA_TODO("§10");
+    PY_KATA_TODO("§9");
     co_return false;
 }
 
 Coroutine<bool> Lock::acquire() {
-    PY_KATA_TODO("§10");
+    PY_KATA_TODO("§9");
     co_return false;
 }
 
 void Lock::release() {
-    PY_KATA_TODO("§10");
+    PY_KATA_TODO("§9");
 }
 
 void Lock::wake_up_first() {

@@ -62,7 +62,7 @@ ThreadState& state_or_error() {
 }
 
 void check_thread(const greenlet::Impl& target) {
-    // kata: begin step10 §5 replace
+    // kata: begin step12 §5 replace
     if (target.thread != std::this_thread::get_id()) {
         throw error("cannot switch to a different thread");
     }
@@ -75,7 +75,7 @@ void check_thread(const greenlet::Impl& target) {
 // running, and a GreenletExit that kills one is handed on as a value.
 void resolve_target(ThreadState& state) {
     for (;;) {
-        // kata: begin step08 §4 replace
+        // kata: begin step10 §4 replace
         if (state.next->state == State::Dead) {
             state.next = state.next->parent;
             continue;
@@ -84,7 +84,7 @@ void resolve_target(ThreadState& state) {
         // kata: skeleton     PY_KATA_TODO("§4");
         // kata: skeleton }
         // kata: end
-        // kata: begin step07 §4 replace
+        // kata: begin step09 §4 replace
         if (state.next->state == State::Unstarted && state.error) {
             state.next->state = State::Dead;
             state.next->run = nullptr;
@@ -110,7 +110,7 @@ void resolve_target(ThreadState& state) {
 
 // Gives state.next a stack whose first frame will call bootstrap().
 void start(greenlet::Impl& impl) {
-    // kata: begin step02 §3
+    // kata: begin step02 §2
     allocate_stack(impl);
     detail::prepare_context(impl.context, &bootstrap);
     impl.state = State::Active;
@@ -119,7 +119,7 @@ void start(greenlet::Impl& impl) {
 
 // Switches from the running greenlet to state.next, carrying state.transfer / state.error.
 Value switch_to_next(ThreadState& state) {
-    // kata: begin step02 §3
+    // kata: begin step02 §2
     if (state.next == state.current) {
         state.next.reset();
         return take_transfer(state);
@@ -152,7 +152,7 @@ Value switch_to_next(ThreadState& state) {
 
 // Starts the greenlet's `run` with what the first switch carried.
 Value call_run(greenlet::Impl& self, detail::Context* from) {
-    // kata: begin step02 §3
+    // kata: begin step02 §2
     Value args = arrive(self, from);
     greenlet::Run run = std::move(self.run);  // its captures go away when it returns
     self.run = nullptr;
@@ -168,12 +168,12 @@ void run_to_the_end(greenlet::Impl& self, detail::Context* from) {
     try {
         result = call_run(self, from);
     } catch (const GreenletExit& exit) {
-        // kata: begin step07 §4 replace
+        // kata: begin step09 §4 replace
         result = exit;
         // kata: skeleton raised = std::current_exception();
         // kata: end
     } catch (...) {
-        // kata: begin step06 §4 replace
+        // kata: begin step08 §4 replace
         raised = std::current_exception();
         // kata: skeleton // §4: until then the exception is lost on the way to the parent.
         // kata: end
@@ -217,14 +217,14 @@ greenlet getcurrent() {
 
 Value greenlet::switch_(Value args) {
     (void)get();
-    // kata: begin step02 §3
+    // kata: begin step02 §2
     return switch_to(impl_, std::move(args), nullptr);
     // kata: end
 }
 
 Value greenlet::throw_(std::exception_ptr exception) {
     (void)get();
-    // kata: begin step07 §4
+    // kata: begin step09 §4
     if (!exception) {
         exception = std::make_exception_ptr(GreenletExit(""));
     }
@@ -233,7 +233,7 @@ Value greenlet::throw_(std::exception_ptr exception) {
 }
 
 void greenlet::set_parent(const greenlet& parent) {
-    // kata: begin step05 §4
+    // kata: begin step07 §4
     Impl& self = get();
     Impl& new_parent = parent.get();
     if (self.main) {
@@ -252,7 +252,7 @@ void greenlet::set_parent(const greenlet& parent) {
 }
 
 void kill(greenlet::Impl& victim) {
-    // kata: begin step09 §4 replace
+    // kata: begin step11 §4 replace
     // Its last handle is gone, so it runs on a handle that does not own it; the killer becomes
     // its parent, so that its end comes back here (greenlet's dealloc does both).
     ImplPtr borrowed(&victim, [](greenlet::Impl*) {});

@@ -1,4 +1,4 @@
-// A greenlet's stack: mmap'd, with a guard page below it (chapters/11-coroutines/README.md §2).
+// A greenlet's stack: mmap'd, with a guard page below it (chapters/11-coroutines/README.md §3).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,14 +26,14 @@ void allocate_stack(greenlet::Impl& impl) {
     impl.mapping = mapping;
     impl.mapping_size = total;
     // Stacks grow down: the lowest page is the guard.
-    // kata: begin step12 §2 replace
+    // kata: begin step06 §3 replace
     if (::mprotect(mapping, page, PROT_NONE) != 0) {
         throw MemoryError(std::string("cannot protect a greenlet's guard page: ") +
                           std::strerror(errno));
     }
     impl.context.guard = mapping;
     impl.context.guard_size = page;
-    // kata: skeleton // §2: without a guard page an overflow runs into whatever lies below.
+    // kata: skeleton // §3: without a guard page an overflow runs into whatever lies below.
     // kata: end
     impl.context.bottom = static_cast<char*>(mapping) + page;
     impl.context.size = usable;

@@ -71,7 +71,7 @@ void TaskBase::yield_once(std::coroutine_handle<> at) {
 }
 
 bool TaskBase::cancel(const std::string& message) {
-    // kata: begin step28 §9
+    // kata: begin step27 §9
     log_traceback_ = false;
     if (done()) {
         return false;
@@ -87,7 +87,7 @@ bool TaskBase::cancel(const std::string& message) {
 }
 
 int TaskBase::uncancel() {
-    // kata: begin step28 §9
+    // kata: begin step27 §9
     if (num_cancels_requested_ > 0) {
         --num_cancels_requested_;
     }
@@ -138,7 +138,7 @@ TimeoutScope::TimeoutScope(std::optional<double> delay) : task_(current_task()) 
     if (task_ == nullptr) {
         throw RuntimeError("Timeout should be used inside a task");
     }
-    // kata: begin step29 §9
+    // kata: begin step28 §9
     if (delay) {
         handle_ = task_->get_loop().call_later(*delay, [this] {
             expired_ = true;
@@ -154,7 +154,7 @@ TimeoutScope::~TimeoutScope() {
 
 void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
     handle_.cancel();
-    // kata: begin step29 §9
+    // kata: begin step28 §9
     // 3.11's rule: ours only if no other cancellation is outstanding.
     if (expired_ && task_->uncancel() == 0) {
         throw TimeoutError("");
@@ -179,7 +179,7 @@ void TaskGroup::adopt(const std::shared_ptr<FutureBase>& task) {
 }
 
 void TaskGroup::on_task_done(FutureBase& task) {
-    // kata: begin step42 step46 §9
+    // kata: begin step33 step37 §9
     --unfinished_;
     if (unfinished_ == 0 && on_completed_ && !on_completed_->done()) {
         on_completed_->set_result();
@@ -210,7 +210,7 @@ void TaskGroup::abort() {
 }
 
 Coroutine<void> TaskGroup::wait(std::exception_ptr body_error) {
-    // kata: begin step42 step46 §9
+    // kata: begin step33 step37 §9
     exited_ = true;
     bool body_cancelled = false;
     bool body_failed = false;
@@ -265,7 +265,7 @@ Coroutine<void> TaskGroup::wait(std::exception_ptr body_error) {
 // locks.py
 
 void Event::set() {
-    // kata: begin step30 §10
+    // kata: begin step29 §9
     if (value_) {
         return;
     }
@@ -279,7 +279,7 @@ void Event::set() {
 }
 
 Coroutine<bool> Event::wait() {
-    // kata: begin step30 §10
+    // kata: begin step29 §9
     if (value_) {
         co_return true;
     }
@@ -300,7 +300,7 @@ Coroutine<bool> Event::wait() {
 }
 
 Coroutine<bool> Lock::acquire() {
-    // kata: begin step30 §10
+    // kata: begin step29 §9
     bool all_cancelled = true;
     for (auto& w : waiters_) {
         all_cancelled = all_cancelled && w.cancelled();
@@ -328,7 +328,7 @@ Coroutine<bool> Lock::acquire() {
 }
 
 void Lock::release() {
-    // kata: begin step30 §10
+    // kata: begin step29 §9
     if (!locked_) {
         throw RuntimeError("Lock is not acquired.");
     }
@@ -401,7 +401,7 @@ void Semaphore::wake_up_next() {
 
 void AsCompletedState::start(EventLoop& loop, std::vector<std::shared_ptr<FutureBase>> todo,
                              std::optional<double> timeout) {
-    // kata: begin step45 §9
+    // kata: begin step36 §9
     todo_ = std::move(todo);
     std::weak_ptr<AsCompletedState> weak = weak_from_this();
     for (auto& future : todo_) {
@@ -422,7 +422,7 @@ void AsCompletedState::start(EventLoop& loop, std::vector<std::shared_ptr<Future
 }
 
 void AsCompletedState::on_completion(FutureBase& future) {
-    // kata: begin step45 §9
+    // kata: begin step36 §9
     if (todo_.empty()) {
         return;  // _on_timeout() was here first
     }
@@ -439,7 +439,7 @@ void AsCompletedState::on_completion(FutureBase& future) {
 }
 
 void AsCompletedState::on_timeout() {
-    // kata: begin step45 §9
+    // kata: begin step36 §9
     for (std::size_t i = 0; i < todo_.size(); ++i) {
         done_.put_nowait(nullptr);  // one "timed out" for every awaitable still to come
     }
@@ -448,7 +448,7 @@ void AsCompletedState::on_timeout() {
 }
 
 Coroutine<std::shared_ptr<FutureBase>> AsCompletedState::wait_for_one() {
-    // kata: begin step45 §9
+    // kata: begin step36 §9
     std::shared_ptr<FutureBase> future = co_await done_.get();
     if (!future) {
         throw TimeoutError("");

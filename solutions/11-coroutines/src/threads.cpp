@@ -8,7 +8,7 @@
 namespace py::asyncio {
 
 concurrent::ThreadPoolExecutor& EventLoop::default_executor() {
-    // kata: begin step44 §9
+    // kata: begin step35 §9
     if (impl_->closed) {
         throw RuntimeError("Event loop is closed");  // _check_closed
     }
@@ -26,7 +26,7 @@ concurrent::ThreadPoolExecutor& EventLoop::default_executor() {
 void chain_future(const std::shared_ptr<concurrent::FutureCore>& source,
                   const std::shared_ptr<FutureBase>& destination,
                   std::function<void()> copy_result) {
-    // kata: begin step44 §9
+    // kata: begin step35 §9
     // _call_check_cancel, on the loop's thread: a cancelled awaiter cancels the call if it has
     // not started yet.
     destination->add_done_callback([source](FutureBase& done) {
