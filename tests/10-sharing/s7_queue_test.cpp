@@ -2,8 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -58,6 +60,25 @@ TEST(Sharing, Step29_GetAndPutTimeOutWithEmptyAndFull) {
     queue.put_nowait(I(3).get());
     EXPECT_EQ(R(queue.get(true, 5.0)), "2");
     EXPECT_EQ(R(queue.get()), "3");
+
+    // A reader blocked in get() holds the read lock while it waits: another get() with a timeout
+    // gives up on the lock itself (Queue.get: `if not self._rlock.acquire(block, timeout)`).
+    std::atomic<pid_t> waiter_tid{0};
+    std::string waited;
+    sharing_test::Background waiter([&] {
+        waiter_tid = sharing_test::thread_id();
+        waited = R(queue.get());
+    });
+    while (waiter_tid.load() == 0) {
+        std::this_thread::yield();
+    }
+    while (sharing_test::thread_state(waiter_tid) != 'S') {  // asleep in poll(2), lock held
+        std::this_thread::yield();
+    }
+    EXPECT_THROW(queue.get(true, 0.01), py::queue::Empty) << "the read lock is taken: Empty";
+    queue.put(I(4));
+    waiter.join();
+    EXPECT_EQ(waited, "4") << "the blocked reader gets the next item";
 }
 
 TEST(Sharing, Step30_QsizeEmptyAndFullCountPlaces) {
@@ -100,6 +121,7 @@ TEST(Sharing, Step31_CloseFlushesAndJoinThreadWaits) {
         queue.put(I(i));
     }
     queue.close();
+    queue.close();        // a second close() does nothing
     queue.join_thread();  // returns when the feeder has written all 200 (§6)
     try {
         queue.put(I(1));
@@ -208,6 +230,20 @@ TEST(Sharing, Step35_JoinableQueueTaskDoneAndJoin) {
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "task_done() called too many times");
     }
+
+    // A JoinableQueue has places like a Queue (queue.Full), and its repr names its class.
+    JoinableQueue one_place(1);
+    one_place.put(I(1));
+    EXPECT_THROW(one_place.put(I(2), false), py::queue::Full) << "put(block=False) on a full queue";
+    try {
+        one_place.join_thread();
+        FAIL() << "join_thread() before close() is an AssertionError";
+    } catch (const py::AssertionError& e) {
+        EXPECT_THAT(e.what(), testing::MatchesRegex(
+                                  "Queue <multiprocessing.queues.JoinableQueue object at "
+                                  "0x[0-9a-f]+> not closed"));
+    }
+    EXPECT_EQ(R(one_place.get()), "1");
 }
 
 // CPython's programming guidelines, "Joining processes that use queues": a process that put

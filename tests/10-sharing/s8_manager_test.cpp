@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <string>
+#include <vector>
 
 #include "helpers.hpp"
 #include "py/containers.hpp"
@@ -71,6 +72,31 @@ TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
     EXPECT_THAT(R(reply), testing::MatchesRegex("\\('#RETURN', \\('[0-9a-f]+', \\(\\)\\)\\)"))
         << "create answers (id, exposed)";
     EXPECT_EQ(manager.number_of_objects(), 1);
+
+    // A failing server function is answered with the traceback's text, ('#TRACEBACK', text),
+    // which the caller raises as RemoteError framed by 75 dashes (Server.handle_request).
+    auto server_error = [&raw](const std::string& function, std::vector<py::Ref<py::Object>> args) {
+        try {
+            py::multiprocessing::managers::dispatch(raw, std::nullopt, function, args);
+        } catch (const py::multiprocessing::managers::RemoteError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no RemoteError");
+    };
+    const std::string dashes(75, '-');
+    const std::string head = "\n" + dashes + "\nTraceback (most recent call last):\n";
+    EXPECT_THAT(server_error("create", {S("nosuch")}),
+                testing::AllOf(testing::StartsWith(head),
+                               testing::EndsWith("\nKeyError: 'nosuch'\n" + dashes)))
+        << "registry[typeid] of an unknown type id (§7)";
+    EXPECT_THAT(server_error("nosuch", {}),
+                testing::EndsWith("\nAssertionError: 'nosuch' unrecognized\n" + dashes))
+        << "assert funcname in self.public";
+    EXPECT_THAT(server_error("incref", {S("ffff")}), testing::EndsWith("\nKeyError: 'ffff'\n" + dashes))
+        << "id_to_refcount[ident] of an unknown id";
+    EXPECT_THAT(server_error("create", {}), testing::HasSubstr("\nTypeError: "))
+        << "create() without a type id";
+    EXPECT_EQ(manager.number_of_objects(), 1) << "and the server goes on";
 }
 
 TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
@@ -102,6 +128,9 @@ TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
     EXPECT_EQ(R(l.getitem(0)), "7");
     EXPECT_EQ(l.len(), 1);
     EXPECT_EQ(R(l.pop()), "7");
+    // A method called with too few arguments raises TypeError in the server: ('#ERROR', ...).
+    auto value = manager.Value('i', I(1).get());
+    EXPECT_THROW((void)value._callmethod("set"), py::TypeError) << "set() needs its argument";
 }
 
 TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {

@@ -372,6 +372,15 @@ int listening_socket = -1;
     // kata: end
 }
 
+// ('#TRACEBACK', text) with the last line of a Python traceback: what the client's RemoteError shows.
+[[maybe_unused]] std::string traceback_reply(const std::string& last_line) {
+    const std::string text = "Traceback (most recent call last):\n  File \"managers.py\", in "
+                             "handle_request\n" +
+                             last_line + "\n";
+    return pickle::dumps(
+        Tuple::pack({Str::create("#TRACEBACK").get(), Str::create(text).get()}).get(), 4);
+}
+
 // Runs one request (id, methodname, args, kwds) and returns the pickled reply.
 [[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
     // kata: begin step38 §7
@@ -383,7 +392,18 @@ int listening_socket = -1;
         auto* args = static_cast<Tuple*>(request_tuple->item(2));
         Ref<Object> result;
         if (is_none(id)) {
-            result = call_server_function(method, args);
+            try {
+                result = call_server_function(method, args);
+            } catch (const RemoteException& e) {
+                // Server.handle_request answers a failing server function with the traceback's
+                // text, ('#TRACEBACK', format_exc()), not with the exception itself.
+                return traceback_reply(e.name + ": " +
+                                       (e.name == "KeyError"
+                                            ? repr(e.arg.get())
+                                            : std::string(static_cast<Str*>(e.arg.get())->view())));
+            } catch (const BaseException& e) {
+                return traceback_reply(std::string(e.python_name()) + ": " + e.what());
+            }
         } else {
             const auto found = objects.find(std::string(static_cast<Str*>(id)->view()));
             if (found == objects.end()) {
