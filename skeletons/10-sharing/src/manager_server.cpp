@@ -337,6 +337,17 @@ int listening_socket = -1;
     PY_KATA_TODO("§7");
 }
 
+// ('#TRACEBACK', text) with the last line of a Python traceback: what the client's RemoteError
+// shows.
+[[maybe_unused]] std::string traceback_reply(const std::string& last_line) {
+    const std::string text =
+        "Traceback (most recent call last):\n  File \"managers.py\", in "
+        "handle_request\n" +
+        last_line + "\n";
+    return pickle::dumps(
+        Tuple::pack({Str::create("#TRACEBACK").get(), Str::create(text).get()}).get(), 4);
+}
+
 // Runs one request (id, methodname, args, kwds) and returns the pickled reply.
 [[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
     PY_KATA_TODO("§7");
