@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "helpers.hpp"
 #include "py/connection.hpp"
@@ -150,6 +151,27 @@ TEST(Sharing, Step07_SendBytesWritesOneFrame) {
     EXPECT_EQ(peer.read_raw(4 + large.size()), frame_header(large.size()) + large)
         << "an interrupted write goes on where it stopped (§2)";
     writer->join();
+
+    // send_many glues small frames into writes of at most about 16 * 16384 bytes.
+    const std::vector<std::string> many(20, std::string(16000, 'm'));
+    sharing_test::Background batch_reader(
+        [&] {
+            for (const std::string& message : many) {
+                EXPECT_EQ(peer.read_raw(4 + message.size()), frame_header(16000) + message);
+            }
+        },
+        [fd = peer.connection.fileno()] { sharing_test::shut_down(fd); });
+    peer.connection.send_many(many);
+    batch_reader.join();
+
+    // A large frame to a peer that is gone: BrokenPipeError (MSG_NOSIGNAL: no SIGPIPE).
+    peer.close_raw();
+    try {
+        peer.connection.send_bytes(large);
+        FAIL() << "nobody reads any more";
+    } catch (const py::BrokenPipeError& e) {
+        EXPECT_STREQ(e.what(), "[Errno 32] Broken pipe");
+    }
 }
 
 TEST(Sharing, Step08_RecvBytesReadsWholeFrames) {

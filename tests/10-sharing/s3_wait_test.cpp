@@ -120,6 +120,15 @@ TEST(Sharing, Step46_WaitBlocksAndChecksItsObjectList) {
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "Invalid file descriptor: -1");
     }
+    Listener twice;
+    try {
+        (void)wait({&twice, &twice}, 0.0);
+        FAIL() << "a listener twice";
+    } catch (const py::KeyError& e) {
+        EXPECT_THAT(e.what(),
+                    testing::MatchesRegex("'<multiprocessing.connection.Listener object at "
+                                          "0x[0-9a-f]+> \\(FD [0-9]+\\) is already registered'"));
+    }
     Listener closed_listener;
     closed_listener.close();
     EXPECT_THROW((void)wait({&closed_listener}, 0.0), py::ValueError) << "a closed Listener";
