@@ -64,10 +64,10 @@ TEST(Sharing, Step47_ShareableListPacksCPythonsLayout) {
     const UnlinkAtEnd cleanup{list.shm().name()};
     EXPECT_THAT(list.shm().name(), testing::MatchesRegex("psm_[0-9a-f]{8}"));
     // N, the N + 1 offsets into the data area, the data, the formats ("8s" each), the codes.
-    const std::string expected = q(3) + q(0) + q(8) + q(16) + q(24) +  // header
+    const std::string expected = q(3) + q(0) + q(8) + q(16) + q(24) +             // header
                                  q(7) + padded("hi", 8) + std::string(8, '\0') +  // data
                                  padded("q", 8) + padded("8s", 8) + "xxxxxx?x" +  // formats
-                                 std::string("\x00\x01\x03", 3);                   // codes
+                                 std::string("\x00\x01\x03", 3);                  // codes
     EXPECT_EQ(list.shm().size(), expected.size()) << "struct.calcsize of the whole layout (§1)";
     EXPECT_EQ(block_bytes(list), expected) << "shared_memory.py's layout, byte for byte";
     EXPECT_EQ(list.len(), 3);
@@ -87,12 +87,13 @@ TEST(Sharing, Step47_ShareableListPacksCPythonsLayout) {
     // Every type, and the room a str or bytes gets: len(item) // 8 * 8 + 8, counted in code
     // points for a str ('武' is one, stored as three UTF-8 bytes). Trailing NULs of bytes are
     // lost on the way back (rstrip(b'\x00')): a quirk of CPython's kept here.
-    ShareableList all(Items{I(-1), F(2.5), py::True(), S("12345678"), S("武"), B(std::string("a\0\0", 3)),
-                            py::None(), py::False()});
+    ShareableList all(Items{I(-1), F(2.5), py::True(), S("12345678"), S("武"),
+                            B(std::string("a\0\0", 3)), py::None(), py::False()});
     const UnlinkAtEnd all_cleanup{all.shm().name()};
     EXPECT_EQ(all.format(), "qdxxxxxxx?16s8s8sxxxxxx?xxxxxxxx?");
-    EXPECT_EQ(all.repr(), "ShareableList([-1, 2.5, True, '12345678', '武', b'a', None, False], name='" +
-                              all.shm().name() + "')");
+    EXPECT_EQ(all.repr(),
+              "ShareableList([-1, 2.5, True, '12345678', '武', b'a', None, False], name='" +
+                  all.shm().name() + "')");
     EXPECT_EQ(all.shm().size(), 8U + 9 * 8 + (8 * 7 + 16) + 8 * 8 + 8);
 
     // Attaching by name (ShareableList(name=...)) reads N and the offsets from the block.
@@ -228,8 +229,10 @@ TEST(Sharing, Step49_PythonAndWeShareOneShareableList) {
     EXPECT_EQ(R(ours.getitem(3)), "'xyz'");
     ASSERT_THAT(theirs_name, testing::MatchesRegex("psm_[0-9a-f]+"));
     ShareableList theirs(std::nullopt, theirs_name);
-    EXPECT_EQ(theirs.repr(), "ShareableList([3, 'from python', None, 1.5, False, b'\\x01\\x02'], "
-                             "name='" + theirs_name + "')")
+    EXPECT_EQ(theirs.repr(),
+              "ShareableList([3, 'from python', None, 1.5, False, b'\\x01\\x02'], "
+              "name='" +
+                  theirs_name + "')")
         << "we attach to python3's list and read it";
     theirs.setitem(1, S("from C++").get());
     EXPECT_EQ(R(ShareableList(std::nullopt, theirs_name).getitem(1)), "'from C++'");

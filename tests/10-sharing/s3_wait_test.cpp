@@ -145,8 +145,11 @@ TEST(Sharing, Step46_WaitBlocksAndChecksItsObjectList) {
         ::getrlimit(RLIMIT_NOFILE, &saved);
         const rlimit two{2, saved.rlim_max};
         ::setrlimit(RLIMIT_NOFILE, &two);
-        sharing_test::expect_in_child<py::OSError>([] { (void)wait({0, 1, 2}, 0.0); },
-                                                   "[Errno 22] Invalid argument");
+        sharing_test::expect_in_child<py::OSError>(
+            [] {
+                (void)wait({0, 1, 2}, 0.0);
+            },
+            "[Errno 22] Invalid argument");
         ::setrlimit(RLIMIT_NOFILE, &saved);
     });
     EXPECT_EQ(sharing_test::wait_child(child), 0) << "poll's EINVAL is OSError (child's stderr)";

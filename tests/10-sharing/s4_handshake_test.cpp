@@ -252,7 +252,10 @@ TEST(Sharing, Step17_ListenerAndClientOnAUnixSocket) {
         const std::string emfile = "[Errno 24] Too many open files";
         sharing_test::expect_in_child<py::OSError>([] { Listener unix_listener; }, emfile);
         sharing_test::expect_in_child<py::OSError>(
-            [] { Listener tcp(TcpAddress{"127.0.0.1", 0}); }, emfile);
+            [] {
+                Listener tcp(TcpAddress{"127.0.0.1", 0});
+            },
+            emfile);
         sharing_test::expect_in_child<py::OSError>([&] { (void)Client(address); }, emfile);
     });
     EXPECT_EQ(sharing_test::wait_child(child), 0) << "EMFILE is OSError (see the child's stderr)";

@@ -239,9 +239,9 @@ TEST(Sharing, Step35_JoinableQueueTaskDoneAndJoin) {
         one_place.join_thread();
         FAIL() << "join_thread() before close() is an AssertionError";
     } catch (const py::AssertionError& e) {
-        EXPECT_THAT(e.what(), testing::MatchesRegex(
-                                  "Queue <multiprocessing.queues.JoinableQueue object at "
-                                  "0x[0-9a-f]+> not closed"));
+        EXPECT_THAT(e.what(),
+                    testing::MatchesRegex("Queue <multiprocessing.queues.JoinableQueue object at "
+                                          "0x[0-9a-f]+> not closed"));
     }
     EXPECT_EQ(R(one_place.get()), "1");
 }

@@ -92,7 +92,8 @@ TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
     EXPECT_THAT(server_error("nosuch", {}),
                 testing::EndsWith("\nAssertionError: 'nosuch' unrecognized\n" + dashes))
         << "assert funcname in self.public";
-    EXPECT_THAT(server_error("incref", {S("ffff")}), testing::EndsWith("\nKeyError: 'ffff'\n" + dashes))
+    EXPECT_THAT(server_error("incref", {S("ffff")}),
+                testing::EndsWith("\nKeyError: 'ffff'\n" + dashes))
         << "id_to_refcount[ident] of an unknown id";
     EXPECT_THAT(server_error("create", {}), testing::HasSubstr("\nTypeError: "))
         << "create() without a type id";

@@ -29,10 +29,10 @@ constexpr std::int64_t kMaxHandshakeMessage = 256;  // recv_bytes(256): reject l
 // and \\ escaped, the quote escaped, \xNN for the other unprintable bytes.
 [[maybe_unused]] std::string bytes_repr(std::string_view bytes) {
     static const char hex[] = "0123456789abcdef";
-    const char quote = bytes.find('\'') != std::string_view::npos &&
-                               bytes.find('"') == std::string_view::npos
-                           ? '"'
-                           : '\'';
+    const char quote =
+        bytes.find('\'') != std::string_view::npos && bytes.find('"') == std::string_view::npos
+            ? '"'
+            : '\'';
     std::string out = {'b', quote};
     for (const char c : bytes) {
         const auto value = static_cast<unsigned char>(c);

@@ -372,11 +372,13 @@ int listening_socket = -1;
     // kata: end
 }
 
-// ('#TRACEBACK', text) with the last line of a Python traceback: what the client's RemoteError shows.
+// ('#TRACEBACK', text) with the last line of a Python traceback: what the client's RemoteError
+// shows.
 [[maybe_unused]] std::string traceback_reply(const std::string& last_line) {
-    const std::string text = "Traceback (most recent call last):\n  File \"managers.py\", in "
-                             "handle_request\n" +
-                             last_line + "\n";
+    const std::string text =
+        "Traceback (most recent call last):\n  File \"managers.py\", in "
+        "handle_request\n" +
+        last_line + "\n";
     return pickle::dumps(
         Tuple::pack({Str::create("#TRACEBACK").get(), Str::create(text).get()}).get(), 4);
 }

@@ -62,8 +62,8 @@ constexpr int kNone = 3;
 // len(item) of a str counts code points, not the UTF-8 bytes stored (3.11 sizes a str's room
 // by it, so a non-ASCII str can be cut short: CPython's quirk, kept for the layout).
 [[maybe_unused]] std::size_t python_len(const Object* item) {
-    const std::string_view bytes =
-        is_str(item) ? static_cast<const Str*>(item)->view() : static_cast<const Bytes*>(item)->view();
+    const std::string_view bytes = is_str(item) ? static_cast<const Str*>(item)->view()
+                                                : static_cast<const Bytes*>(item)->view();
     if (!is_str(item)) {
         return bytes.size();
     }
@@ -222,9 +222,8 @@ std::string ShareableList::packing_format(std::int64_t position) const {
 }
 
 int ShareableList::back_transform(std::int64_t position) const {
-    return static_cast<int>(
-        static_cast<signed char>(shm_.buf()[offset_back_transform_codes() +
-                                            static_cast<std::size_t>(position)]));
+    return static_cast<int>(static_cast<signed char>(
+        shm_.buf()[offset_back_transform_codes() + static_cast<std::size_t>(position)]));
 }
 
 std::int64_t ShareableList::len() const {
@@ -241,7 +240,8 @@ Ref<Object> ShareableList::getitem(std::int64_t position) const {
         throw IndexError("index out of range");
     }
     const std::string fmt = packing_format(p);
-    const std::size_t offset = offset_data_start() + static_cast<std::size_t>(allocated_offsets_[p]);
+    const std::size_t offset =
+        offset_data_start() + static_cast<std::size_t>(allocated_offsets_[p]);
     switch (back_transform(p)) {
         case kStr:
             return Str::create(rstrip_nul(get_s(shm_, offset, std::stoul(fmt))));
@@ -291,8 +291,8 @@ void ShareableList::setitem(std::int64_t position, Object* value) {
     const auto at = static_cast<std::size_t>(p);
     put_s(shm_, offset_packing_formats() + at * kFormatLength, new_format, kFormatLength);
     shm_.buf()[offset_back_transform_codes() + at] = static_cast<std::byte>(recreation_code(value));
-    pack_into(shm_, new_format, offset_data_start() + static_cast<std::size_t>(allocated_offsets_[p]),
-              value);
+    pack_into(shm_, new_format,
+              offset_data_start() + static_cast<std::size_t>(allocated_offsets_[p]), value);
     // kata: end
 }
 

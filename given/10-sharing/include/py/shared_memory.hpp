@@ -63,8 +63,8 @@ class SharedMemory {
 //   8 bytes           N, native-endian int64
 //   (N + 1) * 8       the offset of each item in the data area, and where the data area ends
 //   data area         8 bytes per int/float/bool/None, a multiple of 8 per str/bytes
-//   N * 8             each item's struct format ("q", "d", "xxxxxxx?", "xxxxxx?x", "16s"), NUL-padded
-//   N                 each item's back-transform code: 0 as is, 1 str, 2 bytes, 3 None
+//   N * 8             each item's struct format ("q", "d", "xxxxxxx?", "xxxxxx?x", "16s"),
+//   NUL-padded N                 each item's back-transform code: 0 as is, 1 str, 2 bytes, 3 None
 class ShareableList {
   public:
     // ShareableList(sequence=None, *, name=None): a new block holding `sequence` (under `name`, or
