@@ -115,7 +115,9 @@ TEST(Sharing, Step47_ShareableListPacksCPythonsLayout) {
     } catch (const py::KeyError& e) {
         EXPECT_STREQ(e.what(), "<class 'list'>");
     }
-    EXPECT_THROW(ShareableList(Items{B(std::string(99999992, 'x'))}), py::AssertionError);
+    std::string huge;
+    huge.resize(99999992, 'x');
+    EXPECT_THROW(ShareableList(Items{B(huge)}), py::AssertionError);
 }
 
 TEST(Sharing, Step48_ShareableListItemsAreReplacedInPlace) {
@@ -168,8 +170,8 @@ TEST(Sharing, Step48_ShareableListItemsAreReplacedInPlace) {
 
     // A format no ShareableList writes (a corrupted block) is refused, not read out of bounds.
     auto buf = list.shm().buf();
-    const std::size_t formats_at = buf.size() - 4 - 4 * 8;
-    std::memcpy(buf.data() + formats_at + 2 * 8, "zz\0\0\0\0\0\0", 8);
+    const std::size_t formats_at = buf.size() - 4 - std::size_t{4} * 8;  // N = 4
+    std::memcpy(buf.data() + formats_at + std::size_t{2} * 8, "zz\0\0\0\0\0\0", 8);
     try {
         (void)list.getitem(2);
         FAIL() << "format 'zz'";

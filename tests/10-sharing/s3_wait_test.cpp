@@ -69,7 +69,7 @@ TEST(Sharing, Step46_WaitBlocksAndChecksItsObjectList) {
     std::atomic<pid_t> tid{0};
     Ready got;
     sharing_test::Background waiter(
-        [&] {
+        [&, &b = b, &d = d] {
             tid = sharing_test::thread_id();
             got = wait({&b, &d});
         },
@@ -86,7 +86,7 @@ TEST(Sharing, Step46_WaitBlocksAndChecksItsObjectList) {
     std::atomic<pid_t> tid2{0};
     Ready got2;
     sharing_test::Background waiter2(
-        [&] {
+        [&, &b = b] {
             tid2 = sharing_test::thread_id();
             got2 = wait({&b}, 30.0);
         },

@@ -75,7 +75,8 @@ TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
 
     // A failing server function is answered with the traceback's text, ('#TRACEBACK', text),
     // which the caller raises as RemoteError framed by 75 dashes (Server.handle_request).
-    auto server_error = [&raw](const std::string& function, std::vector<py::Ref<py::Object>> args) {
+    auto server_error = [&raw](const std::string& function,
+                               const std::vector<py::Ref<py::Object>>& args) {
         try {
             py::multiprocessing::managers::dispatch(raw, std::nullopt, function, args);
         } catch (const py::multiprocessing::managers::RemoteError& e) {

@@ -146,8 +146,8 @@ constexpr int kNone = 3;
 
 }  // namespace
 
-ShareableList::ShareableList(std::optional<std::vector<Ref<Object>>> sequence,
-                             std::optional<std::string> name)
+ShareableList::ShareableList(const std::optional<std::vector<Ref<Object>>>& sequence,
+                             const std::optional<std::string>& name)
     : shm_(open_block(sequence, name)) {
     PY_KATA_TODO("§1");
 }

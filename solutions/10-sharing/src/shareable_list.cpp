@@ -171,8 +171,8 @@ constexpr int kNone = 3;
 
 }  // namespace
 
-ShareableList::ShareableList(std::optional<std::vector<Ref<Object>>> sequence,
-                             std::optional<std::string> name)
+ShareableList::ShareableList(const std::optional<std::vector<Ref<Object>>>& sequence,
+                             const std::optional<std::string>& name)
     : shm_(open_block(sequence, name)) {
     // kata: begin step47 §1
     if (!sequence) {

@@ -70,8 +70,8 @@ class ShareableList {
     // ShareableList(sequence=None, *, name=None): a new block holding `sequence` (under `name`, or
     // a fresh "psm_" name) when sequence is given; otherwise attaches to the block called `name`.
     // An item of another type is KeyError("<class 'list'>") (shared_memory.py's _types_mapping).
-    explicit ShareableList(std::optional<std::vector<Ref<Object>>> sequence,
-                           std::optional<std::string> name = std::nullopt);
+    explicit ShareableList(const std::optional<std::vector<Ref<Object>>>& sequence,
+                           const std::optional<std::string>& name = std::nullopt);
 
     // sl[i] (negative i counts from the end): IndexError("index out of range").
     [[nodiscard]] Ref<Object> getitem(std::int64_t position) const;
