@@ -40,7 +40,9 @@ constexpr int kNone = 3;
                             std::size_t n) {
     std::byte* out = shm.buf().data() + offset;
     const std::size_t copied = std::min(bytes.size(), n);
-    std::memcpy(out, bytes.data(), copied);
+    if (copied > 0) {  // (an empty view's data() may be null, which memcpy must not get)
+        std::memcpy(out, bytes.data(), copied);
+    }
     std::memset(out + copied, 0, n - copied);
 }
 [[maybe_unused]] std::string get_s(const SharedMemory& shm, std::size_t offset, std::size_t n) {
