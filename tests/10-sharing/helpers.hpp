@@ -135,13 +135,20 @@ inline pid_t thread_id() {
     return static_cast<pid_t>(::syscall(SYS_gettid));
 }
 
-// The kernel's state letter of one of our threads: 'R' running, 'S' asleep (blocked in a system
-// call), from /proc/self/task/TID/stat.
-inline char thread_state(pid_t tid) {
-    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+// The kernel's state letter in a /proc/.../stat file: 'R' running, 'S' asleep (blocked in a
+// system call).
+inline char state_in(const std::string& stat_path) {
+    std::ifstream in(stat_path);
     const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto paren = stat.rfind(')');
     return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+// ... of one of our threads, and of a (single-threaded) child process.
+inline char thread_state(pid_t tid) {
+    return state_in("/proc/self/task/" + std::to_string(tid) + "/stat");
+}
+inline char process_state(pid_t pid) {
+    return state_in("/proc/" + std::to_string(pid) + "/stat");
 }
 
 // Interrupts a thread's blocking system call with a signal, the way a signal that arrives at the

@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,22 +63,17 @@ TEST(Sharing, Step29_GetAndPutTimeOutWithEmptyAndFull) {
 
     // A reader blocked in get() holds the read lock while it waits: another get() with a timeout
     // gives up on the lock itself (Queue.get: `if not self._rlock.acquire(block, timeout)`).
-    std::atomic<pid_t> waiter_tid{0};
-    std::string waited;
-    sharing_test::Background waiter([&] {
-        waiter_tid = sharing_test::thread_id();
-        waited = R(queue.get());
+    const pid_t waiter = fork_child([&] {
+        if (R(queue.get()) != "4") {
+            throw std::runtime_error("the blocked reader should get 4");
+        }
     });
-    while (waiter_tid.load() == 0) {
-        std::this_thread::yield();
-    }
-    while (sharing_test::thread_state(waiter_tid) != 'S') {  // asleep in poll(2), lock held
+    while (sharing_test::process_state(waiter) != 'S') {  // asleep in poll(2), the lock held
         std::this_thread::yield();
     }
     EXPECT_THROW(queue.get(true, 0.01), py::queue::Empty) << "the read lock is taken: Empty";
     queue.put(I(4));
-    waiter.join();
-    EXPECT_EQ(waited, "4") << "the blocked reader gets the next item";
+    EXPECT_EQ(wait_child(waiter), 0) << "the blocked reader gets the next item";
 }
 
 TEST(Sharing, Step30_QsizeEmptyAndFullCountPlaces) {
