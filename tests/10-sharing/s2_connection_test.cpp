@@ -141,7 +141,7 @@ TEST(Sharing, Step07_SendBytesWritesOneFrame) {
     // out (a short count), the second time before anything moved (EINTR). Either way the writer
     // goes on with the rest, and the reader gets the message whole (Connection._send loops).
     const sharing_test::Interrupter interrupter;
-    const std::string large(4 << 20, 'y');
+    const std::string large(1 << 20, 'y');  // far more than a socket buffer holds
     std::atomic<pid_t> writer_tid{0};
     auto writer = start_thread(
         writer_tid, [&] { peer.connection.send_bytes(large); },
