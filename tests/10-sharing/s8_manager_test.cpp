@@ -124,7 +124,19 @@ TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
     EXPECT_EQ(R(d.copy()), "{'still': 'works'}");
     d.delitem(S("still").get());
     EXPECT_THROW(d.delitem(S("still").get()), py::KeyError);
-    EXPECT_THROW((void)d._callmethod("no_such_method"), py::AttributeError);
+    // A method the referent does not expose: serve_client's AttributeError, then its
+    // fallback_mapping[methodname] KeyError, answered with ('#TRACEBACK', ...): RemoteError.
+    try {
+        (void)d._callmethod("no_such_method");
+        FAIL() << "no_such_method is not exposed";
+    } catch (const py::multiprocessing::managers::RemoteError& e) {
+        EXPECT_THAT(e.what(),
+                    testing::EndsWith("\nKeyError: 'no_such_method'\n" + std::string(75, '-')));
+    }
+    for (auto* proxy : std::initializer_list<py::multiprocessing::managers::BaseProxy*>{&l, &ns}) {
+        EXPECT_THROW((void)proxy->_callmethod("no_such_method"),
+                     py::multiprocessing::managers::RemoteError);
+    }
     l.append(I(1).get());
     l.setitem(0, I(7).get());
     EXPECT_EQ(R(l.getitem(0)), "7");
@@ -150,6 +162,21 @@ TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
         EXPECT_EQ(R(d.getitem(S("k").get())), "1") << "the copy reached the same object";
     }
     EXPECT_EQ(manager.number_of_objects(), 0) << "the last proxy gone, the server dropped it";
+
+    // A request for an id the server no longer has: id_to_obj[ident] fails, ('#TRACEBACK', ...).
+    std::string dropped_id;
+    {
+        auto l = manager.list();
+        dropped_id = l.token().id;
+    }
+    Connection raw = Client(manager.address(), manager.authkey());
+    try {
+        py::multiprocessing::managers::dispatch(raw, dropped_id, "__len__");
+        FAIL() << "the object is gone";
+    } catch (const py::multiprocessing::managers::RemoteError& e) {
+        EXPECT_THAT(e.what(),
+                    testing::EndsWith("\nKeyError: '" + dropped_id + "'\n" + std::string(75, '-')));
+    }
 }
 
 TEST(Sharing, Step41_LockEventValueNamespaceAndQueueLiveInTheServer) {
