@@ -151,6 +151,17 @@ inline char process_state(pid_t pid) {
     return state_in("/proc/" + std::to_string(pid) + "/stat");
 }
 
+// Waits (yielding, never sleeping) while thread or process `id` runs; true once it is asleep in
+// the kernel ('S'), false if it ended instead.
+inline bool wait_until_asleep(char (*state_of)(pid_t), pid_t id) {
+    char state = state_of(id);
+    while (state == 'R' || state == 'D') {
+        std::this_thread::yield();
+        state = state_of(id);
+    }
+    return state == 'S';
+}
+
 // Interrupts a thread's blocking system call with a signal, the way a signal that arrives at the
 // wrong moment does: SIGUSR1 gets a handler installed without SA_RESTART, so the call returns
 // EINTR (or, after some bytes were moved, a short count) instead of being restarted. No sleeping:
@@ -169,10 +180,11 @@ class Interrupter {
     Interrupter& operator=(const Interrupter&) = delete;
     ~Interrupter() { ::sigaction(SIGUSR1, &previous_, nullptr); }
 
-    // Once thread `tid` sleeps in the kernel, signals it and waits for the handler.
+    // Once thread `tid` sleeps in the kernel, signals it and waits for the handler. A thread that
+    // ended instead (its body threw: on the skeleton, NotImplementedError) is left alone.
     static void interrupt(pid_t tid) {
-        while (thread_state(tid) != 'S') {
-            std::this_thread::yield();
+        if (!wait_until_asleep(thread_state, tid)) {
+            return;
         }
         const int before = handled().load();
         ::syscall(SYS_tgkill, ::getpid(), tid, SIGUSR1);

@@ -68,9 +68,8 @@ TEST(Sharing, Step29_GetAndPutTimeOutWithEmptyAndFull) {
             throw std::runtime_error("the blocked reader should get 4");
         }
     });
-    while (sharing_test::process_state(waiter) != 'S') {  // asleep in poll(2), the lock held
-        std::this_thread::yield();
-    }
+    // Asleep in poll(2), the lock held.
+    EXPECT_TRUE(sharing_test::wait_until_asleep(sharing_test::process_state, waiter));
     EXPECT_THROW(queue.get(true, 0.01), py::queue::Empty) << "the read lock is taken: Empty";
     queue.put(I(4));
     EXPECT_EQ(wait_child(waiter), 0) << "the blocked reader gets the next item";
