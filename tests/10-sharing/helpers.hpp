@@ -9,11 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -123,6 +128,116 @@ inline std::optional<int> wait_child_for(pid_t pid, double seconds) {
         return std::nullopt;
     }
     return wait_child(pid);
+}
+
+// The calling thread's kernel id, for thread_state() and Interrupter.
+inline pid_t thread_id() {
+    return static_cast<pid_t>(::syscall(SYS_gettid));
+}
+
+// The kernel's state letter in a /proc/.../stat file: 'R' running, 'S' asleep (blocked in a
+// system call).
+inline char state_in(const std::string& stat_path) {
+    std::ifstream in(stat_path);
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+// ... of one of our threads, and of a (single-threaded) child process.
+inline char thread_state(pid_t tid) {
+    return state_in("/proc/self/task/" + std::to_string(tid) + "/stat");
+}
+inline char process_state(pid_t pid) {
+    return state_in("/proc/" + std::to_string(pid) + "/stat");
+}
+
+// Waits (yielding, never sleeping) while thread or process `id` runs; true once it is asleep in
+// the kernel ('S'), false if it ended instead.
+inline bool wait_until_asleep(char (*state_of)(pid_t), pid_t id) {
+    char state = state_of(id);
+    while (state == 'R' || state == 'D') {
+        std::this_thread::yield();
+        state = state_of(id);
+    }
+    return state == 'S';
+}
+
+// Interrupts a thread's blocking system call with a signal, the way a signal that arrives at the
+// wrong moment does: SIGUSR1 gets a handler installed without SA_RESTART, so the call returns
+// EINTR (or, after some bytes were moved, a short count) instead of being restarted. No sleeping:
+// interrupt() waits until the kernel reports the thread asleep, sends the signal, and waits until
+// the handler has run.
+class Interrupter {
+  public:
+    Interrupter() {
+        struct sigaction action {};
+        action.sa_handler = [](int) { handled().fetch_add(1); };
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = 0;  // no SA_RESTART
+        ::sigaction(SIGUSR1, &action, &previous_);
+    }
+    Interrupter(const Interrupter&) = delete;
+    Interrupter& operator=(const Interrupter&) = delete;
+    ~Interrupter() { ::sigaction(SIGUSR1, &previous_, nullptr); }
+
+    // Once thread `tid` sleeps in the kernel, signals it and waits for the handler. A thread that
+    // ended instead (its body threw: on the skeleton, NotImplementedError) is left alone.
+    static void interrupt(pid_t tid) {
+        if (!wait_until_asleep(thread_state, tid)) {
+            return;
+        }
+        const int before = handled().load();
+        ::syscall(SYS_tgkill, ::getpid(), tid, SIGUSR1);
+        while (handled().load() == before) {
+            std::this_thread::yield();
+        }
+    }
+    static int count() { return handled().load(); }
+
+  private:
+    static std::atomic<int>& handled() {
+        static std::atomic<int> counter{0};
+        return counter;
+    }
+    struct sigaction previous_ {};
+};
+
+// In a forked child: while one lives, no descriptor can be opened (the soft RLIMIT_NOFILE at the
+// lowest free number), so the next socket(2), pipe(2) or shm_open(3) fails with EMFILE. The limit
+// comes back at the end of the scope (a coverage build's child then writes its counters).
+class NoFreeDescriptors {
+  public:
+    NoFreeDescriptors() {
+        ::getrlimit(RLIMIT_NOFILE, &saved_);
+        const int lowest_free = ::dup(0);
+        ::close(lowest_free);
+        const rlimit limit{static_cast<rlim_t>(lowest_free), saved_.rlim_max};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    NoFreeDescriptors(const NoFreeDescriptors&) = delete;
+    NoFreeDescriptors& operator=(const NoFreeDescriptors&) = delete;
+    ~NoFreeDescriptors() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+
+  private:
+    rlimit saved_{};
+};
+
+// In a forked child: `code` must throw E whose what() is `message`; anything else throws
+// std::runtime_error, which fork_child turns into exit code 1.
+template <class E, class F>
+void expect_in_child(F code, const std::string& message) {
+    try {
+        code();
+    } catch (const E& e) {
+        if (std::string(e.what()) != message) {
+            throw std::runtime_error("wrong message: '" + std::string(e.what()) + "', expected '" +
+                                     message + "'");
+        }
+        return;
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("wrong exception: ") + e.what());
+    }
+    throw std::runtime_error("nothing was raised, expected '" + message + "'");
 }
 
 inline bool exists_in_dev_shm(const std::string& name) {

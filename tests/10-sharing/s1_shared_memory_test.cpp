@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -17,6 +18,9 @@ namespace {
 
 using py::multiprocessing::shared_memory::SharedMemory;
 using sharing_test::exists_in_dev_shm;
+using sharing_test::expect_in_child;
+using sharing_test::fork_child;
+using sharing_test::wait_child;
 
 // A name no other test run uses, so tests running side by side do not meet.
 std::string unique_name(const char* what) {
@@ -151,6 +155,35 @@ TEST(Sharing, Step05_CloseAndUnlinkLeaveNothingInDevShm) {
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "cannot mmap an empty file");
     }
+
+    // A constructor that fails after shm_open unlinks the block it created. mmap of 2**62 bytes
+    // fails as python3's SharedMemory(create=True, size=2**62) does:
+    const std::string huge = unique_name("huge");
+    UnlinkAtEnd huge_cleanup{huge};
+    try {
+        SharedMemory too_big(huge, true, std::int64_t{1} << 62);
+        FAIL() << "mapping 2**62 bytes cannot succeed";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "[Errno 12] Cannot allocate memory") << "mmap's errno (§1)";
+    }
+    EXPECT_FALSE(exists_in_dev_shm(huge)) << "a failed create unlinks what it made (§1)";
+
+    // ... and so does a failing ftruncate: a child whose files may not grow past 4 KiB
+    // (RLIMIT_FSIZE; SIGXFSZ ignored, so ftruncate returns EFBIG).
+    const std::string limited = unique_name("limited");
+    UnlinkAtEnd limited_cleanup{limited};
+    const pid_t child = fork_child([&] {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit saved{};
+        ::getrlimit(RLIMIT_FSIZE, &saved);
+        const rlimit limit{4096, saved.rlim_max};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        expect_in_child<py::OSError>([&] { SharedMemory block(limited, true, 8192); },
+                                     "[Errno 27] File too large");
+        ::setrlimit(RLIMIT_FSIZE, &saved);  // (a coverage build's child writes its counters)
+    });
+    EXPECT_EQ(wait_child(child), 0) << "ftruncate's EFBIG is OSError (see the child's stderr)";
+    EXPECT_FALSE(exists_in_dev_shm(limited)) << "a failed create unlinks what it made (§1)";
 }
 
 }  // namespace

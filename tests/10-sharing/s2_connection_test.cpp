@@ -5,9 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "helpers.hpp"
 #include "py/connection.hpp"
@@ -72,6 +76,22 @@ std::string bytes(std::initializer_list<int> values) {
     return out;
 }
 
+// Runs `body` on a thread and returns once the thread has published its kernel id into `tid`.
+template <class F>
+std::unique_ptr<sharing_test::Background> start_thread(std::atomic<pid_t>& tid, F body,
+                                                       std::function<void()> unblock = {}) {
+    auto thread = std::make_unique<sharing_test::Background>(
+        [&tid, body]() mutable {
+            tid = sharing_test::thread_id();
+            body();
+        },
+        std::move(unblock));
+    while (tid.load() == 0) {
+        std::this_thread::yield();
+    }
+    return thread;
+}
+
 TEST(Sharing, Step06_FrameHeaderIsABigEndianLength) {
     EXPECT_EQ(frame_header(0), bytes({0, 0, 0, 0})) << "struct.pack('!i', n) (§2)";
     EXPECT_EQ(frame_header(5), bytes({0, 0, 0, 5}));
@@ -115,6 +135,42 @@ TEST(Sharing, Step07_SendBytesWritesOneFrame) {
         FAIL() << "offset + size beyond the buffer is an error";
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "buffer length < offset + size");
+    }
+
+    // A signal may cut a blocking write short: the first time after part of a large message is
+    // out (a short count), the second time before anything moved (EINTR). Either way the writer
+    // goes on with the rest, and the reader gets the message whole (Connection._send loops).
+    const sharing_test::Interrupter interrupter;
+    const std::string large(1 << 20, 'y');  // far more than a socket buffer holds
+    std::atomic<pid_t> writer_tid{0};
+    auto writer = start_thread(
+        writer_tid, [&] { peer.connection.send_bytes(large); },
+        [&peer] { sharing_test::shut_down(peer.raw); });
+    sharing_test::Interrupter::interrupt(writer_tid);  // the socket's buffer is full: a short count
+    sharing_test::Interrupter::interrupt(writer_tid);  // still full: nothing sent, EINTR
+    EXPECT_EQ(peer.read_raw(4 + large.size()), frame_header(large.size()) + large)
+        << "an interrupted write goes on where it stopped (§2)";
+    writer->join();
+
+    // send_many glues small frames into writes of at most about 16 * 16384 bytes.
+    const std::vector<std::string> many(20, std::string(16000, 'm'));
+    sharing_test::Background batch_reader(
+        [&] {
+            for (const std::string& message : many) {
+                EXPECT_EQ(peer.read_raw(4 + message.size()), frame_header(16000) + message);
+            }
+        },
+        [fd = peer.connection.fileno()] { sharing_test::shut_down(fd); });
+    peer.connection.send_many(many);
+    batch_reader.join();
+
+    // A large frame to a peer that is gone: BrokenPipeError (MSG_NOSIGNAL: no SIGPIPE).
+    peer.close_raw();
+    try {
+        peer.connection.send_bytes(large);
+        FAIL() << "nobody reads any more";
+    } catch (const py::BrokenPipeError& e) {
+        EXPECT_STREQ(e.what(), "[Errno 32] Broken pipe");
     }
 }
 
@@ -179,6 +235,33 @@ TEST(Sharing, Step09_EndOfFileBetweenAndInsideMessages) {
         peer.write_raw(bytes({0, 0, 0, 10}));
         peer.close_raw();
         EXPECT_THROW(peer.connection.recv_bytes(), py::EOFError) << "header, then nothing (§2)";
+    }
+    {
+        // A signal that interrupts the blocked read (EINTR) is not an error: read again.
+        const sharing_test::Interrupter interrupter;
+        RawPeer peer;
+        std::atomic<pid_t> reader_tid{0};
+        std::string got;
+        auto reader = start_thread(
+            reader_tid, [&] { got = peer.connection.recv_bytes(); },
+            [&peer] { sharing_test::shut_down(peer.raw); });
+        sharing_test::Interrupter::interrupt(reader_tid);
+        peer.write_raw(bytes({0, 0, 0, 5}) + "after");
+        reader->join();
+        EXPECT_EQ(got, "after") << "recv_bytes retries a read that EINTR cut short (§2)";
+    }
+    {
+        // A peer that closes with our message still unread resets the connection: read(2) fails
+        // with ECONNRESET, which Python raises as ConnectionResetError.
+        RawPeer peer;
+        peer.connection.send_bytes("never read");
+        peer.close_raw();
+        try {
+            peer.connection.recv_bytes();
+            ADD_FAILURE() << "expected ConnectionResetError";
+        } catch (const py::ConnectionResetError& e) {
+            EXPECT_STREQ(e.what(), "[Errno 104] Connection reset by peer");
+        }
     }
 }
 
@@ -271,6 +354,18 @@ TEST(Sharing, Step11_PipeIsDuplexOrOneWay) {
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "size is negative");
     }
+
+    // socketpair(2) and pipe(2) can fail (here: no descriptor left, EMFILE), and Python raises
+    // the OSError of the errno.
+    const pid_t child = sharing_test::fork_child([] {
+        const sharing_test::NoFreeDescriptors no_free_descriptors;
+        sharing_test::expect_in_child<py::OSError>([] { Pipe(true); },
+                                                   "[Errno 24] Too many open files");
+        sharing_test::expect_in_child<py::OSError>([] { Pipe(false); },
+                                                   "[Errno 24] Too many open files");
+    });
+    EXPECT_EQ(sharing_test::wait_child(child), 0)
+        << "Pipe() without a free descriptor is OSError EMFILE (see the child's stderr)";
 }
 
 TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
@@ -290,6 +385,19 @@ TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
     left.close();
     EXPECT_TRUE(right.poll(std::nullopt)) << "an EOF is something to read, too";
     EXPECT_THROW(right.recv_bytes(), py::EOFError);
+
+    // A signal that cuts the wait short (EINTR) does not end it: poll again with the time left.
+    const sharing_test::Interrupter interrupter;
+    auto [writer, reader] = Pipe();
+    std::atomic<pid_t> poller_tid{0};
+    bool ready = false;
+    auto poller = start_thread(
+        poller_tid, [&, &reader = reader] { ready = reader.poll(30.0); },
+        [fd = reader.fileno()] { sharing_test::shut_down(fd); });
+    sharing_test::Interrupter::interrupt(poller_tid);
+    writer.send_bytes("wake");
+    poller->join();
+    EXPECT_TRUE(ready) << "poll() after EINTR still sees the message (§3)";
 }
 
 TEST(Sharing, Step13_PipeCarriesLargeMessagesAcrossProcesses) {

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "helpers.hpp"
 #include "py/connection.hpp"
@@ -63,6 +66,20 @@ TEST(Sharing, Step14_ChallengeAndResponseWithSha256) {
     answering.join();
     a.send_bytes("after the handshake");
     EXPECT_EQ(b.recv_bytes(), "after the handshake");
+
+    // Any allowed digest: "{sha3_256}" is hashlib's name for OpenSSL's "sha3-256".
+    auto [server3, client3] = Pipe();
+    Background delivering3([&server3 = server3] { deliver_challenge(server3, "k3", "sha3_256"); },
+                           unblock(server3, client3));
+    const std::string message3 = client3.recv_bytes().substr(11);
+    EXPECT_EQ(message3.substr(0, 10), "{sha3_256}");
+    client3.send_bytes("{sha3_256}" + hmac(EVP_sha3_256(), "k3", message3));
+    EXPECT_EQ(client3.recv_bytes(), "#WELCOME#") << "a {sha3_256} reply is checked with SHA3-256";
+    delivering3.join();
+    auto [c3, d3] = Pipe();
+    Background answering3([&c3 = c3] { answer_challenge(c3, "k3"); }, unblock(c3, d3));
+    deliver_challenge(d3, "k3", "sha3_384");
+    answering3.join();
 }
 
 TEST(Sharing, Step15_TheLegacyMd5FormOfPython311) {
@@ -154,7 +171,18 @@ TEST(Sharing, Step16_AWrongKeyIsAuthenticationError) {
         EXPECT_THAT(error, testing::StartsWith(message));
     };
     refused("{sha256}" + std::string(10, 'x'), "expected 'sha256' of length 32 got 10");
-    refused("{nope}" + std::string(30, 'x'), "unsupported message length, missing digest prefix");
+    refused("{nope}" + std::string(30, 'x'),
+            "unsupported message length, missing digest prefix, or unsupported digest: "
+            "message=b'{nope}" +
+                std::string(30, 'x') + "'");
+    // The message is repr(bytes): double quotes around a ' (when there is no "), \t \n \r and
+    // \\ escaped, \xNN for the rest of the unprintable bytes.
+    refused(std::string("\x01\t\n\r'\\\x7f\x80") + std::string(16, 'x'),
+            "unsupported message length, missing digest prefix, or unsupported digest: "
+            "message=b\"\\x01\\t\\n\\r'\\\\\\x7f\\x80xxxxxxxxxxxxxxxx\"");
+    refused("\"'" + std::string(20, 'x'),
+            "unsupported message length, missing digest prefix, or unsupported digest: "
+            "message=b'\"\\'xxxxxxxxxxxxxxxxxxxx'");
     auto [e, f] = Pipe();
     e.send_bytes("#CHALLENGE#short");
     try {
@@ -181,6 +209,56 @@ TEST(Sharing, Step17_ListenerAndClientOnAUnixSocket) {
     listener.close();
     EXPECT_FALSE(std::filesystem::exists(path)) << "close() removes the socket file";
     EXPECT_THROW(listener.accept(), py::OSError) << "OSError('listener is closed')";
+
+    // accept() blocked in the kernel and interrupted by a signal (EINTR) accepts again.
+    {
+        const sharing_test::Interrupter interrupter;
+        Listener waiting;
+        std::atomic<pid_t> tid{0};
+        std::optional<Connection> accepted_late;
+        Background acceptor(
+            [&] {
+                tid = sharing_test::thread_id();
+                accepted_late = waiting.accept();
+            },
+            [fd = waiting.fileno()] { sharing_test::shut_down(fd); });
+        while (tid.load() == 0) {
+            std::this_thread::yield();
+        }
+        sharing_test::Interrupter::interrupt(tid);
+        Connection late = Client(waiting.address());
+        acceptor.join();
+        late.send_bytes("after EINTR");
+        EXPECT_EQ(accepted_late->recv_bytes(), "after EINTR") << "accept() retries EINTR (§4)";
+    }
+
+    // The socket errors are Python's: a path that does not fit in sockaddr_un, a path in use.
+    try {
+        Listener too_long(Address(std::string("/tmp/") + std::string(120, 'x')));
+        ADD_FAILURE() << "a 125-character path does not fit";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "AF_UNIX path too long");
+    }
+    Listener first;
+    try {
+        Listener second(first.address());
+        ADD_FAILURE() << "two listeners on one path";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "[Errno 98] Address already in use");
+    }
+    // No descriptor left (EMFILE, in a child): socket(2) fails for a Listener and a Client.
+    const pid_t child = sharing_test::fork_child([address = first.address()] {
+        const sharing_test::NoFreeDescriptors no_free_descriptors;
+        const std::string emfile = "[Errno 24] Too many open files";
+        sharing_test::expect_in_child<py::OSError>([] { Listener unix_listener; }, emfile);
+        sharing_test::expect_in_child<py::OSError>(
+            [] {
+                Listener tcp(TcpAddress{"127.0.0.1", 0});
+            },
+            emfile);
+        sharing_test::expect_in_child<py::OSError>([&] { (void)Client(address); }, emfile);
+    });
+    EXPECT_EQ(sharing_test::wait_child(child), 0) << "EMFILE is OSError (see the child's stderr)";
 }
 
 TEST(Sharing, Step18_ListenerAndClientOnLoopbackTcpWithAuthkey) {
@@ -213,6 +291,20 @@ TEST(Sharing, Step18_ListenerAndClientOnLoopbackTcpWithAuthkey) {
     }
     intruder.join();
     EXPECT_EQ(client_error, "digest sent was rejected");
+
+    // A port in use (SO_REUSEADDR does not share a listening port), and a host that is no address.
+    try {
+        Listener second(TcpAddress{"127.0.0.1", port});
+        ADD_FAILURE() << "two listeners on one port";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "[Errno 98] Address already in use");
+    }
+    try {
+        (void)Client(TcpAddress{"not-an-address", port});
+        ADD_FAILURE() << "no such host";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "[Errno -2] Name or service not known") << "socket.gaierror's text";
+    }
 }
 
 // python3's side of the interop tests.

@@ -47,6 +47,15 @@ TEST(Sharing, Step22_ValueAndArrayLiveInSharedMemory) {
     RawValue<'q'> raw(1LL << 40);
     ASSERT_EQ(wait_child(fork_child([&] { raw.set_value(raw.value() * 2); })), 0);
     EXPECT_EQ(raw.value(), 1LL << 41) << "RawValue (lock=False) is shared as well";
+
+    // Memory the kernel will not map is OSError (our anonymous mapping says ENOMEM; CPython's
+    // heap of files says EFBIG when it cannot make a file that big).
+    try {
+        RawArray<'b'> huge(std::size_t{1} << 62);
+        FAIL() << "2**62 bytes cannot be mapped";
+    } catch (const py::OSError& e) {
+        EXPECT_STREQ(e.what(), "[Errno 12] Cannot allocate memory") << "mmap's errno (§5)";
+    }
 }
 
 TEST(Sharing, Step23_EachValueHasItsOwnProcessSharedRLock) {

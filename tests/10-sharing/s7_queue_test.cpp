@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -58,6 +60,19 @@ TEST(Sharing, Step29_GetAndPutTimeOutWithEmptyAndFull) {
     queue.put_nowait(I(3).get());
     EXPECT_EQ(R(queue.get(true, 5.0)), "2");
     EXPECT_EQ(R(queue.get()), "3");
+
+    // A reader blocked in get() holds the read lock while it waits: another get() with a timeout
+    // gives up on the lock itself (Queue.get: `if not self._rlock.acquire(block, timeout)`).
+    const pid_t waiter = fork_child([&] {
+        if (R(queue.get()) != "4") {
+            throw std::runtime_error("the blocked reader should get 4");
+        }
+    });
+    // Asleep in poll(2), the lock held.
+    EXPECT_TRUE(sharing_test::wait_until_asleep(sharing_test::process_state, waiter));
+    EXPECT_THROW(queue.get(true, 0.01), py::queue::Empty) << "the read lock is taken: Empty";
+    queue.put(I(4));
+    EXPECT_EQ(wait_child(waiter), 0) << "the blocked reader gets the next item";
 }
 
 TEST(Sharing, Step30_QsizeEmptyAndFullCountPlaces) {
@@ -100,6 +115,7 @@ TEST(Sharing, Step31_CloseFlushesAndJoinThreadWaits) {
         queue.put(I(i));
     }
     queue.close();
+    queue.close();        // a second close() does nothing
     queue.join_thread();  // returns when the feeder has written all 200 (§6)
     try {
         queue.put(I(1));
@@ -208,6 +224,20 @@ TEST(Sharing, Step35_JoinableQueueTaskDoneAndJoin) {
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "task_done() called too many times");
     }
+
+    // A JoinableQueue has places like a Queue (queue.Full), and its repr names its class.
+    JoinableQueue one_place(1);
+    one_place.put(I(1));
+    EXPECT_THROW(one_place.put(I(2), false), py::queue::Full) << "put(block=False) on a full queue";
+    try {
+        one_place.join_thread();
+        FAIL() << "join_thread() before close() is an AssertionError";
+    } catch (const py::AssertionError& e) {
+        EXPECT_THAT(e.what(),
+                    testing::MatchesRegex("Queue <multiprocessing.queues.JoinableQueue object at "
+                                          "0x[0-9a-f]+> not closed"));
+    }
+    EXPECT_EQ(R(one_place.get()), "1");
 }
 
 // CPython's programming guidelines, "Joining processes that use queues": a process that put

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <string>
+#include <vector>
 
 #include "helpers.hpp"
 #include "py/containers.hpp"
@@ -71,6 +72,33 @@ TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
     EXPECT_THAT(R(reply), testing::MatchesRegex("\\('#RETURN', \\('[0-9a-f]+', \\(\\)\\)\\)"))
         << "create answers (id, exposed)";
     EXPECT_EQ(manager.number_of_objects(), 1);
+
+    // A failing server function is answered with the traceback's text, ('#TRACEBACK', text),
+    // which the caller raises as RemoteError framed by 75 dashes (Server.handle_request).
+    auto server_error = [&raw](const std::string& function,
+                               const std::vector<py::Ref<py::Object>>& args) {
+        try {
+            py::multiprocessing::managers::dispatch(raw, std::nullopt, function, args);
+        } catch (const py::multiprocessing::managers::RemoteError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no RemoteError");
+    };
+    const std::string dashes(75, '-');
+    const std::string head = "\n" + dashes + "\nTraceback (most recent call last):\n";
+    EXPECT_THAT(server_error("create", {S("nosuch")}),
+                testing::AllOf(testing::StartsWith(head),
+                               testing::EndsWith("\nKeyError: 'nosuch'\n" + dashes)))
+        << "registry[typeid] of an unknown type id (§7)";
+    EXPECT_THAT(server_error("nosuch", {}),
+                testing::EndsWith("\nAssertionError: 'nosuch' unrecognized\n" + dashes))
+        << "assert funcname in self.public";
+    EXPECT_THAT(server_error("incref", {S("ffff")}),
+                testing::EndsWith("\nKeyError: 'ffff'\n" + dashes))
+        << "id_to_refcount[ident] of an unknown id";
+    EXPECT_THAT(server_error("create", {}), testing::HasSubstr("\nTypeError: "))
+        << "create() without a type id";
+    EXPECT_EQ(manager.number_of_objects(), 1) << "and the server goes on";
 }
 
 TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
@@ -96,12 +124,27 @@ TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
     EXPECT_EQ(R(d.copy()), "{'still': 'works'}");
     d.delitem(S("still").get());
     EXPECT_THROW(d.delitem(S("still").get()), py::KeyError);
-    EXPECT_THROW((void)d._callmethod("no_such_method"), py::AttributeError);
+    // A method the referent does not expose: serve_client's AttributeError, then its
+    // fallback_mapping[methodname] KeyError, answered with ('#TRACEBACK', ...): RemoteError.
+    try {
+        (void)d._callmethod("no_such_method");
+        FAIL() << "no_such_method is not exposed";
+    } catch (const py::multiprocessing::managers::RemoteError& e) {
+        EXPECT_THAT(e.what(),
+                    testing::EndsWith("\nKeyError: 'no_such_method'\n" + std::string(75, '-')));
+    }
+    for (auto* proxy : std::initializer_list<py::multiprocessing::managers::BaseProxy*>{&l, &ns}) {
+        EXPECT_THROW((void)proxy->_callmethod("no_such_method"),
+                     py::multiprocessing::managers::RemoteError);
+    }
     l.append(I(1).get());
     l.setitem(0, I(7).get());
     EXPECT_EQ(R(l.getitem(0)), "7");
     EXPECT_EQ(l.len(), 1);
     EXPECT_EQ(R(l.pop()), "7");
+    // A method called with too few arguments raises TypeError in the server: ('#ERROR', ...).
+    auto value = manager.Value('i', I(1).get());
+    EXPECT_THROW((void)value._callmethod("set"), py::TypeError) << "set() needs its argument";
 }
 
 TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
@@ -119,6 +162,21 @@ TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
         EXPECT_EQ(R(d.getitem(S("k").get())), "1") << "the copy reached the same object";
     }
     EXPECT_EQ(manager.number_of_objects(), 0) << "the last proxy gone, the server dropped it";
+
+    // A request for an id the server no longer has: id_to_obj[ident] fails, ('#TRACEBACK', ...).
+    std::string dropped_id;
+    {
+        auto l = manager.list();
+        dropped_id = l.token().id;
+    }
+    Connection raw = Client(manager.address(), manager.authkey());
+    try {
+        py::multiprocessing::managers::dispatch(raw, dropped_id, "__len__");
+        FAIL() << "the object is gone";
+    } catch (const py::multiprocessing::managers::RemoteError& e) {
+        EXPECT_THAT(e.what(),
+                    testing::EndsWith("\nKeyError: '" + dropped_id + "'\n" + std::string(75, '-')));
+    }
 }
 
 TEST(Sharing, Step41_LockEventValueNamespaceAndQueueLiveInTheServer) {

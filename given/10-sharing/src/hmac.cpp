@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -15,19 +16,19 @@ namespace py::multiprocessing::detail {
 
 std::string hmac_digest(std::string_view key, std::string_view message,
                         std::string_view digest_name) {
-    const std::string name(digest_name);
+    // hashlib's names are OpenSSL's with '-' for '_' ("sha3_256" is OpenSSL's "sha3-256").
+    std::string name(digest_name);
+    std::replace(name.begin(), name.end(), '_', '-');
     const EVP_MD* digest = EVP_get_digestbyname(name.c_str());
-    if (digest == nullptr) {
-        throw ValueError("unsupported hash type " + name);
-    }
     std::string out(EVP_MAX_MD_SIZE, '\0');
     unsigned int length = 0;
     // An empty key is allowed by HMAC; OpenSSL wants a non-null pointer for it.
     static const char empty = '\0';
-    if (HMAC(digest, key.empty() ? &empty : key.data(), static_cast<int>(key.size()),
+    if (digest == nullptr ||
+        HMAC(digest, key.empty() ? &empty : key.data(), static_cast<int>(key.size()),
              reinterpret_cast<const unsigned char*>(message.data()), message.size(),
              reinterpret_cast<unsigned char*>(out.data()), &length) == nullptr) {
-        throw ValueError("unsupported hash type " + name);
+        throw ValueError("unsupported hash type " + std::string(digest_name));
     }
     out.resize(length);
     return out;
@@ -38,17 +39,11 @@ bool compare_digest(std::string_view a, std::string_view b) noexcept {
 }
 
 std::string urandom(std::size_t n) {
+    // getrandom(2) returns every byte of a request up to 256 bytes, and is not interrupted by a
+    // signal for one (all ours are: 4, 20 or 40 bytes).
     std::string out(n, '\0');
-    std::size_t filled = 0;
-    while (filled < n) {
-        const ssize_t got = getrandom(out.data() + filled, n - filled, 0);
-        if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            raise_os_error(errno);
-        }
-        filled += static_cast<std::size_t>(got);
+    if (getrandom(out.data(), n, 0) != static_cast<ssize_t>(n)) {
+        raise_os_error(errno);
     }
     return out;
 }

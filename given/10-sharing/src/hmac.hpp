@@ -14,7 +14,8 @@ std::string hmac_digest(std::string_view key, std::string_view message,
                         std::string_view digest_name);
 // Constant-time equality (hmac.compare_digest): the time does not tell where they differ.
 bool compare_digest(std::string_view a, std::string_view b) noexcept;
-// n bytes from the kernel's random source (os.urandom).
+// n <= 256 bytes from the kernel's random source (os.urandom; getrandom(2) fills such a request
+// whole, signals or not).
 std::string urandom(std::size_t n);
 
 }  // namespace py::multiprocessing::detail

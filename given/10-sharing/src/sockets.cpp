@@ -33,16 +33,17 @@ sockaddr_in inet_address(const connection::TcpAddress& tcp) {
     address.sin_port = htons(static_cast<std::uint16_t>(tcp.second));
     const std::string host = tcp.first == "localhost" ? "127.0.0.1" : tcp.first;
     if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
-        throw OSError("[Errno -2] Name or service not known: '" + tcp.first + "'");
+        throw OSError("[Errno -2] Name or service not known");  // socket.gaierror's text
     }
     return address;
 }
 
-// Closes `fd` and raises the OSError for the errno saved before the close.
-[[noreturn]] void fail(int fd, std::string_view filename = {}) {
+// Closes `fd` and raises the OSError for the errno saved before the close (without a file name:
+// Python's socket errors have none, e.g. "[Errno 98] Address already in use").
+[[noreturn]] void fail(int fd) {
     const int saved = errno;
     ::close(fd);
-    raise_os_error(saved, filename);
+    raise_os_error(saved);
 }
 
 }  // namespace
@@ -56,7 +57,7 @@ int listen_on(connection::Address& address, int backlog) {
         const sockaddr_un where = unix_address(*path);
         if (::bind(fd, reinterpret_cast<const sockaddr*>(&where), sizeof where) != 0 ||
             ::listen(fd, backlog) != 0) {
-            fail(fd, *path);
+            fail(fd);
         }
         return fd;
     }

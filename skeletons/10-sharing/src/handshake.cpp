@@ -24,15 +24,24 @@ constexpr std::array<std::string_view, 5> kAllowedDigests = {"md5", "sha256", "s
                                                              "sha3_384"};
 constexpr std::int64_t kMaxHandshakeMessage = 256;  // recv_bytes(256): reject large messages
 
-// repr() of bytes for error messages: b'...' with \xNN for the unprintable.
+// repr() of bytes for error messages, as CPython writes it (Objects/bytesobject.c,
+// PyBytes_Repr): single quotes unless the bytes hold a ' and no ", then double quotes; \t \n \r
+// and \\ escaped, the quote escaped, \xNN for the other unprintable bytes.
 [[maybe_unused]] std::string bytes_repr(std::string_view bytes) {
     static const char hex[] = "0123456789abcdef";
-    std::string out = "b'";
+    const char quote =
+        bytes.find('\'') != std::string_view::npos && bytes.find('"') == std::string_view::npos
+            ? '"'
+            : '\'';
+    std::string out = {'b', quote};
     for (const char c : bytes) {
         const auto value = static_cast<unsigned char>(c);
-        if (c == '\'' || c == '\\') {
+        if (c == quote || c == '\\') {
             out += '\\';
             out += c;
+        } else if (c == '\t' || c == '\n' || c == '\r') {
+            out += '\\';
+            out += c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
         } else if (value >= 0x20 && value < 0x7f) {
             out += c;
         } else {
@@ -41,7 +50,7 @@ constexpr std::int64_t kMaxHandshakeMessage = 256;  // recv_bytes(256): reject l
             out += hex[value & 0xf];
         }
     }
-    return out + "'";
+    return out + quote;
 }
 
 struct DigestAndPayload {

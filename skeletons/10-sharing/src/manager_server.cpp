@@ -58,7 +58,8 @@ Ref<Object> none() {
     return None();
 }
 
-// What a referent is: a table of its exposed methods.
+// What a referent is: a table of its exposed methods. call() returns an empty Ref for a method
+// that is not exposed.
 struct Referent {
     virtual ~Referent() = default;
     virtual Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) = 0;
@@ -109,8 +110,7 @@ struct DictReferent : Referent {
         if (method == "__repr__") {
             return Str::create(repr(dict.get()));
         }
-        throw RemoteException{"AttributeError",
-                              Str::create("'dict' object has no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -144,8 +144,7 @@ struct ListReferent : Referent {
         if (method == "__repr__") {
             return Str::create(repr(list.get()));
         }
-        throw RemoteException{"AttributeError",
-                              Str::create("'list' object has no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -162,7 +161,7 @@ struct ValueReferent : Referent {
         if (method == "__repr__") {
             return Str::create("Value(" + repr(value.get()) + ")");
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -182,7 +181,7 @@ struct NamespaceReferent : Referent {
             attributes->setitem(arg(args, 0), arg(args, 1));
             return none();
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -229,7 +228,7 @@ struct LockReferent : Referent {
             }
             return none();
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -258,7 +257,7 @@ struct EventReferent : Referent {
             }
             return to_bool(flag);
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -290,7 +289,7 @@ struct QueueReferent : Referent {
         if (method == "qsize") {
             return Int::create(static_cast<long long>(items.size()));
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -335,6 +334,16 @@ int listening_socket = -1;
 // shutdown, dummy. The reply value, or a RemoteException.
 [[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args) {
     PY_KATA_TODO("§7");
+}
+
+// ('#TRACEBACK', text) with the last line of a Python traceback raised in managers.py's
+// `function`: what the client's RemoteError shows.
+[[maybe_unused]] std::string traceback_reply(const std::string& function,
+                                             const std::string& last_line) {
+    std::string text = "Traceback (most recent call last):\n  File \"managers.py\", in ";
+    text.append(function).append("\n").append(last_line).append("\n");
+    return pickle::dumps(
+        Tuple::pack({Str::create("#TRACEBACK").get(), Str::create(text).get()}).get(), 4);
 }
 
 // Runs one request (id, methodname, args, kwds) and returns the pickled reply.

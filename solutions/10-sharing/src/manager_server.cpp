@@ -58,7 +58,8 @@ Ref<Object> none() {
     return None();
 }
 
-// What a referent is: a table of its exposed methods.
+// What a referent is: a table of its exposed methods. call() returns an empty Ref for a method
+// that is not exposed.
 struct Referent {
     virtual ~Referent() = default;
     virtual Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) = 0;
@@ -109,8 +110,7 @@ struct DictReferent : Referent {
         if (method == "__repr__") {
             return Str::create(repr(dict.get()));
         }
-        throw RemoteException{"AttributeError",
-                              Str::create("'dict' object has no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -144,8 +144,7 @@ struct ListReferent : Referent {
         if (method == "__repr__") {
             return Str::create(repr(list.get()));
         }
-        throw RemoteException{"AttributeError",
-                              Str::create("'list' object has no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -162,7 +161,7 @@ struct ValueReferent : Referent {
         if (method == "__repr__") {
             return Str::create("Value(" + repr(value.get()) + ")");
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -182,7 +181,7 @@ struct NamespaceReferent : Referent {
             attributes->setitem(arg(args, 0), arg(args, 1));
             return none();
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -229,7 +228,7 @@ struct LockReferent : Referent {
             }
             return none();
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -258,7 +257,7 @@ struct EventReferent : Referent {
             }
             return to_bool(flag);
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -290,7 +289,7 @@ struct QueueReferent : Referent {
         if (method == "qsize") {
             return Int::create(static_cast<long long>(items.size()));
         }
-        throw RemoteException{"AttributeError", Str::create("no attribute '" + method + "'")};
+        return {};  // not exposed
     }
 };
 
@@ -372,6 +371,16 @@ int listening_socket = -1;
     // kata: end
 }
 
+// ('#TRACEBACK', text) with the last line of a Python traceback raised in managers.py's
+// `function`: what the client's RemoteError shows.
+[[maybe_unused]] std::string traceback_reply(const std::string& function,
+                                             const std::string& last_line) {
+    std::string text = "Traceback (most recent call last):\n  File \"managers.py\", in ";
+    text.append(function).append("\n").append(last_line).append("\n");
+    return pickle::dumps(
+        Tuple::pack({Str::create("#TRACEBACK").get(), Str::create(text).get()}).get(), 4);
+}
+
 // Runs one request (id, methodname, args, kwds) and returns the pickled reply.
 [[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
     // kata: begin step38 §7
@@ -383,13 +392,34 @@ int listening_socket = -1;
         auto* args = static_cast<Tuple*>(request_tuple->item(2));
         Ref<Object> result;
         if (is_none(id)) {
-            result = call_server_function(method, args);
+            try {
+                result = call_server_function(method, args);
+            } catch (const RemoteException& e) {
+                // Server.handle_request answers a failing server function with the traceback's
+                // text, ('#TRACEBACK', format_exc()), not with the exception itself.
+                return traceback_reply(
+                    "handle_request",
+                    e.name + ": " +
+                        (e.name == "KeyError"
+                             ? repr(e.arg.get())
+                             : std::string(static_cast<Str*>(e.arg.get())->view())));
+            } catch (const BaseException& e) {
+                return traceback_reply("handle_request",
+                                       std::string(e.python_name()) + ": " + e.what());
+            }
         } else {
+            // serve_client: an unknown id is id_to_obj[ident]'s KeyError, a method that is not
+            // exposed an AttributeError whose fallback_mapping[methodname] is a KeyError; both
+            // come back as ('#TRACEBACK', format_exc()).
             const auto found = objects.find(std::string(static_cast<Str*>(id)->view()));
             if (found == objects.end()) {
-                throw RemoteException{"KeyError", Ref<Object>::borrow(id)};
+                return traceback_reply("serve_client", "KeyError: " + repr(id));
             }
             result = found->second.referent->call(method, args, lock);
+            if (!result) {
+                return traceback_reply("serve_client",
+                                       "KeyError: " + repr(Str::create(method).get()));
+            }
         }
         return pickle::dumps(Tuple::pack({Str::create("#RETURN").get(), result.get()}), 4);
     } catch (const RemoteException& e) {

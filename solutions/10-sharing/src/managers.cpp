@@ -86,9 +86,10 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
     if (kind == "#RETURN") {
         return Ref<Object>::borrow(pair->item(1));
     }
-    // '#TRACEBACK': RemoteError's text frames the server's traceback with dashes.
+    // '#TRACEBACK': RemoteError's text frames the server's traceback (a str) with dashes.
     const std::string dashes(75, '-');
-    throw RemoteError("\n" + dashes + "\n" + repr(pair->item(1)) + dashes);
+    throw RemoteError("\n" + dashes + "\n" + std::string(static_cast<Str*>(pair->item(1))->view()) +
+                      dashes);
     // kata: end
 }
 

@@ -135,6 +135,20 @@ class Listener {
 // server's challenge and then delivers its own.
 Connection Client(const Address& address, std::optional<std::string> authkey = std::nullopt);
 
+// What wait() watches: a Connection, a Listener (its listening socket, which is readable when a
+// client waits to be accepted; CPython passes `listener._listener._socket`) or a descriptor.
+using Waitable = std::variant<Connection*, Listener*, int>;
+
+// wait(object_list, timeout=None), 3.11 on Unix: the objects of object_list that are ready to
+// read (a message, an end of file, a client to accept), in object_list's order. An empty list when
+// `timeout` seconds pass first; nullopt waits as long as it takes. selectors' errors, raised before
+// anything is watched:
+//   a closed Connection           OSError("handle is closed")
+//   a negative descriptor         ValueError("Invalid file descriptor: -1") (a closed Listener)
+//   one descriptor twice          KeyError("'3 (FD 3) is already registered'")
+std::vector<Waitable> wait(const std::vector<Waitable>& object_list,
+                           std::optional<double> timeout = std::nullopt);
+
 }  // namespace py::multiprocessing::connection
 
 namespace py::multiprocessing {
