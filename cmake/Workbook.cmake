@@ -68,6 +68,34 @@ function(workbook_json_list manifest member out_var)
     set(${out_var} "${values}" PARENT_SCOPE)
 endfunction()
 
+# Every step names its test, its lesson section, a nudge (what `./workbook hint` shows first) and
+# a recipe (`hint --more`); and the steps follow the lesson, so "Next" never sends a learner back
+# to an earlier section.
+function(workbook_check_steps chapter_dir manifest)
+    string(JSON count LENGTH "${manifest}" steps)
+    math(EXPR last "${count} - 1")
+    set(previous_section 0)
+    foreach(index RANGE ${last})
+        math(EXPR step "${index} + 1")
+        foreach(key IN ITEMS test section nudge hint)
+            string(JSON value ERROR_VARIABLE missing GET "${manifest}" steps ${index} ${key})
+            if(missing OR value STREQUAL "")
+                message(FATAL_ERROR "${chapter_dir}/chapter.json: step ${step} has no \"${key}\"")
+            endif()
+        endforeach()
+        string(JSON section GET "${manifest}" steps ${index} section)
+        string(REGEX REPLACE "^§([0-9]+)$" "\\1" section_number "${section}")
+        if(NOT section_number MATCHES "^[0-9]+$")
+            message(FATAL_ERROR "${chapter_dir}/chapter.json: step ${step}'s section is '${section}', not §N")
+        endif()
+        if(section_number LESS previous_section)
+            message(FATAL_ERROR "${chapter_dir}/chapter.json: step ${step} is in ${section}, after a "
+                "step in §${previous_section}: steps follow the lesson's sections in order")
+        endif()
+        set(previous_section ${section_number})
+    endforeach()
+endfunction()
+
 # Adds the chapter in CHAPTER_DIR (an absolute path to chapters/NN-slug).
 function(workbook_add_chapter chapter_dir)
     get_filename_component(folder "${chapter_dir}" NAME)
@@ -83,6 +111,7 @@ function(workbook_add_chapter chapter_dir)
     if(NOT folder STREQUAL "${number}-${slug}")
         message(FATAL_ERROR "${chapter_dir}/chapter.json says ${number}-${slug}, the folder is ${folder}")
     endif()
+    workbook_check_steps("${chapter_dir}" "${manifest}")
 
     workbook_chapter_uses_skeleton(${number} use_skeleton)
     if(use_skeleton)

@@ -59,7 +59,7 @@ std::string padded(std::string_view bytes, std::size_t n) {
     return out;
 }
 
-TEST(Sharing, Step47_ShareableListPacksCPythonsLayout) {
+TEST(Sharing, Step06_ShareableListPacksCPythonsLayout) {
     ShareableList list(Items{I(7), S("hi"), py::None()});
     const UnlinkAtEnd cleanup{list.shm().name()};
     EXPECT_THAT(list.shm().name(), testing::MatchesRegex("psm_[0-9a-f]{8}"));
@@ -123,7 +123,7 @@ TEST(Sharing, Step47_ShareableListPacksCPythonsLayout) {
 #endif
 }
 
-TEST(Sharing, Step48_ShareableListItemsAreReplacedInPlace) {
+TEST(Sharing, Step07_ShareableListItemsAreReplacedInPlace) {
     ShareableList list(Items{I(1), S("hello"), py::None(), F(0.5)});
     const UnlinkAtEnd cleanup{list.shm().name()};
     list.setitem(0, S("x").get());
@@ -217,7 +217,7 @@ std::string hex(const std::string& bytes) {
     return out;
 }
 
-TEST(Sharing, Step49_PythonAndWeShareOneShareableList) {
+TEST(Sharing, Step08_PythonAndWeShareOneShareableList) {
     ShareableList ours(Items{I(-7), F(2.5), py::True(), S("abc"), B("xy"), py::None(), S("武")});
     const UnlinkAtEnd cleanup{ours.shm().name()};
     const std::string ours_before = hex(block_bytes(ours));

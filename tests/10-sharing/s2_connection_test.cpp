@@ -92,7 +92,7 @@ std::unique_ptr<sharing_test::Background> start_thread(std::atomic<pid_t>& tid, 
     return thread;
 }
 
-TEST(Sharing, Step06_FrameHeaderIsABigEndianLength) {
+TEST(Sharing, Step09_FrameHeaderIsABigEndianLength) {
     EXPECT_EQ(frame_header(0), bytes({0, 0, 0, 0})) << "struct.pack('!i', n) (§2)";
     EXPECT_EQ(frame_header(5), bytes({0, 0, 0, 5}));
     EXPECT_EQ(frame_header(0x01020304), bytes({1, 2, 3, 4}))
@@ -106,7 +106,7 @@ TEST(Sharing, Step06_FrameHeaderIsABigEndianLength) {
               bytes({0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8}));
 }
 
-TEST(Sharing, Step07_SendBytesWritesOneFrame) {
+TEST(Sharing, Step10_SendBytesWritesOneFrame) {
     RawPeer peer;
     peer.connection.send_bytes("hello");
     EXPECT_EQ(peer.read_raw(9), bytes({0, 0, 0, 5}) + "hello") << "header then payload (§2)";
@@ -174,7 +174,7 @@ TEST(Sharing, Step07_SendBytesWritesOneFrame) {
     }
 }
 
-TEST(Sharing, Step08_RecvBytesReadsWholeFrames) {
+TEST(Sharing, Step11_RecvBytesReadsWholeFrames) {
     RawPeer peer;
     peer.write_raw(bytes({0, 0, 0, 3}) + "abc" + bytes({0, 0, 0, 0}));
     EXPECT_EQ(peer.connection.recv_bytes(), "abc") << "one frame, one message (§2)";
@@ -199,7 +199,7 @@ TEST(Sharing, Step08_RecvBytesReadsWholeFrames) {
     writer.join();
 }
 
-TEST(Sharing, Step09_EndOfFileBetweenAndInsideMessages) {
+TEST(Sharing, Step12_EndOfFileBetweenAndInsideMessages) {
     {
         RawPeer peer;
         peer.write_raw(bytes({0, 0, 0, 2}) + "ok");
@@ -265,7 +265,7 @@ TEST(Sharing, Step09_EndOfFileBetweenAndInsideMessages) {
     }
 }
 
-TEST(Sharing, Step10_MaxlengthRejectsALongerMessage) {
+TEST(Sharing, Step13_MaxlengthRejectsALongerMessage) {
     RawPeer peer;
     peer.write_raw(bytes({0, 0, 0, 5}) + "12345");
     EXPECT_EQ(peer.connection.recv_bytes(5), "12345") << "maxlength equal to the length is fine";
@@ -296,7 +296,7 @@ TEST(Sharing, Step10_MaxlengthRejectsALongerMessage) {
         << "a negative length other than -1 is no frame: bad message length";
 }
 
-TEST(Sharing, Step11_PipeIsDuplexOrOneWay) {
+TEST(Sharing, Step14_PipeIsDuplexOrOneWay) {
     auto [left, right] = Pipe();
     EXPECT_TRUE(left.readable() && left.writable() && right.readable() && right.writable());
     left.send_bytes("ping");
@@ -368,7 +368,7 @@ TEST(Sharing, Step11_PipeIsDuplexOrOneWay) {
         << "Pipe() without a free descriptor is OSError EMFILE (see the child's stderr)";
 }
 
-TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
+TEST(Sharing, Step15_PollWaitsForAMessageOrTheTimeout) {
     auto [left, right] = Pipe();
     EXPECT_FALSE(right.poll()) << "poll() with the default 0.0 does not wait (§3)";
     EXPECT_FALSE(right.poll(0.01)) << "nothing arrives: false after the timeout";
@@ -400,7 +400,7 @@ TEST(Sharing, Step12_PollWaitsForAMessageOrTheTimeout) {
     EXPECT_TRUE(ready) << "poll() after EINTR still sees the message (§3)";
 }
 
-TEST(Sharing, Step13_PipeCarriesLargeMessagesAcrossProcesses) {
+TEST(Sharing, Step16_PipeCarriesLargeMessagesAcrossProcesses) {
     auto [parent_end, child_end] = Pipe();
     const pid_t child =
         sharing_test::fork_child([&parent_end = parent_end, &child_end = child_end] {

@@ -24,7 +24,7 @@ using py::multiprocessing::connection::wait;
 using py::multiprocessing::connection::Waitable;
 using Ready = std::vector<Waitable>;
 
-TEST(Sharing, Step45_WaitReturnsWhatIsReadyInListOrder) {
+TEST(Sharing, Step27_WaitReturnsWhatIsReadyInListOrder) {
     auto [a, b] = Pipe();
     auto [c, d] = Pipe();
     EXPECT_EQ(wait({&b, &d}, 0.0), Ready{}) << "nothing to read: an empty list at once (§3)";
@@ -61,7 +61,7 @@ TEST(Sharing, Step45_WaitReturnsWhatIsReadyInListOrder) {
     EXPECT_EQ(wait({&listener, &accepted}), Ready{&accepted});
 }
 
-TEST(Sharing, Step46_WaitBlocksAndChecksItsObjectList) {
+TEST(Sharing, Step28_WaitBlocksAndChecksItsObjectList) {
     auto [a, b] = Pipe();
     auto [c, d] = Pipe();
     // A thread asleep in wait(None): a signal (EINTR) does not end the wait; a message does.

@@ -44,7 +44,7 @@ std::string hmac(const EVP_MD* digest, const std::string& key, const std::string
     return {reinterpret_cast<const char*>(out), length};
 }
 
-TEST(Sharing, Step14_ChallengeAndResponseWithSha256) {
+TEST(Sharing, Step18_ChallengeAndResponseWithSha256) {
     // Watch the server side of the exchange by hand: we are the client.
     auto [server, client] = Pipe();
     Background delivering([&server = server] { deliver_challenge(server, "secret"); },
@@ -82,7 +82,7 @@ TEST(Sharing, Step14_ChallengeAndResponseWithSha256) {
     answering3.join();
 }
 
-TEST(Sharing, Step15_TheLegacyMd5FormOfPython311) {
+TEST(Sharing, Step19_TheLegacyMd5FormOfPython311) {
     // A 3.11 server sends 20 random bytes without a prefix and wants the raw HMAC-MD5 back.
     {
         auto [server, client] = Pipe();
@@ -118,7 +118,7 @@ TEST(Sharing, Step15_TheLegacyMd5FormOfPython311) {
     }
 }
 
-TEST(Sharing, Step16_AWrongKeyIsAuthenticationError) {
+TEST(Sharing, Step20_AWrongKeyIsAuthenticationError) {
     auto [server, client] = Pipe();
     std::string client_error;
     Background answering(
@@ -193,7 +193,7 @@ TEST(Sharing, Step16_AWrongKeyIsAuthenticationError) {
     }
 }
 
-TEST(Sharing, Step17_ListenerAndClientOnAUnixSocket) {
+TEST(Sharing, Step21_ListenerAndClientOnAUnixSocket) {
     Listener listener;
     const auto& path = std::get<std::string>(listener.address());
     EXPECT_THAT(path, testing::HasSubstr("listener-")) << "an arbitrary AF_UNIX address (§4)";
@@ -261,7 +261,7 @@ TEST(Sharing, Step17_ListenerAndClientOnAUnixSocket) {
     EXPECT_EQ(sharing_test::wait_child(child), 0) << "EMFILE is OSError (see the child's stderr)";
 }
 
-TEST(Sharing, Step18_ListenerAndClientOnLoopbackTcpWithAuthkey) {
+TEST(Sharing, Step22_ListenerAndClientOnLoopbackTcpWithAuthkey) {
     Listener listener(TcpAddress{"127.0.0.1", 0}, 1, "s3cret");
     const int port = std::get<TcpAddress>(listener.address()).second;
     EXPECT_GT(port, 0) << "port 0 binds a free port; address() says which (§4)";
@@ -347,7 +347,7 @@ struct RemoveAtEnd {
     ~RemoveAtEnd() { std::filesystem::remove(path); }
 };
 
-TEST(Sharing, Step19_OurClientTalksToPythonsListener) {
+TEST(Sharing, Step23_OurClientTalksToPythonsListener) {
     const std::string path = temp_socket_path("pylistener");
     const RemoveAtEnd cleanup{path};
     sharing_test::Python python(kPythonListener, {path, "shared key"});
@@ -360,7 +360,7 @@ TEST(Sharing, Step19_OurClientTalksToPythonsListener) {
     EXPECT_EQ(python.wait(), 0);
 }
 
-TEST(Sharing, Step20_PythonsClientTalksToOurListener) {
+TEST(Sharing, Step24_PythonsClientTalksToOurListener) {
     Listener listener(TcpAddress{"127.0.0.1", 0}, 1, "shared key");
     const std::string address =
         "127.0.0.1:" + std::to_string(std::get<TcpAddress>(listener.address()).second);
@@ -373,7 +373,7 @@ TEST(Sharing, Step20_PythonsClientTalksToOurListener) {
     EXPECT_EQ(python.wait(), 0);
 }
 
-TEST(Sharing, Step21_AWrongKeyAgainstPythonGetsNothing) {
+TEST(Sharing, Step25_AWrongKeyAgainstPythonGetsNothing) {
     // Our client, wrong key, python3's listener: python3 refuses us and we learn it.
     {
         const std::string path = temp_socket_path("pywrong");

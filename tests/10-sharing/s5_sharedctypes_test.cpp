@@ -20,7 +20,7 @@ using py::multiprocessing::Value;
 using sharing_test::fork_child;
 using sharing_test::wait_child;
 
-TEST(Sharing, Step22_ValueAndArrayLiveInSharedMemory) {
+TEST(Sharing, Step29_ValueAndArrayLiveInSharedMemory) {
     // The seed's case 1: num = Value('i', 666); v1 = Value('c', b' '); v2 = Value('u', ' ').
     Value<'i'> num(666);
     Value<'c'> v1(' ');
@@ -58,7 +58,7 @@ TEST(Sharing, Step22_ValueAndArrayLiveInSharedMemory) {
     }
 }
 
-TEST(Sharing, Step23_EachValueHasItsOwnProcessSharedRLock) {
+TEST(Sharing, Step30_EachValueHasItsOwnProcessSharedRLock) {
     Value<'i'> counter(0);
     auto& lock = counter.get_lock();
     ASSERT_TRUE(lock.acquire());
@@ -94,7 +94,7 @@ TEST(Sharing, Step23_EachValueHasItsOwnProcessSharedRLock) {
 
 // Two processes each add 1 once, in the one interleaving that loses an update: both read 0
 // before either writes. The pipe hand-offs force it every time.
-TEST(Sharing, Step24_PlusEqualsLosesAnUpdate) {
+TEST(Sharing, Step31_PlusEqualsLosesAnUpdate) {
     Value<'i'> v(0);
     auto [parent_end, child_end] = Pipe();
     const pid_t child = fork_child([&, &child_end = child_end] {
@@ -110,7 +110,7 @@ TEST(Sharing, Step24_PlusEqualsLosesAnUpdate) {
     EXPECT_EQ(v.value(), 1) << "two increments, one lost: v.value += 1 is not atomic (§5)";
 }
 
-TEST(Sharing, Step25_TheLockAroundTheIncrementFixesIt) {
+TEST(Sharing, Step32_TheLockAroundTheIncrementFixesIt) {
     Value<'i'> v(0);
     {
         // The same hand-off, but each increment holds get_lock(): the parent's increment must

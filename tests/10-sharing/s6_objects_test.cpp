@@ -26,7 +26,7 @@ py::Ref<py::List> int_list(std::initializer_list<long long> values) {
     return list;
 }
 
-TEST(Sharing, Step26_SendAndRecvCarryPickles) {
+TEST(Sharing, Step17_SendAndRecvCarryPickles) {
     // The seed's Pipe example: the child sends [111, 22, 33, 44] and waits for the parent's 666.
     auto [parent_conn, child_conn] = Pipe();
     const pid_t child =
@@ -64,7 +64,7 @@ with Listener(sys.argv[1], authkey=b"pickles") as listener:
         conn.send({"got": obj, "type": type(obj).__name__, "sum": sum(obj[1])})
 )";
 
-TEST(Sharing, Step27_PickledObjectsBetweenUsAndPython) {
+TEST(Sharing, Step26_PickledObjectsBetweenUsAndPython) {
     const std::string path = "/tmp/wb10-pickles-" + std::to_string(::getpid());
     struct RemoveAtEnd {
         std::string path;

@@ -32,7 +32,7 @@ std::string R(const py::Ref<py::Object>& obj) {
     return py::repr(obj.get());
 }
 
-TEST(Sharing, Step28_QueuePutAndGetAcrossProcesses) {
+TEST(Sharing, Step33_QueuePutAndGetAcrossProcesses) {
     // The seed's example: the child puts 0..9, the parent joins it, then gets them in order.
     Queue queue;
     const pid_t child = fork_child([&] {
@@ -48,7 +48,7 @@ TEST(Sharing, Step28_QueuePutAndGetAcrossProcesses) {
     EXPECT_EQ(R(queue.get()), "'same process'") << "put and get in one process work too";
 }
 
-TEST(Sharing, Step29_GetAndPutTimeOutWithEmptyAndFull) {
+TEST(Sharing, Step34_GetAndPutTimeOutWithEmptyAndFull) {
     Queue queue(2);
     EXPECT_THROW(queue.get_nowait(), py::queue::Empty) << "nothing there (§6)";
     EXPECT_THROW(queue.get(true, 0.05), py::queue::Empty) << "nothing arrives in 50 ms";
@@ -75,7 +75,7 @@ TEST(Sharing, Step29_GetAndPutTimeOutWithEmptyAndFull) {
     EXPECT_EQ(wait_child(waiter), 0) << "the blocked reader gets the next item";
 }
 
-TEST(Sharing, Step30_QsizeEmptyAndFullCountPlaces) {
+TEST(Sharing, Step35_QsizeEmptyAndFullCountPlaces) {
     Queue queue(2);
     EXPECT_EQ(queue.qsize(), 0);
     EXPECT_TRUE(queue.empty());
@@ -94,7 +94,7 @@ TEST(Sharing, Step30_QsizeEmptyAndFullCountPlaces) {
     EXPECT_FALSE(unbounded.full()) << "maxsize 0 is SEM_VALUE_MAX places";
 }
 
-TEST(Sharing, Step31_CloseFlushesAndJoinThreadWaits) {
+TEST(Sharing, Step36_CloseFlushesAndJoinThreadWaits) {
     Queue queue;
     try {
         queue.join_thread();
@@ -128,7 +128,7 @@ TEST(Sharing, Step31_CloseFlushesAndJoinThreadWaits) {
     EXPECT_EQ(sum.value(), 199 * 200 / 2) << "everything flushed before join_thread() returned";
 }
 
-TEST(Sharing, Step32_ManyProducersAndConsumersLoseNothing) {
+TEST(Sharing, Step37_ManyProducersAndConsumersLoseNothing) {
     constexpr int kProducers = 3;
     constexpr int kConsumers = 2;
     constexpr int kEach = 400;
@@ -170,7 +170,7 @@ TEST(Sharing, Step32_ManyProducersAndConsumersLoseNothing) {
         << "every message taken exactly once: none lost, none duplicated (§6)";
 }
 
-TEST(Sharing, Step33_ACorruptedPickleIsTheReadersErrorOnly) {
+TEST(Sharing, Step38_ACorruptedPickleIsTheReadersErrorOnly) {
     Queue queue;
     // Take a place with a real put, swap its message for garbage on the wire (CPython's
     // q._reader and q._writer), as a broken writer would have sent it.
@@ -182,7 +182,7 @@ TEST(Sharing, Step33_ACorruptedPickleIsTheReadersErrorOnly) {
     EXPECT_EQ(R(queue.get()), "5") << "the locks were released: the queue is still usable";
 }
 
-TEST(Sharing, Step34_SimpleQueueHasNoFeederThread) {
+TEST(Sharing, Step39_SimpleQueueHasNoFeederThread) {
     SimpleQueue queue;
     EXPECT_TRUE(queue.empty());
     queue.put(I(1));  // written at once, in the caller
@@ -196,7 +196,7 @@ TEST(Sharing, Step34_SimpleQueueHasNoFeederThread) {
     queue.close();
 }
 
-TEST(Sharing, Step35_JoinableQueueTaskDoneAndJoin) {
+TEST(Sharing, Step40_JoinableQueueTaskDoneAndJoin) {
     JoinableQueue tasks;
     Value<'i'> processed(0);
     const pid_t worker = fork_child([&] {
@@ -243,7 +243,7 @@ TEST(Sharing, Step35_JoinableQueueTaskDoneAndJoin) {
 // CPython's programming guidelines, "Joining processes that use queues": a process that put
 // items on a queue waits, before it terminates, until its feeder has flushed them into the pipe.
 // Join it before the items are taken and both wait for ever.
-TEST(Sharing, Step36_JoiningAProducerBeforeDrainingItsQueueDeadlocks) {
+TEST(Sharing, Step41_JoiningAProducerBeforeDrainingItsQueueDeadlocks) {
     const std::string big(1 << 20, 'x');  // far more than a pipe holds (64 KiB)
     {
         Queue queue;

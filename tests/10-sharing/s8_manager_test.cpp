@@ -33,7 +33,7 @@ std::string R(const py::Ref<py::Object>& obj) {
     return py::repr(obj.get());
 }
 
-TEST(Sharing, Step37_ManagerDictAndListFromAChildProcess) {
+TEST(Sharing, Step42_ManagerDictAndListFromAChildProcess) {
     // The seed's example: with Manager() as manager: d = manager.dict(); l = manager.list(); a
     // child sets d[1] = '1', d['2'] = 2, d[0.25] = None and appends 666; the parent prints both.
     SyncManager manager;
@@ -55,7 +55,7 @@ TEST(Sharing, Step37_ManagerDictAndListFromAChildProcess) {
     EXPECT_EQ(R(l.copy()), "[666]") << "copy() returns a plain list, by value";
 }
 
-TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
+TEST(Sharing, Step43_RequestsAndRepliesAreCPythons) {
     SyncManager manager(std::nullopt, std::string("wire key"));
     manager.start();
     // Speak to the server by hand: the handshake, then pickled (id, methodname, args, kwds).
@@ -101,7 +101,7 @@ TEST(Sharing, Step38_RequestsAndRepliesAreCPythons) {
     EXPECT_EQ(manager.number_of_objects(), 1) << "and the server goes on";
 }
 
-TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
+TEST(Sharing, Step44_RemoteErrorsComeBackAsTheirExceptions) {
     SyncManager manager;
     manager.start();
     auto d = manager.dict();
@@ -147,7 +147,7 @@ TEST(Sharing, Step39_RemoteErrorsComeBackAsTheirExceptions) {
     EXPECT_THROW((void)value._callmethod("set"), py::TypeError) << "set() needs its argument";
 }
 
-TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
+TEST(Sharing, Step45_ProxyCopiesCountReferencesOnTheServer) {
     SyncManager manager;
     manager.start();
     EXPECT_EQ(manager.number_of_objects(), 0);
@@ -179,7 +179,7 @@ TEST(Sharing, Step40_ProxyCopiesCountReferencesOnTheServer) {
     }
 }
 
-TEST(Sharing, Step41_LockEventValueNamespaceAndQueueLiveInTheServer) {
+TEST(Sharing, Step46_LockEventValueNamespaceAndQueueLiveInTheServer) {
     SyncManager manager;
     manager.start();
     auto value = manager.Value('i', I(0).get());
@@ -222,7 +222,7 @@ TEST(Sharing, Step41_LockEventValueNamespaceAndQueueLiveInTheServer) {
     EXPECT_THROW(rlock.release(), py::RuntimeError);
 }
 
-TEST(Sharing, Step42_AWrongKeyGetsNothing) {
+TEST(Sharing, Step47_AWrongKeyGetsNothing) {
     SyncManager manager(std::nullopt, std::string("right"));
     manager.start();
     try {
@@ -234,7 +234,7 @@ TEST(Sharing, Step42_AWrongKeyGetsNothing) {
     EXPECT_EQ(manager.number_of_objects(), 0) << "the server still serves the right key";
 }
 
-TEST(Sharing, Step43_ADeadServerIsAClearErrorAndShutdownStopsIt) {
+TEST(Sharing, Step48_ADeadServerIsAClearErrorAndShutdownStopsIt) {
     {
         SyncManager manager;
         manager.start();
@@ -283,7 +283,7 @@ except KeyError as e:
 print(str(d), flush=True)
 )";
 
-TEST(Sharing, Step44_PythonsProxiesUseOurManager) {
+TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
     SyncManager manager(std::nullopt, std::string("py key"));
     manager.start();
     sharing_test::Python python(kPythonManagerClient,

@@ -46,7 +46,7 @@ namespace {
 
 std::vector<Waitable> wait(const std::vector<Waitable>& object_list,
                            std::optional<double> timeout) {
-    PY_KATA_TODO("§3");
+    PY_KATA_TODO("§4");
     return {};
 }
 

@@ -106,7 +106,7 @@ void Connection::close() noexcept {
 }
 
 std::string frame_header(std::uint64_t n) {
-    // kata: begin step06 §2
+    // kata: begin step09 §2
     std::string header;
     if (n > kMaxShortLength) {
         put_big_endian(header, 0xffffffffU, 4);  // struct.pack("!i", -1)
@@ -120,7 +120,7 @@ std::string frame_header(std::uint64_t n) {
 }
 
 void Connection::send_all(std::string_view data) {
-    // kata: begin step07 §2
+    // kata: begin step10 §2
     while (!data.empty()) {
         // send(MSG_NOSIGNAL) on a socket: a vanished peer is EPIPE, not a SIGPIPE that kills us.
         ssize_t sent = ::send(handle_, data.data(), data.size(), MSG_NOSIGNAL);
@@ -139,7 +139,7 @@ void Connection::send_all(std::string_view data) {
 }
 
 void Connection::send_frame(std::string_view payload) {
-    // kata: begin step07 §2
+    // kata: begin step10 §2
     std::string header = frame_header(payload.size());
     if (payload.size() > kSmallMessage) {
         // CPython writes header and payload with two calls; one writev(2) of both pieces sends
@@ -183,7 +183,7 @@ void Connection::send_frame(std::string_view payload) {
 }
 
 void Connection::recv_exact(std::string& out, std::size_t offset, std::uint64_t size) {
-    // kata: begin step08 step09 §2
+    // kata: begin step11 step12 §2
     // Reads into the room out already has; grows it at most kReadChunk ahead of what arrived, so
     // a header alone (which anyone may send) cannot make us allocate 2 GiB.
     std::uint64_t filled = 0;
@@ -216,7 +216,7 @@ void Connection::recv_exact(std::string& out, std::size_t offset, std::uint64_t 
 }
 
 bool Connection::recv_frame(std::string& out, std::optional<std::uint64_t> maxsize) {
-    // kata: begin step08 §2
+    // kata: begin step11 §2
     std::string header;
     recv_exact(header, 0, 4);
     std::uint64_t size = get_big_endian(header);
@@ -259,7 +259,7 @@ void Connection::send_bytes(std::string_view buf, std::int64_t offset,
 std::string Connection::recv_bytes(std::optional<std::int64_t> maxlength) {
     check_closed();
     check_readable();
-    // kata: begin step10 §2
+    // kata: begin step13 §2
     if (maxlength && *maxlength < 0) {
         throw ValueError("negative maxlength");
     }
@@ -306,7 +306,7 @@ void Connection::send_many(const std::vector<std::string>& messages) {
 void Connection::send(Object* obj) {
     check_closed();
     check_writable();
-    // kata: begin step26 §3
+    // kata: begin step17 §3
     send_frame(pickle::dumps(obj));
     // kata: end
 }
@@ -314,7 +314,7 @@ void Connection::send(Object* obj) {
 Ref<Object> Connection::recv() {
     check_closed();
     check_readable();
-    // kata: begin step26 §3
+    // kata: begin step17 §3
     return pickle::loads(recv_bytes());
     // kata: end
 }
@@ -322,7 +322,7 @@ Ref<Object> Connection::recv() {
 bool Connection::poll(std::optional<double> timeout) {
     check_closed();
     check_readable();
-    // kata: begin step12 §3
+    // kata: begin step15 §3
     // connection.wait() polls with the remaining time until the deadline, since a signal may cut
     // a poll(2) short.
     using Clock = std::chrono::steady_clock;
@@ -352,7 +352,7 @@ bool Connection::poll(std::optional<double> timeout) {
 }
 
 std::pair<Connection, Connection> Pipe(bool duplex) {
-    // kata: begin step11 §3
+    // kata: begin step14 §3
     int fds[2];
     if (duplex) {
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {

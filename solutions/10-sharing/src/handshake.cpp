@@ -61,7 +61,7 @@ struct DigestAndPayload {
 // _get_digest_name_and_payload: a 16- or 20-byte message is the legacy form (a raw MD5 reply or a
 // 3.11 challenge); otherwise it must start with "{name}" for an allowed digest name.
 [[maybe_unused]] DigestAndPayload get_digest_name_and_payload(std::string_view message) {
-    // kata: begin step15 §4
+    // kata: begin step19 §4
     if (message.size() == kMd5OnlyMessageLength || message.size() == kMd5DigestLength) {
         return {"", message};
     }
@@ -85,7 +85,7 @@ struct DigestAndPayload {
 // _create_response: the HMAC of the whole challenge (prefix included), "{name}" + mac in the
 // modern form, the raw HMAC-MD5 in the legacy one.
 [[maybe_unused]] std::string create_response(std::string_view authkey, std::string_view message) {
-    // kata: begin step14 step15 §4
+    // kata: begin step18 step19 §4
     const std::string digest_name = get_digest_name_and_payload(message).digest_name;
     if (digest_name.empty()) {
         return detail::hmac_digest(authkey, message, "md5");
@@ -98,7 +98,7 @@ struct DigestAndPayload {
 // a raw reply) and compare in constant time.
 [[maybe_unused]] void verify_challenge(std::string_view authkey, std::string_view message,
                                        std::string_view response) {
-    // kata: begin step14 step16 §4
+    // kata: begin step18 step20 §4
     const DigestAndPayload reply = get_digest_name_and_payload(response);
     const std::string digest_name = reply.digest_name.empty() ? "md5" : reply.digest_name;
     // Every allowed digest is in OpenSSL, so CPython's "response_digest=... unsupported" (for a
@@ -119,7 +119,7 @@ struct DigestAndPayload {
 
 void deliver_challenge(Connection& connection, std::string_view authkey,
                        std::string_view digest_name) {
-    // kata: begin step14 step15 §4
+    // kata: begin step18 step19 §4
     // 3.12+: "{sha256}" + 40 random bytes. The 3.11 form ("" here): 20 random bytes, no prefix.
     std::string message;
     if (digest_name.empty()) {
@@ -141,7 +141,7 @@ void deliver_challenge(Connection& connection, std::string_view authkey,
 }
 
 void answer_challenge(Connection& connection, std::string_view authkey) {
-    // kata: begin step14 step15 step16 §4
+    // kata: begin step18 step19 step20 §4
     const std::string message = connection.recv_bytes(kMaxHandshakeMessage);
     if (message.substr(0, kChallenge.size()) != kChallenge) {
         throw AuthenticationError("Protocol error, expected challenge: message=" +

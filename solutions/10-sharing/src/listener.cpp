@@ -37,7 +37,7 @@ Connection Listener::accept() {
         throw OSError("listener is closed");
     }
     Connection connection(detail::accept_on(socket_));
-    // kata: begin step17 step18 §4
+    // kata: begin step21 step22 §4
     // The server challenges first, then answers the client's challenge (Listener.accept).
     if (authkey_) {
         deliver_challenge(connection, *authkey_);
@@ -49,7 +49,7 @@ Connection Listener::accept() {
 
 Connection Client(const Address& address, std::optional<std::string> authkey) {
     Connection connection(detail::connect_to(address));
-    // kata: begin step17 step18 §4
+    // kata: begin step21 step22 §4
     // The mirror image of accept(): answer first, then challenge the server.
     if (authkey) {
         answer_challenge(connection, *authkey);

@@ -333,7 +333,7 @@ int listening_socket = -1;
 // The server's own functions (Server.public): create, incref, decref, number_of_objects,
 // shutdown, dummy. The reply value, or a RemoteException.
 [[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args) {
-    // kata: begin step38 step40 §7
+    // kata: begin step43 step45 §7
     if (name == "create") {
         const std::string type_id(static_cast<Str*>(arg(args, 0))->view());
         auto referent = make_referent(type_id, args);
@@ -383,7 +383,7 @@ int listening_socket = -1;
 
 // Runs one request (id, methodname, args, kwds) and returns the pickled reply.
 [[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
-    // kata: begin step38 §7
+    // kata: begin step43 §7
     try {
         const Ref<Object> request = pickle::loads(request_bytes);
         auto* request_tuple = static_cast<Tuple*>(request.get());
@@ -436,7 +436,7 @@ int listening_socket = -1;
 
 // One connection: the handshake, then requests until the client goes away.
 void serve_client(Connection connection, const std::string& authkey) {
-    // kata: begin step37 step42 §7
+    // kata: begin step42 step47 §7
     try {
         deliver_challenge(connection, authkey);
         answer_challenge(connection, authkey);

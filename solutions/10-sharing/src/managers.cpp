@@ -31,7 +31,7 @@ using connection::Connection;
 // convert_to_error: the Python exception a reply carries, as ours.
 [[noreturn]] [[maybe_unused]] void raise_error_reply(
     const multiprocessing::detail::ErrorReply& error) {
-    // kata: begin step39 §7
+    // kata: begin step44 §7
     auto* args = static_cast<Tuple*>(error.args.get());
     Object* first = args->size() > 0 ? args->item(0) : nullptr;
     const std::string text = first == nullptr ? ""
@@ -71,7 +71,7 @@ Connection connect(const connection::Address& address, const std::string& authke
 
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
                      const std::string& method, const std::vector<Ref<Object>>& args) {
-    // kata: begin step37 step38 step39 §7
+    // kata: begin step42 step43 step44 §7
     const Ref<Object> request =
         Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
                      pack_args(args).get(), Dict::create().get()});
@@ -97,7 +97,7 @@ BaseProxy::BaseProxy(Token token, std::string authkey)
     : token_(std::move(token)), authkey_(std::move(authkey)) {}
 
 BaseProxy::BaseProxy(const BaseProxy& other) : token_(other.token_), authkey_(other.authkey_) {
-    // kata: begin step40 §7
+    // kata: begin step45 §7
     Connection connection = connect(token_.address, authkey_);
     dispatch(connection, std::nullopt, "incref", {Str::create(token_.id)});
     // kata: end
@@ -107,7 +107,7 @@ BaseProxy::~BaseProxy() {
     if (connection_pid_ != 0 && connection_pid_ != ::getpid()) {
         return;  // a forked child's copy: the reference belongs to the parent
     }
-    // kata: begin step40 §7 noexcept
+    // kata: begin step45 §7 noexcept
     try {
         Connection connection = connect(token_.address, authkey_);
         dispatch(connection, std::nullopt, "decref", {Str::create(token_.id)});
@@ -128,7 +128,7 @@ Connection& BaseProxy::connection() {
 
 Ref<Object> BaseProxy::_callmethod(const std::string& method,
                                    const std::vector<Ref<Object>>& args) {
-    // kata: begin step37 §7
+    // kata: begin step42 §7
     if (connection_pid_ == 0) {
         connection_pid_ = ::getpid();
         connection_.emplace(connect(token_.address, authkey_));
@@ -202,7 +202,7 @@ SyncManager::~SyncManager() {
 }
 
 void SyncManager::start() {
-    // kata: begin step37 §7
+    // kata: begin step42 §7
     // BaseManager.start: fork the server, which tells us over a pipe where it listens.
     auto [reader, writer] = connection::Pipe(false);
     const connection::Address address =
@@ -226,7 +226,7 @@ void SyncManager::start() {
 }
 
 void SyncManager::shutdown() {
-    // kata: begin step43 §7
+    // kata: begin step48 §7
     if (pid_ <= 0) {
         return;
     }

@@ -32,7 +32,7 @@ std::shared_ptr<detail::QueueState> make_state(int maxsize, bool joinable) {
 // pipe and the locks outlive a Queue destroyed while the thread still flushes.
 [[maybe_unused]] void feed(const std::shared_ptr<detail::QueueState>& state,
                            detail::Feeder& feeder) {
-    // kata: begin step28 §6
+    // kata: begin step33 §6
     for (;;) {
         std::deque<std::optional<std::string>> batch;
         {
@@ -114,7 +114,7 @@ void Queue::check_not_closed() const {
 }
 
 void Queue::buffer_for_feeder(std::string message) {
-    // kata: begin step28 §6
+    // kata: begin step33 §6
     detail::Feeder& feeder = state_->feeder();
     const std::lock_guard guard(feeder.mutex);
     if (!feeder.started) {
@@ -128,7 +128,7 @@ void Queue::buffer_for_feeder(std::string message) {
 
 void Queue::put(Object* obj, bool block, std::optional<double> timeout) {
     check_not_closed();
-    // kata: begin step28 step29 §6
+    // kata: begin step33 step34 §6
     std::string message = pickle::dumps(obj);  // in the caller: see the header
     if (!state_->shared->sem.acquire(block, timeout)) {
         throw queue::Full("");
@@ -139,7 +139,7 @@ void Queue::put(Object* obj, bool block, std::optional<double> timeout) {
 
 Ref<Object> Queue::get(bool block, std::optional<double> timeout) {
     check_not_closed();
-    // kata: begin step28 step29 §6
+    // kata: begin step33 step34 §6
     auto& shared = *state_->shared;
     std::string message;
     if (block && !timeout) {
@@ -176,25 +176,25 @@ Ref<Object> Queue::get(bool block, std::optional<double> timeout) {
 }
 
 int Queue::qsize() const {
-    // kata: begin step30 §6
+    // kata: begin step35 §6
     return state_->maxsize - state_->shared->sem.get_value();
     // kata: end
 }
 
 bool Queue::empty() const {
-    // kata: begin step30 §6
+    // kata: begin step35 §6
     return !state_->reader.poll();
     // kata: end
 }
 
 bool Queue::full() const {
-    // kata: begin step30 §6
+    // kata: begin step35 §6
     return state_->shared->sem.get_value() == 0;
     // kata: end
 }
 
 void Queue::close() {
-    // kata: begin step31 §6
+    // kata: begin step36 §6
     detail::Feeder& feeder = state_->feeder();
     const std::lock_guard guard(feeder.mutex);
     if (state_->closed) {
@@ -209,7 +209,7 @@ void Queue::close() {
 }
 
 void Queue::join_thread() {
-    // kata: begin step31 §6
+    // kata: begin step36 §6
     if (!state_->closed) {
         throw AssertionError("Queue " + repr() + " not closed");
     }
@@ -221,7 +221,7 @@ void Queue::join_thread() {
 }
 
 void Queue::cancel_join_thread() {
-    // kata: begin step36 §6
+    // kata: begin step41 §6
     state_->feeder().join_cancelled = true;
     // kata: end
 }
@@ -237,7 +237,7 @@ std::string JoinableQueue::repr() const {
 
 void JoinableQueue::put(Object* obj, bool block, std::optional<double> timeout) {
     check_not_closed();
-    // kata: begin step35 §6
+    // kata: begin step40 §6
     std::string message = pickle::dumps(obj);
     if (!state_->shared->sem.acquire(block, timeout)) {
         throw queue::Full("");
@@ -251,7 +251,7 @@ void JoinableQueue::put(Object* obj, bool block, std::optional<double> timeout) 
 }
 
 void JoinableQueue::task_done() {
-    // kata: begin step35 §6
+    // kata: begin step40 §6
     auto& shared = *state_->shared;
     pthread_mutex_lock(&shared.tasks_mutex);
     if (shared.unfinished_tasks == 0) {
@@ -266,7 +266,7 @@ void JoinableQueue::task_done() {
 }
 
 void JoinableQueue::join() {
-    // kata: begin step35 §6
+    // kata: begin step40 §6
     auto& shared = *state_->shared;
     pthread_mutex_lock(&shared.tasks_mutex);
     while (shared.unfinished_tasks != 0) {
@@ -281,7 +281,7 @@ SimpleQueue::SimpleQueue() : state_(make_state(1, false)) {}
 SimpleQueue::~SimpleQueue() = default;
 
 void SimpleQueue::put(Object* obj) {
-    // kata: begin step34 §6
+    // kata: begin step39 §6
     const std::string message = pickle::dumps(obj);  // before taking the lock
     const std::lock_guard write_lock(state_->shared->wlock);
     state_->writer.send_bytes(message);
@@ -289,7 +289,7 @@ void SimpleQueue::put(Object* obj) {
 }
 
 Ref<Object> SimpleQueue::get() {
-    // kata: begin step34 §6
+    // kata: begin step39 §6
     std::string message;
     {
         const std::lock_guard read_lock(state_->shared->rlock);

@@ -130,7 +130,7 @@ constexpr int kNone = 3;
 // Each item's struct format: "%ds" with room for len(item) rounded up to the next multiple of 8
 // (one more 8 when it is one already) for str and bytes, the fixed _types_mapping entry otherwise.
 [[maybe_unused]] std::vector<std::string> item_formats(const std::vector<Ref<Object>>& sequence) {
-    // kata: begin step47 §1
+    // kata: begin step06 §1
     std::vector<std::string> formats;
     for (const Ref<Object>& item : sequence) {
         if (is_str(item.get()) || is_bytes(item.get())) {
@@ -157,7 +157,7 @@ constexpr int kNone = 3;
 // "q" * (N + 1) + the items' formats + "8s" * N + "b" * N, or the named block to attach to.
 [[maybe_unused]] SharedMemory open_block(const std::optional<std::vector<Ref<Object>>>& sequence,
                                          const std::optional<std::string>& name) {
-    // kata: begin step47 §1
+    // kata: begin step06 §1
     if (!sequence) {
         return SharedMemory(name);
     }
@@ -176,7 +176,7 @@ constexpr int kNone = 3;
 ShareableList::ShareableList(const std::optional<std::vector<Ref<Object>>>& sequence,
                              const std::optional<std::string>& name)
     : shm_(open_block(sequence, name)) {
-    // kata: begin step47 §1
+    // kata: begin step06 §1
     if (!sequence) {
         // Attached: the length and the offsets come from the block.
         list_len_ = get_q(shm_, 0);
@@ -229,14 +229,14 @@ int ShareableList::back_transform(std::int64_t position) const {
 }
 
 std::int64_t ShareableList::len() const {
-    // kata: begin step47 §1
+    // kata: begin step06 §1
     return get_q(shm_, 0);
     // kata: skeleton return 0;
     // kata: end
 }
 
 Ref<Object> ShareableList::getitem(std::int64_t position) const {
-    // kata: begin step47 §1
+    // kata: begin step06 §1
     const std::int64_t p = position >= 0 ? position : position + list_len_;
     if (p < 0 || p >= list_len_) {
         throw IndexError("index out of range");
@@ -273,7 +273,7 @@ Ref<Object> ShareableList::getitem(std::int64_t position) const {
 }
 
 void ShareableList::setitem(std::int64_t position, Object* value) {
-    // kata: begin step48 §1
+    // kata: begin step07 §1
     const std::int64_t p = position >= 0 ? position : position + list_len_;
     if (p < 0 || p >= list_len_) {
         throw IndexError("assignment index out of range");
@@ -299,7 +299,7 @@ void ShareableList::setitem(std::int64_t position, Object* value) {
 }
 
 std::string ShareableList::format() const {
-    // kata: begin step47 §1
+    // kata: begin step06 §1
     std::string joined;
     for (std::int64_t i = 0; i < list_len_; ++i) {
         joined += packing_format(i);
@@ -310,7 +310,7 @@ std::string ShareableList::format() const {
 }
 
 std::int64_t ShareableList::count(Object* value) const {
-    // kata: begin step48 §1
+    // kata: begin step07 §1
     std::int64_t found = 0;
     for (std::int64_t i = 0; i < list_len_; ++i) {
         found += equal(value, getitem(i).get()) ? 1 : 0;
@@ -321,7 +321,7 @@ std::int64_t ShareableList::count(Object* value) const {
 }
 
 std::int64_t ShareableList::index(Object* value) const {
-    // kata: begin step48 §1
+    // kata: begin step07 §1
     for (std::int64_t i = 0; i < list_len_; ++i) {
         if (equal(value, getitem(i).get())) {
             return i;

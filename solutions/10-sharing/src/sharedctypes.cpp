@@ -12,7 +12,7 @@
 namespace py::multiprocessing::detail {
 
 SharedBuffer::SharedBuffer(std::size_t size, bool with_lock) : size_(size) {
-    // kata: begin step22 §5
+    // kata: begin step29 §5
     // One MAP_SHARED mapping for the data: every process forked from here maps the same pages.
     // The RLock (chapter 09) keeps its state in a shared mapping of its own.
     mapping_size_ = size == 0 ? 1 : size;
@@ -36,7 +36,7 @@ SharedBuffer::~SharedBuffer() {
 }
 
 void SharedBuffer::read(std::size_t offset, void* out, std::size_t n) const {
-    // kata: begin step22 step23 §5
+    // kata: begin step29 step30 §5
     if (lock_ != nullptr) {
         const std::lock_guard guard(*lock_);
         std::memcpy(out, data_ + offset, n);
@@ -47,7 +47,7 @@ void SharedBuffer::read(std::size_t offset, void* out, std::size_t n) const {
 }
 
 void SharedBuffer::write(std::size_t offset, const void* in, std::size_t n) {
-    // kata: begin step22 step23 §5
+    // kata: begin step29 step30 §5
     if (lock_ != nullptr) {
         const std::lock_guard guard(*lock_);
         std::memcpy(data_ + offset, in, n);

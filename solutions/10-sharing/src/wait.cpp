@@ -46,7 +46,7 @@ namespace {
 
 std::vector<Waitable> wait(const std::vector<Waitable>& object_list,
                            std::optional<double> timeout) {
-    // kata: begin step45 §3
+    // kata: begin step27 §4
     // selector.register(obj, EVENT_READ) for each object: its descriptor, checked, once.
     std::vector<pollfd> entries;
     entries.reserve(object_list.size());
