@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pipes.hpp"
@@ -167,6 +168,11 @@ TEST(ProcessPools, Step21_ADeadHoldersLockPassesToTheNextAcquirer) {
     EXPECT_EQ(dies_holding.exitcode(), -SIGKILL);
     EXPECT_TRUE(lock.acquire(true, 30.0)) << "the dead holder's lock is not wedged";
     EXPECT_TRUE(lock.owner_died()) << "the new holder is told the old one died holding it";
+    bool other_thread_got_it = true;
+    std::thread([&] { other_thread_got_it = lock.acquire(false); }).join();
+    EXPECT_FALSE(other_thread_got_it);
+    EXPECT_TRUE(lock.owner_died())
+        << "another thread's failed attempt leaves the holder's flag alone";
     lock.release();
     EXPECT_TRUE(lock.acquire());
     EXPECT_FALSE(lock.owner_died()) << "an ordinary acquire";

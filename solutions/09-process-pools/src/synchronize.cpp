@@ -58,10 +58,10 @@ bool lock_mutex(SharedLock* state, bool block, std::optional<double> timeout, bo
     } else {
         error = pthread_mutex_lock(&state->mutex);
     }
-    owner_died = false;
+    bool died = false;
     if (error == EOWNERDEAD) {
         make_consistent(state);
-        owner_died = true;
+        died = true;
         error = 0;
     }
     if (error == EBUSY || error == ETIMEDOUT) {
@@ -70,6 +70,9 @@ bool lock_mutex(SharedLock* state, bool block, std::optional<double> timeout, bo
     if (error != 0) {
         throw OSError(std::string("pthread_mutex_lock: ") + std::strerror(error));
     }
+    // Written only by the thread that now holds the mutex: a failed attempt in another thread
+    // must not touch it while the holder may be reading it.
+    owner_died = died;
     state->owner_pid = ::getpid();
     state->owner_thread = current_thread_id();
     return true;

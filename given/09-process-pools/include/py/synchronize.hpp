@@ -32,8 +32,8 @@ class Lock {
     // ValueError("semaphore or lock released too many times") when not held;
     // RuntimeError when another process or thread holds it (a pthread mutex has an owner).
     void release();
-    // True when the last acquire() in this process took the lock over from a holder that died
-    // holding it (and cleared by the next acquire).
+    // True when the last successful acquire() in this process took the lock over from a holder
+    // that died holding it (cleared by the next successful acquire).
     [[nodiscard]] bool owner_died() const noexcept { return owner_died_; }
     // std::lock_guard / std::unique_lock.
     void lock() { (void)acquire(); }
