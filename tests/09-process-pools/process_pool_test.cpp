@@ -89,6 +89,31 @@ py::TypeObject unpicklable_type = {.tp_name = "_thread.lock",
                                    .tp_dealloc = [](py::Object* self) { py::free_object(self); }};
 
 TEST(ProcessPools, Step22_SubmitRunsTheFunctionInAWorkerProcess) {
+    // What a task's arguments become (given, py/multiprocessing.hpp): runtime objects, and back.
+    const py::Ref<py::Object> five = py::Int::create(5);
+    EXPECT_EQ(mp::to_object(five).get(), five.get()) << "an object travels as itself";
+    const auto args = mp::make_args(nullptr, true, 7, 2.5, "text", std::string("more"));
+    ASSERT_EQ(args->size(), 6);
+    EXPECT_EQ(args->item(0), py::None().get());
+    EXPECT_TRUE(mp::from_object<bool>(args->item(1)));
+    EXPECT_EQ(mp::from_object<int>(args->item(2)), 7);
+    EXPECT_DOUBLE_EQ(mp::from_object<double>(args->item(3)), 2.5);
+    EXPECT_DOUBLE_EQ(mp::from_object<double>(args->item(2)), 7.0) << "an int where a float is due";
+    EXPECT_EQ(mp::from_object<std::string>(args->item(4)), "text");
+    EXPECT_EQ(mp::from_object<std::string>(args->item(5)), "more");
+    try {
+        (void)mp::from_object<long long>(args->item(4));
+        ADD_FAILURE() << "a str is not an int";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "expected int, got str");
+    }
+    try {
+        (void)mp::from_object<std::string>(args->item(2));
+        ADD_FAILURE() << "an int is not a str";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "expected str, got int");
+    }
+
     cf::ProcessPoolExecutor pool(2);
     EXPECT_EQ(pool.max_workers(), 2);
     auto future = pool.submit(square, 7);

@@ -315,25 +315,15 @@ void Pickler::save_long(long long value) {
         data += static_cast<char>(BININT);
         append_le(data, static_cast<std::uint64_t>(value), 4);
     } else {
-        // encode_long: (bit_length >> 3) + 1 bytes, signed; for a negative value a top 0xff
-        // byte is dropped when the byte below it already carries the sign.
+        // encode_long writes the value's minimal two's-complement bytes. CPython sizes them from
+        // |value| and then drops a redundant top 0xff byte of a negative value; sizing from
+        // ~value (|value| - 1 when negative) gives the minimal count at once, at most 8 here.
         const std::uint64_t magnitude =
             value < 0 ? ~static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
-        const int bit_length = 64 - std::countl_zero(magnitude);
-        int nbytes = (bit_length >> 3) + 1;
-        std::string encoded;
-        append_le(encoded, static_cast<std::uint64_t>(value), nbytes > 8 ? 8 : nbytes);
-        if (nbytes > 8) {
-            encoded += value < 0 ? '\xff' : '\0';
-        }
-        if (value < 0 && nbytes > 1 && static_cast<unsigned char>(encoded[nbytes - 1]) == 0xff &&
-            (static_cast<unsigned char>(encoded[nbytes - 2]) & 0x80) != 0) {
-            encoded.pop_back();
-            --nbytes;
-        }
+        const int nbytes = ((64 - std::countl_zero(magnitude)) >> 3) + 1;
         data += static_cast<char>(LONG1);
         data += static_cast<char>(nbytes);
-        data += encoded;
+        append_le(data, static_cast<std::uint64_t>(value), nbytes);
     }
     write(data);
     // kata: end
