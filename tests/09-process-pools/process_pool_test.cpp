@@ -268,7 +268,8 @@ TEST(ProcessPools, Step26_InitializerRunsInEachWorker) {
     }
     EXPECT_EQ(worker_tag, "not initialized") << "the initializer ran in the workers only";
     try {
-        cf::ProcessPoolExecutor pool({.max_tasks_per_child = 1});
+        cf::ProcessPoolExecutor pool(
+            {.max_tasks_per_child = 1, .mp_context = mp::get_context("fork")});
         ADD_FAILURE() << "max_tasks_per_child with fork did not throw";
     } catch (const py::ValueError& error) {
         EXPECT_STREQ(error.what(),

@@ -23,14 +23,23 @@ namespace mp = py::multiprocessing;
 // The seed's `name = []`: filled by the parent before it starts its children.
 std::vector<int> seed_name;
 
-// Writes "name|parent name|parent pid|OS parent pid|len(seed_name)|extra" to the fd args[0].
-const mp::Function report("tests.spawn.report", [](py::Tuple& args) {
+// Writes "name|parent name|parent pid|OS parent pid|len(seed_name)|extra" to `fd`.
+py::Ref<py::Object> write_report(int fd, const std::string& extra) {
     const std::string line = mp::current_process().name() + "|" + mp::parent_process()->name() +
                              "|" + std::to_string(*mp::parent_process()->pid()) + "|" +
                              std::to_string(::getppid()) + "|" + std::to_string(seed_name.size()) +
-                             "|" + mp::from_object<std::string>(args.item(1)) + "\n";
-    (void)!::write(mp::from_object<int>(args.item(0)), line.data(), line.size());
+                             "|" + extra + "\n";
+    (void)!::write(fd, line.data(), line.size());
     return mp::to_object(nullptr);
+}
+// The report to the fd args[0] (a descriptor the child has under the parent's number).
+const mp::Function report("tests.spawn.report", [](py::Tuple& args) {
+    return write_report(mp::from_object<int>(args.item(0)),
+                        mp::from_object<std::string>(args.item(1)));
+});
+// The report to the parent's pass_fds[0], whatever number it has here.
+const mp::Function report_to_passed_fd("tests.spawn.report_to_passed_fd", [](py::Tuple& args) {
+    return write_report(mp::inherited_fd(0), mp::from_object<std::string>(args.item(0)));
 });
 const mp::Function exit_with("tests.spawn.exit_with", [](py::Tuple& args) -> py::Ref<py::Object> {
     mp::sys_exit(mp::from_object<int>(args.item(0)));
@@ -222,8 +231,9 @@ TEST(ProcessPools, Step31_ForkserverForksChildrenOnRequest) {
     InheritablePipe pipe;
     std::vector<std::vector<std::string>> reports;
     for (int i = 0; i < 2; ++i) {
-        mp::Process child(report, mp::make_args(pipe.fds[1], "from the server"),
-                          {.start_method = "forkserver"});
+        // The server may be older than the pipe: the write end travels with the request.
+        mp::Process child(report_to_passed_fd, mp::make_args("from the server"),
+                          {.start_method = "forkserver", .pass_fds = {pipe.fds[1]}});
         child.start();
         reports.push_back(split(pipe.line()));
         child.join();

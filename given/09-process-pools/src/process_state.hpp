@@ -27,7 +27,8 @@ struct ModuleState {
     std::unique_ptr<Process> parent;    // _parent_process, in a child
     std::vector<ForkHooks> fork_hooks;  // os.register_at_fork
     bool exit_handler_installed = false;
-    std::string start_method;  // set_start_method's choice; "" until set (then "fork")
+    std::string start_method;        // set_start_method's choice; "" until set (then "fork")
+    std::vector<int> inherited_fds;  // in a child: the parent's pass_fds, as this process has them
 };
 
 // True in a process started by spawn until its main guard has taken over: code that starts a

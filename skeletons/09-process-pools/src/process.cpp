@@ -28,7 +28,10 @@ using detail::module_state;
 // Process-N, where N counts the Process objects this process has made; a child's children
 // continue its own identity: Process-1:1, Process-1:2.
 Process::Process(Target target, ProcessOptions options)
-    : target_(std::move(target)), start_method_(options.start_method), parent_pid_(::getpid()) {
+    : target_(std::move(target)),
+      start_method_(options.start_method),
+      pass_fds_(options.pass_fds),
+      parent_pid_(::getpid()) {
     PY_KATA_TODO("§4");
 }
 
@@ -150,6 +153,10 @@ void Process::become_child(int parent_sentinel) {
     auto parent =
         std::make_unique<Process>(Existing{current_process().name(), parent_pid_, parent_sentinel});
     detail::reset_after_fork_in_child(this, std::move(parent));
+    {
+        std::lock_guard lock(module_state().mutex);
+        module_state().inherited_fds = pass_fds_;
+    }
     // util._close_stdin: the child reads nothing from the terminal.
     const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0) {

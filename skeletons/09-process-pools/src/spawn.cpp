@@ -39,6 +39,8 @@ namespace detail {  // not anonymous: a skeleton leaves helpers unused, without 
 
 const char* const SPAWN_FLAG = "--workbook-spawn-child";
 const char* const FORKSERVER_FLAG = "--workbook-forkserver";
+// A forkserver request carries the child's three pipe ends and its pass_fds.
+constexpr std::size_t MAX_FDS_PER_CHILD = 64;
 
 // spawn.py's _check_not_importing_main, word for word.
 const char* const BOOTSTRAPPING_MESSAGE = R"msg(
@@ -167,11 +169,39 @@ void set_start_method(const std::string& method, bool force) {
 std::string get_start_method() {
     detail::ModuleState& state = detail::module_state();
     std::lock_guard lock(state.mutex);
-    return state.start_method.empty() ? "fork" : state.start_method;
+    if (state.start_method.empty()) {
+        state.start_method = "fork";  // the default is now fixed, as in context.py
+    }
+    return state.start_method;
 }
 
 std::vector<std::string> get_all_start_methods() {
     return {"fork", "spawn", "forkserver"};
+}
+
+Context get_context(std::optional<std::string> method) {
+    if (!method) {
+        return Context(get_start_method());
+    }
+    if (*method != "fork" && *method != "spawn" && *method != "forkserver") {
+        throw ValueError("cannot find context for '" + *method + "'");
+    }
+    return Context(std::move(*method));
+}
+
+std::unique_ptr<Process> Context::process(const Function& function, Ref<Tuple> args,
+                                          ProcessOptions options) const {
+    options.start_method = method_;
+    return std::make_unique<Process>(function, std::move(args), std::move(options));
+}
+
+int inherited_fd(std::size_t index) {
+    detail::ModuleState& state = detail::module_state();
+    std::lock_guard lock(state.mutex);
+    if (index >= state.inherited_fds.size()) {
+        throw ValueError("no descriptor was passed at index " + std::to_string(index));
+    }
+    return state.inherited_fds[index];
 }
 
 // spawn.get_preparation_data, cut down: what the new program needs to become this Process.
@@ -180,9 +210,13 @@ std::string Process::preparation_data() const {
     for (const int n : identity_) {
         identity->append(to_object(n).get());
     }
+    Ref<List> fds = List::create();
+    for (const int fd : pass_fds_) {
+        fds->append(to_object(fd).get());
+    }
     Ref<Tuple> data =
         make_args(function_->name(), args_ ? args_ : make_args(), name_, daemon_, identity,
-                  static_cast<long long>(::getpid()), current_process().name());
+                  static_cast<long long>(::getpid()), current_process().name(), fds);
     return pickle::dumps(data, pickle::HIGHEST_PROTOCOL);
 }
 

@@ -134,6 +134,76 @@ std::string run_call(std::string_view work) {
     // kata: end
 }
 
+// In a new worker: initializer(*initargs). False when it raised: the worker then ends, and the
+// parent finds the pool broken, as in CPython.
+bool run_initializer(const mp::Function* initializer, const Ref<Tuple>& initargs) {
+    if (initializer == nullptr) {
+        return true;
+    }
+    // kata: begin step26 §6
+    try {
+        Ref<Tuple> args = initargs ? initargs : mp::make_args();
+        (void)(*initializer)(*args);
+        return true;
+    } catch (const BaseException& error) {
+        // LOGGER.critical('Exception in initializer:', exc_info=True)
+        std::fprintf(stderr, "Exception in initializer:\n%s\n", error.formatted().c_str());
+        return false;
+    }
+    // kata: end
+}
+
+// max_tasks_per_child: true once a worker has served its last call.
+bool served_its_last(std::optional<int> max_tasks, int served) {
+    // kata: begin step32 §7
+    return max_tasks && served >= *max_tasks;
+    // kata: skeleton return false;
+    // kata: end
+}
+
+// _process_worker: the initializer, then calls until the stop message (an empty frame) or EOF;
+// with max_tasks, the worker leaves after that many calls and the parent starts another.
+void worker_loop(int socket, const mp::Function* initializer, const Ref<Tuple>& initargs,
+                 std::optional<int> max_tasks) {
+    if (!run_initializer(initializer, initargs)) {
+        return;
+    }
+    // kata: begin step22 §6
+    int served = 0;
+    while (auto work = detail::recv_frame(socket)) {
+        if (work->empty()) {
+            break;  // the stop message
+        }
+        if (!detail::send_frame(socket, run_call(*work))) {
+            break;
+        }
+        if (served_its_last(max_tasks, ++served)) {
+            break;  // retired: the parent counted too, and replaces this worker
+        }
+    }
+    // kata: end
+}
+
+// The worker's target when it is not forked: a spawned (or forkserver) program finds it by
+// name, as Python pickles _process_worker by its qualified name. Its arguments are
+// (initializer name or None, initargs, max_tasks or None); its socket is inherited_fd(0).
+const mp::Function process_worker(
+    "concurrent.futures.process._process_worker", [](Tuple& args) -> Ref<Object> {
+        const mp::Function* initializer = nullptr;
+        if (args.item(0) != None().get()) {
+            initializer = mp::Function::find(mp::from_object<std::string>(args.item(0)));
+        }
+        std::optional<int> max_tasks;
+        if (args.item(2) != None().get()) {
+            max_tasks = mp::from_object<int>(args.item(2));
+        }
+        const int socket = mp::inherited_fd(0);
+        worker_loop(socket, initializer, Ref<Tuple>::borrow(static_cast<Tuple*>(args.item(1))),
+                    max_tasks);
+        ::close(socket);
+        return None();
+    });
+
 }  // namespace detail
 
 // --- The pool ---------------------------------------------------------------------------------
@@ -148,9 +218,11 @@ struct ProcessPoolExecutor::Impl {
         std::unique_ptr<mp::Process> process;
         int socket = -1;                      // the parent's end
         std::deque<std::uint64_t> in_flight;  // work ids sent, oldest first
+        int sent = 0;                         // calls sent to it over its life
     };
 
     ProcessPoolOptions options;
+    std::string start_method;
     int max_workers = 1;
 
     mutable std::mutex mutex;  // guards everything below
@@ -165,8 +237,10 @@ struct ProcessPoolExecutor::Impl {
     int wakeup[2] = {-1, -1};
 
     void start_locked();
+    void start_worker();
     void worker_main(std::size_t index, int socket);
-    bool run_initializer();
+    [[nodiscard]] bool retired(const Worker& worker) const;
+    void replace_retired();
     void manager_loop();
     void dispatch();
     bool collect(Worker& worker);
@@ -193,23 +267,55 @@ void ProcessPoolExecutor::Impl::start_locked() {
         throw OSError("pipe failed");
     }
     for (int i = 0; i < max_workers; ++i) {
-        int fds[2];
-        detail::socket_pair(fds);
-        const std::size_t index = workers.size();
-        Worker worker;
-        worker.socket = fds[0];
-        const int child_socket = fds[1];
-        worker.process = std::make_unique<mp::Process>(
-            [this, index, child_socket] { worker_main(index, child_socket); });
-        workers.push_back(std::move(worker));
-        workers.back().process->start();
-        ::close(child_socket);
-        pids.push_back(*workers.back().process->pid());
+        start_worker();
     }
     manager = std::thread([this] { manager_loop(); });
 }
 
-// _process_worker: the initializer, then calls until the stop message (an empty frame) or EOF.
+// _spawn_process: a forked worker runs worker_main on its copy of the pool; any other start
+// method runs the registered process_worker, its socket passed as pass_fds.
+void ProcessPoolExecutor::Impl::start_worker() {
+    int fds[2];
+    detail::socket_pair(fds);
+    const std::size_t index = workers.size();
+    Worker worker;
+    worker.socket = fds[0];
+    const int child_socket = fds[1];
+    if (start_method == "fork") {
+        worker.process = std::make_unique<mp::Process>(
+            [this, index, child_socket] { worker_main(index, child_socket); });
+    } else {
+        // kata: begin step32 §7
+        Ref<Object> initializer = None();
+        if (options.initializer != nullptr) {
+            initializer = Str::create(options.initializer->name());
+        }
+        Ref<Object> max_tasks = None();
+        if (options.max_tasks_per_child) {
+            max_tasks = Int::create(*options.max_tasks_per_child);
+        }
+        worker.process = std::make_unique<mp::Process>(
+            detail::process_worker,
+            mp::make_args(initializer, options.initargs ? options.initargs : mp::make_args(),
+                          max_tasks),
+            mp::ProcessOptions{.start_method = start_method, .pass_fds = {child_socket}});
+        // kata: skeleton (void)child_socket;
+        // kata: end
+    }
+    workers.push_back(std::move(worker));
+    try {
+        workers.back().process->start();
+    } catch (...) {
+        ::close(child_socket);
+        ::close(workers.back().socket);
+        workers.pop_back();
+        throw;
+    }
+    ::close(child_socket);
+    pids.push_back(*workers.back().process->pid());
+}
+
+// A forked worker: close what came along with the fork, then serve.
 void ProcessPoolExecutor::Impl::worker_main(std::size_t index, int socket) {
     // kata: begin step22 §6
     // The parent's ends of the other workers' sockets came along with the fork: close them, so
@@ -222,37 +328,37 @@ void ProcessPoolExecutor::Impl::worker_main(std::size_t index, int socket) {
     ::close(workers[index].socket);
     ::close(wakeup[0]);
     ::close(wakeup[1]);
-    if (!run_initializer()) {
-        ::close(socket);
-        return;
-    }
-    while (auto work = detail::recv_frame(socket)) {
-        if (work->empty()) {
-            break;  // the stop message
-        }
-        if (!detail::send_frame(socket, run_call(*work))) {
-            break;
-        }
-    }
+    // kata: end
+    worker_loop(socket, options.initializer, options.initargs, options.max_tasks_per_child);
     ::close(socket);
+}
+
+// A worker that has run its max_tasks_per_child calls and answered them all leaves on its own:
+// its EOF and its exit are expected, not a crash.
+bool ProcessPoolExecutor::Impl::retired(const Worker& worker) const {
+    // kata: begin step32 §7
+    return options.max_tasks_per_child && worker.sent >= *options.max_tasks_per_child &&
+           worker.in_flight.empty();
+    // kata: skeleton return false;
     // kata: end
 }
 
-// In a new worker: initializer(*initargs). False when it raised: the worker then ends, and the
-// parent finds the pool broken, as in CPython.
-bool ProcessPoolExecutor::Impl::run_initializer() {
-    if (options.initializer == nullptr) {
-        return true;
+// _adjust_process_count after a worker left: join it and start another while there is work.
+void ProcessPoolExecutor::Impl::replace_retired() {
+    // kata: begin step32 §7
+    for (std::size_t i = 0; i < workers.size();) {
+        if (!retired(workers[i])) {
+            ++i;
+            continue;
+        }
+        workers[i].process->join();
+        ::close(workers[i].socket);
+        workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
     }
-    // kata: begin step26 §6
-    try {
-        Ref<Tuple> args = options.initargs ? options.initargs : mp::make_args();
-        (void)(*options.initializer)(*args);
-        return true;
-    } catch (const BaseException& error) {
-        // LOGGER.critical('Exception in initializer:', exc_info=True)
-        std::fprintf(stderr, "Exception in initializer:\n%s\n", error.formatted().c_str());
-        return false;
+    if (!shutdown || !queue.empty()) {
+        while (static_cast<int>(workers.size()) < max_workers) {
+            start_worker();
+        }
     }
     // kata: end
 }
@@ -261,13 +367,15 @@ bool ProcessPoolExecutor::Impl::run_initializer() {
 void ProcessPoolExecutor::Impl::dispatch() {
     // kata: begin step22 §6
     for (Worker& worker : workers) {
-        while (worker.in_flight.size() < MAX_IN_FLIGHT && !queue.empty()) {
+        while (worker.in_flight.size() < MAX_IN_FLIGHT && !queue.empty() &&
+               !served_its_last(options.max_tasks_per_child, worker.sent)) {
             WorkItem item = std::move(queue.front());
             queue.pop_front();
             if (!item.future.set_running_or_notify_cancel()) {
                 continue;  // cancelled while it waited
             }
             const std::uint64_t id = item.id;
+            ++worker.sent;
             if (!detail::send_frame(worker.socket, item.message)) {
                 running.emplace(id, std::move(item));
                 worker.in_flight.push_back(id);
@@ -390,7 +498,7 @@ void ProcessPoolExecutor::Impl::manager_loop() {
                 // Results first: a worker may have answered before it died.
                 while (true) {
                     if (!collect(workers[i])) {
-                        dead = true;
+                        dead = dead || !retired(workers[i]);
                         break;
                     }
                     pollfd more{workers[i].socket, POLLIN, 0};
@@ -399,7 +507,9 @@ void ProcessPoolExecutor::Impl::manager_loop() {
                     }
                 }
             }
-            if ((sentinel.revents & (POLLIN | POLLHUP)) != 0) {
+            // A retired worker's exit is expected: every answer it owed is in by now, since it
+            // wrote them before it exited.
+            if ((sentinel.revents & (POLLIN | POLLHUP)) != 0 && !retired(workers[i])) {
                 dead = true;
             }
         }
@@ -407,6 +517,7 @@ void ProcessPoolExecutor::Impl::manager_loop() {
             terminate_broken();
             return;
         }
+        replace_retired();
     }
 }
 
@@ -417,19 +528,21 @@ ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
     if (options.max_workers && *options.max_workers <= 0) {
         throw ValueError("max_workers must be greater than 0");
     }
-    if (options.mp_context != "fork") {
-        throw NotImplementedError(
-            "the process pool starts its workers with fork only (mp_context '" +
-            options.mp_context + "')");
-    }
+    // 3.11: with max_tasks_per_child and no context, the workers are spawned.
+    const mp::Context context = options.mp_context            ? *options.mp_context
+                                : options.max_tasks_per_child ? mp::get_context("spawn")
+                                                              : mp::get_context();
     if (options.max_tasks_per_child) {
         if (*options.max_tasks_per_child <= 0) {
             throw ValueError("max_tasks_per_child must be >= 1");
         }
-        throw ValueError(
-            "max_tasks_per_child is incompatible with the 'fork' multiprocessing start method; "
-            "supply a different mp_context.");
+        if (context.get_start_method() == "fork") {
+            throw ValueError(
+                "max_tasks_per_child is incompatible with the 'fork' multiprocessing start "
+                "method; supply a different mp_context.");
+        }
     }
+    impl_->start_method = context.get_start_method();
     impl_->max_workers = options.max_workers.value_or(mp::cpu_count());
     impl_->options = std::move(options);
 }
@@ -567,6 +680,10 @@ void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
 
 int ProcessPoolExecutor::max_workers() const noexcept {
     return impl_->max_workers;
+}
+
+const std::string& ProcessPoolExecutor::start_method() const noexcept {
+    return impl_->start_method;
 }
 
 std::vector<pid_t> ProcessPoolExecutor::worker_pids() const {

@@ -39,6 +39,8 @@ namespace detail {  // not anonymous: a skeleton leaves helpers unused, without 
 
 const char* const SPAWN_FLAG = "--workbook-spawn-child";
 const char* const FORKSERVER_FLAG = "--workbook-forkserver";
+// A forkserver request carries the child's three pipe ends and its pass_fds.
+constexpr std::size_t MAX_FDS_PER_CHILD = 64;
 
 // spawn.py's _check_not_importing_main, word for word.
 const char* const BOOTSTRAPPING_MESSAGE = R"msg(
@@ -167,11 +169,39 @@ void set_start_method(const std::string& method, bool force) {
 std::string get_start_method() {
     detail::ModuleState& state = detail::module_state();
     std::lock_guard lock(state.mutex);
-    return state.start_method.empty() ? "fork" : state.start_method;
+    if (state.start_method.empty()) {
+        state.start_method = "fork";  // the default is now fixed, as in context.py
+    }
+    return state.start_method;
 }
 
 std::vector<std::string> get_all_start_methods() {
     return {"fork", "spawn", "forkserver"};
+}
+
+Context get_context(std::optional<std::string> method) {
+    if (!method) {
+        return Context(get_start_method());
+    }
+    if (*method != "fork" && *method != "spawn" && *method != "forkserver") {
+        throw ValueError("cannot find context for '" + *method + "'");
+    }
+    return Context(std::move(*method));
+}
+
+std::unique_ptr<Process> Context::process(const Function& function, Ref<Tuple> args,
+                                          ProcessOptions options) const {
+    options.start_method = method_;
+    return std::make_unique<Process>(function, std::move(args), std::move(options));
+}
+
+int inherited_fd(std::size_t index) {
+    detail::ModuleState& state = detail::module_state();
+    std::lock_guard lock(state.mutex);
+    if (index >= state.inherited_fds.size()) {
+        throw ValueError("no descriptor was passed at index " + std::to_string(index));
+    }
+    return state.inherited_fds[index];
 }
 
 // spawn.get_preparation_data, cut down: what the new program needs to become this Process.
@@ -180,9 +210,13 @@ std::string Process::preparation_data() const {
     for (const int n : identity_) {
         identity->append(to_object(n).get());
     }
+    Ref<List> fds = List::create();
+    for (const int fd : pass_fds_) {
+        fds->append(to_object(fd).get());
+    }
     Ref<Tuple> data =
         make_args(function_->name(), args_ ? args_ : make_args(), name_, daemon_, identity,
-                  static_cast<long long>(::getpid()), current_process().name());
+                  static_cast<long long>(::getpid()), current_process().name(), fds);
     return pickle::dumps(data, pickle::HIGHEST_PROTOCOL);
 }
 
@@ -205,9 +239,11 @@ void Process::launch_spawn() {
     detail::make_cloexec_pipe(prep);
     detail::make_cloexec_pipe(to_parent);
     detail::make_cloexec_pipe(to_child);
+    std::vector<int> keep = {prep[0], to_parent[1], to_child[0]};
+    keep.insert(keep.end(), pass_fds_.begin(), pass_fds_.end());
     const pid_t pid = detail::fork_exec({detail::SPAWN_FLAG, std::to_string(prep[0]),
                                          std::to_string(to_parent[1]), std::to_string(to_child[0])},
-                                        {prep[0], to_parent[1], to_child[0]});
+                                        keep);
     ::close(prep[0]);
     ::close(to_parent[1]);
     ::close(to_child[0]);
@@ -255,6 +291,12 @@ std::optional<int> spawn_main(int argc, char** argv) {
     }
     child->parent_pid_ = static_cast<pid_t>(from_object<long long>(items->item(5)));
     child->parent_name_ = from_object<std::string>(items->item(6));
+    auto* fds = static_cast<List*>(items->item(7));
+    for (ssize_t i = 0; i < fds->size(); ++i) {
+        const int fd = from_object<int>(fds->item(i));
+        detail::set_inheritable(fd, false);  // kept across this exec, not the next
+        child->pass_fds_.push_back(fd);
+    }
     return child->bootstrap(parent_sentinel);
     // kata: end
 }
@@ -381,7 +423,9 @@ void Process::launch_forkserver() {
     {
         std::lock_guard lock(server.mutex);
         const int socket = detail::connect_to_fork_server();
-        if (!detail::send_with_fds(socket, data, {to_parent[1], to_child[0], status[1]})) {
+        std::vector<int> fds = {to_parent[1], to_child[0], status[1]};
+        fds.insert(fds.end(), pass_fds_.begin(), pass_fds_.end());
+        if (!detail::send_with_fds(socket, data, fds)) {
             throw OSError("the forkserver is gone");
         }
         char buffer[32];
@@ -468,7 +512,8 @@ std::optional<int> forkserver_main(int argc, char** argv) {
         }
         std::string data;
         std::vector<int> fds;
-        if (!detail::receive_with_fds(socket, data, fds, 3) || fds.size() != 3) {
+        if (!detail::receive_with_fds(socket, data, fds, detail::MAX_FDS_PER_CHILD) ||
+            fds.size() < 3) {
             break;  // the parent program is gone
         }
         const pid_t pid = ::fork();
@@ -492,14 +537,19 @@ std::optional<int> forkserver_main(int argc, char** argv) {
                                  .start_method = "forkserver"});
                 child->parent_pid_ = static_cast<pid_t>(from_object<long long>(items->item(5)));
                 child->parent_name_ = from_object<std::string>(items->item(6));
+                // The passed descriptors arrive under new numbers, in the order they were sent.
+                child->pass_fds_.assign(fds.begin() + 3, fds.end());
                 detail::watch_parent(fds[1]);
                 code = child->bootstrap(fds[1]);
             }
             detail::dump_coverage();
             ::_exit(code);
         }
-        ::close(fds[0]);
-        ::close(fds[1]);
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (i != 2) {
+                ::close(fds[i]);  // the child has them now
+            }
+        }
         status_fds[pid] = fds[2];
         (void)detail::write_all(socket, std::to_string(pid) + "\n");
     }

@@ -17,6 +17,7 @@
 #include <concepts>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -123,20 +124,56 @@ Ref<Tuple> make_args(const Args&... args) {
 }
 
 // Process(name=..., daemon=...), and the start method ("" means get_start_method()).
+// `pass_fds` are descriptors the child inherits whatever the start method, as CPython passes a
+// pipe to a child with reduction.DupFd: fork copies them, spawn keeps them open across exec,
+// forkserver sends them to the server with SCM_RIGHTS. The child finds the i-th with
+// inherited_fd(i): the number can differ from the parent's (it does under forkserver).
 struct ProcessOptions {
     std::string name = {};
     std::optional<bool> daemon = {};
     std::string start_method = {};
+    std::vector<int> pass_fds = {};
 };
+
+// In a child: its descriptor for the parent's pass_fds[index]. ValueError("no descriptor was
+// passed at index N") when the parent passed fewer.
+[[nodiscard]] int inherited_fd(std::size_t index);
 
 // multiprocessing.set_start_method / get_start_method / get_all_start_methods. The default is
 // "fork", as CPython 3.11-3.13 on Linux. ValueError("cannot find context for 'x'");
 // RuntimeError("context has already been set") unless `force`.
+// get_start_method() fixes the default, as CPython's does with allow_none=False: a later
+// set_start_method without `force` is refused.
 void set_start_method(const std::string& method, bool force = false);
 [[nodiscard]] std::string get_start_method();
 [[nodiscard]] std::vector<std::string> get_all_start_methods();
 
 class Process;
+class Function;
+
+// A multiprocessing context (Lib/multiprocessing/context.py): one start method, for the
+// processes it makes and for a pool given it as mp_context.
+//
+//     auto ctx = py::multiprocessing::get_context("spawn");
+//     auto child = ctx.process(work, py::multiprocessing::make_args(7));
+//     child->start();
+class Context {
+  public:
+    [[nodiscard]] const std::string& get_start_method() const noexcept { return method_; }
+    // ctx.Process(target=function, args=args): a Process that starts with this method.
+    [[nodiscard]] std::unique_ptr<Process> process(const Function& function, Ref<Tuple> args,
+                                                   ProcessOptions options = {}) const;
+
+  private:
+    friend Context get_context(std::optional<std::string> method);
+    explicit Context(std::string method) : method_(std::move(method)) {}
+    std::string method_;
+};
+
+// multiprocessing.get_context(method): the context of that start method, or with no method the
+// default one (which fixes it, as get_start_method() does). ValueError("cannot find context
+// for 'x'").
+[[nodiscard]] Context get_context(std::optional<std::string> method = std::nullopt);
 std::vector<Process*> active_children();
 // The main guards of spawn and forkserver children (registered at load time; see
 // workbook/main_guard.hpp).
@@ -228,7 +265,8 @@ class Process {
     const Function* function_ = nullptr;  // for spawn and forkserver: the target by name
     Ref<Tuple> args_;
     std::string start_method_;
-    int status_fd_ = -1;  // forkserver: where the server writes the child's exit status
+    std::vector<int> pass_fds_;  // options.pass_fds: what the child inherits as inherited_fd(i)
+    int status_fd_ = -1;         // forkserver: where the server writes the child's exit status
     std::string name_;
     bool daemon_ = false;
     std::vector<int> identity_;  // (1,) for Process-1, (1, 2) for Process-1:2

@@ -78,15 +78,18 @@ struct ProcessPoolOptions {
     std::optional<int> max_workers = {};  // default os.cpu_count()
     const multiprocessing::Function* initializer = nullptr;
     Ref<Tuple> initargs = {};
+    // A worker leaves after this many tasks and a new one takes its place (new in 3.11).
     std::optional<int> max_tasks_per_child = {};
-    std::string mp_context = "fork";  // the start method of the workers
+    // How the workers start. None: the default context, or "spawn" when max_tasks_per_child is
+    // given (3.11's rule: a worker started later must not be forked from a threaded parent).
+    std::optional<multiprocessing::Context> mp_context = {};
 };
 
 class ProcessPoolExecutor {
   public:
     // ValueError("max_workers must be greater than 0"), ValueError("max_tasks_per_child must be
     // >= 1"), ValueError("max_tasks_per_child is incompatible with the 'fork' multiprocessing
-    // start method; supply a different mp_context.").
+    // start method; supply a different mp_context.") when mp_context is a fork context.
     explicit ProcessPoolExecutor(ProcessPoolOptions options = {});
     explicit ProcessPoolExecutor(int max_workers)
         : ProcessPoolExecutor(ProcessPoolOptions{.max_workers = max_workers}) {}
@@ -125,7 +128,9 @@ class ProcessPoolExecutor {
     void shutdown(bool wait = true, bool cancel_futures = false);
 
     [[nodiscard]] int max_workers() const noexcept;
-    // The pids of the worker processes started so far.
+    // The start method of the workers.
+    [[nodiscard]] const std::string& start_method() const noexcept;
+    // The pids of the worker processes started so far (replaced ones included).
     [[nodiscard]] std::vector<pid_t> worker_pids() const;
 
     struct Impl;
