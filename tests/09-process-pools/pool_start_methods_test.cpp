@@ -82,6 +82,7 @@ TEST(ProcessPools, Step32_PoolWorkersStartWithAnyStartMethod) {
     cf::ProcessPoolExecutor one({.max_workers = 1, .max_tasks_per_child = 2});
     EXPECT_EQ(one.start_method(), "spawn");
     std::vector<long long> pids;
+    pids.reserve(6);
     for (int i = 0; i < 6; ++i) {
         pids.push_back(one.submit(own_pid).result_as<long long>(30.0));
     }
@@ -97,6 +98,7 @@ TEST(ProcessPools, Step32_PoolWorkersStartWithAnyStartMethod) {
     cf::ProcessPoolExecutor two(
         {.max_workers = 2, .max_tasks_per_child = 3, .mp_context = mp::get_context("forkserver")});
     std::vector<cf::ProcessFuture> futures;
+    futures.reserve(20);
     for (int i = 0; i < 20; ++i) {
         futures.push_back(two.submit(own_pid));
     }
