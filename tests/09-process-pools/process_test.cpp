@@ -108,6 +108,18 @@ TEST(ProcessPools, Step12_ExitcodeSaysHowTheChildEnded) {
     segfaults.start();
     segfaults.join();
     EXPECT_EQ(segfaults.exitcode(), -SIGSEGV) << "a signal is a negative exit code";
+    EXPECT_THAT(segfaults.repr(), testing::EndsWith(" stopped exitcode=SIGSEGV>"));
+    EXPECT_THAT(throws.repr(), testing::EndsWith(" stopped exitcode=1>"));
+
+    // repr names any signal, as _exitcode_to_name does with signal.Signals.
+    mp::Process user_signal([] {
+        std::signal(SIGUSR1, SIG_DFL);
+        std::raise(SIGUSR1);
+    });
+    user_signal.start();
+    user_signal.join();
+    EXPECT_EQ(user_signal.exitcode(), -SIGUSR1);
+    EXPECT_THAT(user_signal.repr(), testing::EndsWith(" stopped exitcode=SIGUSR1>"));
 
     Pipe never;
     mp::Process blocked([&] { (void)never.receive_line(); });
