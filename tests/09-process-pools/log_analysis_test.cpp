@@ -16,7 +16,7 @@ namespace {
 
 namespace logs = py::log_analysis;
 
-TEST(ProcessPools, Step33_LogAnalysisCountsRequestsAndIpsPerFile) {
+TEST(ProcessPools, Step34_LogAnalysisCountsRequestsAndIpsPerFile) {
     const std::string directory =
         "/tmp/workbook_logs_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand());
     const auto expected = logs::generate_logs(directory, 3, 2000);

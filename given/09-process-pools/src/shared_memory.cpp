@@ -2,6 +2,7 @@
 #include "shared_memory.hpp"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,16 +12,30 @@
 
 namespace py::multiprocessing::detail {
 
-void* map_shared(std::size_t size) {
-    void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) {
-        throw OSError(std::string("mmap: ") + std::strerror(errno));
+SharedMapping map_shared(std::size_t size) {
+    const int fd = ::memfd_create("py-multiprocessing-lock", MFD_CLOEXEC);
+    if (fd < 0) {
+        throw OSError(std::string("memfd_create: ") + std::strerror(errno));
     }
-    return memory;
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+        const int error = errno;
+        ::close(fd);
+        throw OSError(std::string("ftruncate: ") + std::strerror(error));
+    }
+    void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (memory == MAP_FAILED) {
+        const int error = errno;
+        ::close(fd);
+        throw OSError(std::string("mmap: ") + std::strerror(error));
+    }
+    return {memory, fd};
 }
 
-void unmap_shared(void* memory, std::size_t size) noexcept {
+void unmap_shared(void* memory, std::size_t size, int fd) noexcept {
     ::munmap(memory, size);
+    if (fd >= 0) {
+        ::close(fd);
+    }
 }
 
 void init_robust_mutex(pthread_mutex_t* mutex) {

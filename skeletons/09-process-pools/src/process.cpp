@@ -269,12 +269,10 @@ std::string Process::repr() {
     out += is_main ? " parent=None" : " parent=" + std::to_string(parent_pid_);
     out += " " + status;
     if (code) {
-        // _exitcode_to_name: a signal's name instead of -15.
-        const char* signal_name = *code == -SIGTERM   ? "SIGTERM"
-                                  : *code == -SIGKILL ? "SIGKILL"
-                                  : *code == -SIGSEGV ? "SIGSEGV"
-                                                      : nullptr;
-        out += " exitcode=" + (signal_name != nullptr ? signal_name : std::to_string(*code));
+        // _exitcode_to_name: any signal's name (signal.Signals) instead of -N.
+        const char* abbreviation = *code < 0 ? ::sigabbrev_np(-*code) : nullptr;
+        out += " exitcode=" + (abbreviation != nullptr ? "SIG" + std::string(abbreviation)
+                                                       : std::to_string(*code));
     }
     if (daemon_) {
         out += " daemon";

@@ -4,6 +4,9 @@
 // process-shared POSIX semaphores.
 #include "py/synchronize.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +51,14 @@ bool held_by_caller(const SharedLock* state) {
     return state->owner_pid == ::getpid() && state->owner_thread == current_thread_id();
 }
 
+// A child's view of its parent's lock: the memory behind the descriptor it was passed, mapped
+// here (the object is already in it; nothing is constructed). The size and the kind say whether
+// the descriptor really is such a lock. `own_fd` gets a duplicate the lock keeps.
+template <class T>
+T* attach_shared(int fd, int kind, const char* what, int& own_fd) {
+    PY_KATA_TODO("§7");
+}
+
 }  // namespace detail
 
 using detail::SharedLock;
@@ -55,12 +66,27 @@ using detail::SharedSemaphore;
 
 // --- Lock -------------------------------------------------------------------------------------
 
-Lock::Lock() : state_(detail::create_shared<SharedLock>()) {
+Lock::Lock() {
+    state_ = detail::create_shared<SharedLock>(fd_);
+    state_->kind = detail::LOCK_KIND;
     detail::init_robust_mutex(&state_->mutex);
 }
 
+// A lock destroyed while this process holds it keeps its mapping: the kernel's robust list
+// points into it, and must still be readable when the process dies, so that the next acquirer
+// gets the lock with EOWNERDEAD instead of waiting forever.
 Lock::~Lock() {
-    detail::destroy_shared(state_);
+    if (state_->owner_pid == ::getpid()) {
+        ::close(fd_);
+        return;
+    }
+    detail::destroy_shared(state_, fd_);
+}
+
+Lock Lock::attach(int fd) {
+    int own_fd = -1;
+    auto* state = detail::attach_shared<SharedLock>(fd, detail::LOCK_KIND, "Lock", own_fd);
+    return {state, own_fd};
 }
 
 bool Lock::acquire(bool block, std::optional<double> timeout) {
@@ -74,12 +100,24 @@ void Lock::release() {
 
 // --- RLock ------------------------------------------------------------------------------------
 
-RLock::RLock() : state_(detail::create_shared<SharedLock>()) {
+RLock::RLock() {
+    state_ = detail::create_shared<SharedLock>(fd_);
+    state_->kind = detail::RLOCK_KIND;
     detail::init_robust_mutex(&state_->mutex);
 }
 
 RLock::~RLock() {
-    detail::destroy_shared(state_);
+    if (state_->owner_pid == ::getpid()) {
+        ::close(fd_);  // held: keep the mapping (see ~Lock)
+        return;
+    }
+    detail::destroy_shared(state_, fd_);
+}
+
+RLock RLock::attach(int fd) {
+    int own_fd = -1;
+    auto* state = detail::attach_shared<SharedLock>(fd, detail::RLOCK_KIND, "RLock", own_fd);
+    return {state, own_fd};
 }
 
 // The owner acquires again by counting; anyone else takes the mutex.
@@ -93,16 +131,25 @@ void RLock::release() {
 
 // --- Semaphore --------------------------------------------------------------------------------
 
-Semaphore::Semaphore(int value) : state_(nullptr) {
+Semaphore::Semaphore(int value) {
     if (value < 0) {
         throw ValueError("semaphore initial value must be >= 0");
     }
-    state_ = detail::create_shared<SharedSemaphore>();
+    state_ = detail::create_shared<SharedSemaphore>(fd_);
+    state_->kind = detail::SEMAPHORE_KIND;
+    state_->max_value = value;
     ::sem_init(&state_->semaphore, /*pshared=*/1, static_cast<unsigned>(value));
 }
 
 Semaphore::~Semaphore() {
-    detail::destroy_shared(state_);
+    detail::destroy_shared(state_, fd_);
+}
+
+Semaphore Semaphore::attach(int fd) {
+    int own_fd = -1;
+    auto* state =
+        detail::attach_shared<SharedSemaphore>(fd, detail::SEMAPHORE_KIND, "Semaphore", own_fd);
+    return {state, own_fd};
 }
 
 // sem_trywait, sem_timedwait or sem_wait, retried when a signal interrupts the wait.
@@ -118,7 +165,16 @@ int Semaphore::get_value() const {
     PY_KATA_TODO("§5");
 }
 
-BoundedSemaphore::BoundedSemaphore(int value) : Semaphore(value), max_value_(value) {}
+BoundedSemaphore::BoundedSemaphore(int value) : Semaphore(value), max_value_(value) {
+    state_->kind = detail::BOUNDED_SEMAPHORE_KIND;
+}
+
+BoundedSemaphore BoundedSemaphore::attach(int fd) {
+    int own_fd = -1;
+    auto* state = detail::attach_shared<SharedSemaphore>(fd, detail::BOUNDED_SEMAPHORE_KIND,
+                                                         "BoundedSemaphore", own_fd);
+    return {state, own_fd, state->max_value};
+}
 
 // As CPython on Linux: compare with the initial value, then post (not atomic, like theirs).
 void BoundedSemaphore::release() {

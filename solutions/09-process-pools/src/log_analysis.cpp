@@ -63,7 +63,7 @@ bool blank(std::string_view line) {
 
 // task(file_name): for each non-blank line, ip = line.split(" - -", 1)[0].split(", ")[0].
 Counts analyze_file(const std::string& path) {
-    // kata: begin step33 §8
+    // kata: begin step34 §8
     detail::MappedFile file(path);
     const std::string_view text = file.view();
     std::unordered_set<std::string_view> ips;
