@@ -72,6 +72,9 @@ Process::~Process() {
         return;
     }
     // kata: begin step15 §4 noexcept
+    // Out of the children list first: another thread's active_children() must not find this
+    // object once it is being destroyed.
+    detail::forget_child(this);
     // Never leave a zombie: a daemon is terminated, every child is waited for.
     try {
         if (!returncode_) {
@@ -84,7 +87,6 @@ Process::~Process() {
     }
     ::close(sentinel_);
     ::close(parent_writer_);
-    detail::forget_child(this);
     // kata: end
 }
 
@@ -472,12 +474,11 @@ Process* parent_process() {
 // _cleanup() then list(_children): a finished child is reaped and dropped.
 std::vector<Process*> active_children() {
     // kata: begin step15 §4
+    // The lock is held while the children are polled: a child's destructor, in another thread,
+    // waits in forget_child() until we are done with it.
     detail::ModuleState& state = module_state();
-    std::vector<Process*> children;
-    {
-        std::lock_guard lock(state.mutex);
-        children = state.children;
-    }
+    std::lock_guard lock(state.mutex);
+    const std::vector<Process*> children = state.children;
     std::vector<Process*> alive;
     for (Process* child : children) {
         if (child->poll(false)) {
