@@ -153,6 +153,9 @@ struct ProcessPoolExecutor::Impl {
 
     ProcessPoolOptions options;
     std::string start_method;
+    // Not fork: the pickled (initializer name or None, initargs, max_tasks or None) of
+    // process_worker, made once in the constructor's thread.
+    std::string worker_args;
     int max_workers = 1;
 
     mutable std::mutex mutex;  // guards everything below
@@ -358,6 +361,20 @@ ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
     }
     impl_->start_method = context.get_start_method();
     impl_->max_workers = options.max_workers.value_or(mp::cpu_count());
+    if (impl_->start_method != "fork") {
+        Ref<Object> initializer = None();
+        if (options.initializer != nullptr) {
+            initializer = Str::create(options.initializer->name());
+        }
+        Ref<Object> max_tasks = None();
+        if (options.max_tasks_per_child) {
+            max_tasks = Int::create(*options.max_tasks_per_child);
+        }
+        impl_->worker_args = pickle::dumps(
+            mp::make_args(initializer, options.initargs ? options.initargs : mp::make_args(),
+                          max_tasks),
+            pickle::HIGHEST_PROTOCOL);
+    }
     impl_->options = std::move(options);
 }
 

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "preparation.hpp"
 #include "process_state.hpp"
 #include "py/kata.hpp"
 #include "py/multiprocessing.hpp"
@@ -205,19 +206,39 @@ int inherited_fd(std::size_t index) {
 }
 
 // spawn.get_preparation_data, cut down: what the new program needs to become this Process.
+// Plain bytes around one pickle, the arguments' (see preparation.hpp).
 std::string Process::preparation_data() const {
-    Ref<List> identity = List::create();
-    for (const int n : identity_) {
-        identity->append(to_object(n).get());
+    detail::Preparation preparation;
+    preparation.function = function_->name();
+    preparation.pickled_args = !pickled_args_.empty() ? pickled_args_
+                                                      : pickle::dumps(args_ ? args_ : make_args(),
+                                                                      pickle::HIGHEST_PROTOCOL);
+    preparation.name = name_;
+    preparation.daemon = daemon_;
+    preparation.identity = identity_;
+    preparation.parent_pid = ::getpid();
+    preparation.parent_name = current_process().name();
+    preparation.pass_fds = pass_fds_;
+    return detail::encode(preparation);
+}
+
+Process* Process::from_preparation(std::string_view data, const char* start_method) {
+    detail::Preparation preparation = detail::decode(data);
+    const Function* function = Function::find(preparation.function);
+    if (function == nullptr) {
+        std::fprintf(stderr, "%s: no registered function named '%s'\n", start_method,
+                     preparation.function.c_str());
+        return nullptr;
     }
-    Ref<List> fds = List::create();
-    for (const int fd : pass_fds_) {
-        fds->append(to_object(fd).get());
-    }
-    Ref<Tuple> data =
-        make_args(function_->name(), args_ ? args_ : make_args(), name_, daemon_, identity,
-                  static_cast<long long>(::getpid()), current_process().name(), fds);
-    return pickle::dumps(data, pickle::HIGHEST_PROTOCOL);
+    auto* child = new Process(*function, PickledArgs{std::move(preparation.pickled_args)},
+                              {.name = std::move(preparation.name),
+                               .daemon = preparation.daemon,
+                               .start_method = start_method,
+                               .pass_fds = std::move(preparation.pass_fds)});
+    child->identity_ = std::move(preparation.identity);
+    child->parent_pid_ = preparation.parent_pid;
+    child->parent_name_ = std::move(preparation.parent_name);
+    return child;
 }
 
 // popen_spawn_posix.Popen._launch: pipes as for fork, plus one that carries the preparation

@@ -18,6 +18,7 @@
 #include "process_state.hpp"
 #include "py/kata.hpp"
 #include "py/multiprocessing.hpp"
+#include "py/pickle.hpp"
 
 namespace py::multiprocessing {
 
@@ -57,6 +58,20 @@ Process::Process(const Function& function, Ref<Tuple> args, ProcessOptions optio
     : Process(Target([&function, args] { (void)function(*args); }), std::move(options)) {
     function_ = &function;
     args_ = std::move(args);
+}
+
+// A forked child unpickles the arguments itself; spawn and forkserver send the bytes as they are.
+Process::Process(const Function& function, PickledArgs args, ProcessOptions options)
+    : Process(Target([&function, bytes = args.bytes] {
+                  Ref<Object> loaded = pickle::loads(bytes);
+                  if (loaded->ob_type != &Tuple::Type) {
+                      throw TypeError("the pickled arguments of a process must be a tuple");
+                  }
+                  (void)function(*static_cast<Tuple*>(loaded.get()));
+              }),
+              std::move(options)) {
+    function_ = &function;
+    pickled_args_ = std::move(args.bytes);
 }
 
 Process::Process(Existing existing)
@@ -288,7 +303,17 @@ int Process::bootstrap(int parent_sentinel) {
 // --- Waiting ----------------------------------------------------------------------------------
 
 // Popen.poll: waitpid (blocking or not); os.waitstatus_to_exitcode: -N for a signal.
-std::optional<int> Process::poll(bool block) {
+std::optional<int> Process::poll(bool block, bool skip_if_busy) {
+    std::unique_lock lock(poll_mutex_, std::defer_lock);
+    if (!skip_if_busy) {
+        lock.lock();
+    } else if (!lock.try_lock()) {
+        return std::nullopt;  // another thread is waiting for this child right now
+    }
+    return poll_unlocked(block);
+}
+
+std::optional<int> Process::poll_unlocked(bool block) {
     // kata: begin step12 §4
     if (returncode_ || !pid_) {
         return returncode_;
@@ -481,7 +506,7 @@ std::vector<Process*> active_children() {
     const std::vector<Process*> children = state.children;
     std::vector<Process*> alive;
     for (Process* child : children) {
-        if (child->poll(false)) {
+        if (child->poll(false, /*skip_if_busy=*/true)) {
             detail::forget_child(child);
         } else {
             alive.push_back(child);

@@ -223,6 +223,9 @@ struct ProcessPoolExecutor::Impl {
 
     ProcessPoolOptions options;
     std::string start_method;
+    // Not fork: the pickled (initializer name or None, initargs, max_tasks or None) of
+    // process_worker, made once in the constructor's thread.
+    std::string worker_args;
     int max_workers = 1;
 
     mutable std::mutex mutex;  // guards everything below
@@ -286,18 +289,10 @@ void ProcessPoolExecutor::Impl::start_worker() {
             [this, index, child_socket] { worker_main(index, child_socket); });
     } else {
         // kata: begin step32 §7
-        Ref<Object> initializer = None();
-        if (options.initializer != nullptr) {
-            initializer = Str::create(options.initializer->name());
-        }
-        Ref<Object> max_tasks = None();
-        if (options.max_tasks_per_child) {
-            max_tasks = Int::create(*options.max_tasks_per_child);
-        }
+        // The arguments were pickled by the constructor: this may be the manager thread, which
+        // must not touch runtime objects.
         worker.process = std::make_unique<mp::Process>(
-            detail::process_worker,
-            mp::make_args(initializer, options.initargs ? options.initargs : mp::make_args(),
-                          max_tasks),
+            detail::process_worker, mp::Process::PickledArgs{worker_args},
             mp::ProcessOptions{.start_method = start_method, .pass_fds = {child_socket}});
         // kata: skeleton (void)child_socket;
         // kata: end
@@ -544,6 +539,20 @@ ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
     }
     impl_->start_method = context.get_start_method();
     impl_->max_workers = options.max_workers.value_or(mp::cpu_count());
+    if (impl_->start_method != "fork") {
+        Ref<Object> initializer = None();
+        if (options.initializer != nullptr) {
+            initializer = Str::create(options.initializer->name());
+        }
+        Ref<Object> max_tasks = None();
+        if (options.max_tasks_per_child) {
+            max_tasks = Int::create(*options.max_tasks_per_child);
+        }
+        impl_->worker_args = pickle::dumps(
+            mp::make_args(initializer, options.initargs ? options.initargs : mp::make_args(),
+                          max_tasks),
+            pickle::HIGHEST_PROTOCOL);
+    }
     impl_->options = std::move(options);
 }
 

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "preparation.hpp"
 #include "process_state.hpp"
 #include "py/kata.hpp"
 #include "py/multiprocessing.hpp"
@@ -205,19 +206,39 @@ int inherited_fd(std::size_t index) {
 }
 
 // spawn.get_preparation_data, cut down: what the new program needs to become this Process.
+// Plain bytes around one pickle, the arguments' (see preparation.hpp).
 std::string Process::preparation_data() const {
-    Ref<List> identity = List::create();
-    for (const int n : identity_) {
-        identity->append(to_object(n).get());
+    detail::Preparation preparation;
+    preparation.function = function_->name();
+    preparation.pickled_args = !pickled_args_.empty() ? pickled_args_
+                                                      : pickle::dumps(args_ ? args_ : make_args(),
+                                                                      pickle::HIGHEST_PROTOCOL);
+    preparation.name = name_;
+    preparation.daemon = daemon_;
+    preparation.identity = identity_;
+    preparation.parent_pid = ::getpid();
+    preparation.parent_name = current_process().name();
+    preparation.pass_fds = pass_fds_;
+    return detail::encode(preparation);
+}
+
+Process* Process::from_preparation(std::string_view data, const char* start_method) {
+    detail::Preparation preparation = detail::decode(data);
+    const Function* function = Function::find(preparation.function);
+    if (function == nullptr) {
+        std::fprintf(stderr, "%s: no registered function named '%s'\n", start_method,
+                     preparation.function.c_str());
+        return nullptr;
     }
-    Ref<List> fds = List::create();
-    for (const int fd : pass_fds_) {
-        fds->append(to_object(fd).get());
-    }
-    Ref<Tuple> data =
-        make_args(function_->name(), args_ ? args_ : make_args(), name_, daemon_, identity,
-                  static_cast<long long>(::getpid()), current_process().name(), fds);
-    return pickle::dumps(data, pickle::HIGHEST_PROTOCOL);
+    auto* child = new Process(*function, PickledArgs{std::move(preparation.pickled_args)},
+                              {.name = std::move(preparation.name),
+                               .daemon = preparation.daemon,
+                               .start_method = start_method,
+                               .pass_fds = std::move(preparation.pass_fds)});
+    child->identity_ = std::move(preparation.identity);
+    child->parent_pid_ = preparation.parent_pid;
+    child->parent_name_ = std::move(preparation.parent_name);
+    return child;
 }
 
 // popen_spawn_posix.Popen._launch: pipes as for fork, plus one that carries the preparation
@@ -272,30 +293,12 @@ std::optional<int> spawn_main(int argc, char** argv) {
     ::close(prep);
     detail::inheriting() = false;
     detail::watch_parent(parent_sentinel);
-    Ref<Object> loaded = pickle::loads(data);
-    auto* items = static_cast<Tuple*>(loaded.get());
-    const std::string function_name = from_object<std::string>(items->item(0));
-    const Function* function = Function::find(function_name);
-    if (function == nullptr) {
-        std::fprintf(stderr, "spawn: no registered function named '%s'\n", function_name.c_str());
+    Process* child = Process::from_preparation(data, "spawn");
+    if (child == nullptr) {
         return 1;
     }
-    auto* child = new Process(*function, Ref<Tuple>::borrow(static_cast<Tuple*>(items->item(1))),
-                              {.name = from_object<std::string>(items->item(2)),
-                               .daemon = from_object<bool>(items->item(3)),
-                               .start_method = "spawn"});
-    auto* identity = static_cast<List*>(items->item(4));
-    child->identity_.clear();
-    for (ssize_t i = 0; i < identity->size(); ++i) {
-        child->identity_.push_back(from_object<int>(identity->item(i)));
-    }
-    child->parent_pid_ = static_cast<pid_t>(from_object<long long>(items->item(5)));
-    child->parent_name_ = from_object<std::string>(items->item(6));
-    auto* fds = static_cast<List*>(items->item(7));
-    for (ssize_t i = 0; i < fds->size(); ++i) {
-        const int fd = from_object<int>(fds->item(i));
+    for (const int fd : child->pass_fds_) {
         detail::set_inheritable(fd, false);  // kept across this exec, not the next
-        child->pass_fds_.push_back(fd);
     }
     return child->bootstrap(parent_sentinel);
     // kata: end
@@ -525,18 +528,9 @@ std::optional<int> forkserver_main(int argc, char** argv) {
             for (auto& [child, status_fd] : status_fds) {
                 ::close(status_fd);
             }
-            Ref<Object> loaded = pickle::loads(data);
-            auto* items = static_cast<Tuple*>(loaded.get());
-            const Function* function = Function::find(from_object<std::string>(items->item(0)));
+            Process* child = Process::from_preparation(data, "forkserver");
             int code = 1;
-            if (function != nullptr) {
-                auto* child =
-                    new Process(*function, Ref<Tuple>::borrow(static_cast<Tuple*>(items->item(1))),
-                                {.name = from_object<std::string>(items->item(2)),
-                                 .daemon = from_object<bool>(items->item(3)),
-                                 .start_method = "forkserver"});
-                child->parent_pid_ = static_cast<pid_t>(from_object<long long>(items->item(5)));
-                child->parent_name_ = from_object<std::string>(items->item(6));
+            if (child != nullptr) {
                 // The passed descriptors arrive under new numbers, in the order they were sent.
                 child->pass_fds_.assign(fds.begin() + 3, fds.end());
                 detail::watch_parent(fds[1]);

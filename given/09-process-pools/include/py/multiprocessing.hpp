@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -189,6 +190,13 @@ class Process {
     // Process(target=f, args=(a, b)) with a registered function: the only kind of target a
     // spawn or forkserver child can find (by name); the arguments are pickled at start().
     Process(const Function& function, Ref<Tuple> args, ProcessOptions options = {});
+    // The same with the arguments already pickled (a tuple): such a Process touches no runtime
+    // object in the thread that makes, starts or destroys it, so a thread without the right to
+    // (the process pool's manager) can start one.
+    struct PickledArgs {
+        std::string bytes;
+    };
+    Process(const Function& function, PickledArgs args, ProcessOptions options = {});
     // Process(target=f, args=(a, b)).
     template <class F, class... Args>
     Process(F&& target, std::tuple<Args...> args, const ProcessOptions& options = {})
@@ -252,10 +260,17 @@ class Process {
     friend std::optional<int> spawn_main(int argc, char** argv);
     friend std::optional<int> forkserver_main(int argc, char** argv);
     std::string preparation_data() const;
+    // In a spawned or forkserver child: the Process the preparation data describes (nullptr,
+    // after a message on stderr, when its function is not registered here).
+    static Process* from_preparation(std::string_view data, const char* start_method);
     void launch_spawn();
     void launch_forkserver();
     void check_closed() const;
-    std::optional<int> poll(bool block);
+    // poll() serialises the waits on this child: active_children() in one thread may poll a
+    // child that another thread is joining. With `skip_if_busy` (active_children) a poll that
+    // finds a wait in progress answers "still running" at once: the waiter will reap it.
+    std::optional<int> poll(bool block, bool skip_if_busy = false);
+    std::optional<int> poll_unlocked(bool block);
     std::optional<int> poll_status(bool block);
     int bootstrap(int parent_sentinel);
     void launch_fork();
@@ -264,6 +279,7 @@ class Process {
     Target target_;
     const Function* function_ = nullptr;  // for spawn and forkserver: the target by name
     Ref<Tuple> args_;
+    std::string pickled_args_;  // PickledArgs: used instead of args_ when not empty
     std::string start_method_;
     std::vector<int> pass_fds_;  // options.pass_fds: what the child inherits as inherited_fd(i)
     int status_fd_ = -1;         // forkserver: where the server writes the child's exit status
@@ -276,6 +292,7 @@ class Process {
     int sentinel_ = -1;       // parent end: readable at the child's exit
     int parent_writer_ = -1;  // parent end of the pipe the child watches (parent death)
     std::optional<int> returncode_;
+    std::mutex poll_mutex_;  // held while polling (see poll)
     bool started_ = false;
     bool closed_ = false;
     bool existing_ = false;  // the main process, or the parent seen from a child
