@@ -4,7 +4,8 @@
 #   number, slug, title   "01", "refcount", "Reference counting and refchain"
 #   depends               chapter numbers whose libraries this chapter's library uses
 #   link                  further CMake targets to link (e.g. "Threads::Threads")
-#   labels                extra ctest labels (e.g. "concurrency" for the TSan repeat run)
+#   labels                extra ctest labels: "concurrency" (TSan, 100 times in a row) or
+#                         "threads" (TSan, once: chapters whose threads are not the lesson)
 #   test_suite            the GoogleTest suite name of the chapter's steps
 #   steps                 the kata, in order: test name, lesson section, hint
 #
@@ -160,10 +161,19 @@ function(workbook_add_chapter chapter_dir)
     if(NOT WORKBOOK_TRACE_REFS)
         return()
     endif()
-    # WORKBOOK_TEST_LABEL (the tsan preset: "concurrency") builds and runs only the tests of the
-    # chapters with that label; the others' libraries are still built for the chapters above them.
-    if(WORKBOOK_TEST_LABEL AND NOT WORKBOOK_TEST_LABEL IN_LIST extra_labels)
-        return()
+    # WORKBOOK_TEST_LABEL (the tsan preset: "concurrency;threads") builds and runs only the tests
+    # of the chapters with one of those labels; the others' libraries are still built for the
+    # chapters above them.
+    if(WORKBOOK_TEST_LABEL)
+        set(labelled FALSE)
+        foreach(label IN LISTS WORKBOOK_TEST_LABEL)
+            if(label IN_LIST extra_labels)
+                set(labelled TRUE)
+            endif()
+        endforeach()
+        if(NOT labelled)
+            return()
+        endif()
     endif()
 
     set(test_target ${library}_tests)
