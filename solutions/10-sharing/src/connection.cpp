@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "os_error.hpp"
@@ -279,6 +280,25 @@ std::size_t Connection::recv_bytes_into(std::string& buffer) {
     check_readable();
     recv_frame(buffer, std::nullopt);
     return buffer.size();
+}
+
+std::size_t Connection::recv_bytes_into(std::span<std::byte> buffer, std::int64_t offset) {
+    check_closed();
+    check_readable();
+    if (offset < 0) {
+        throw ValueError("negative offset");
+    }
+    if (static_cast<std::uint64_t>(offset) > buffer.size()) {
+        throw ValueError("offset too large");
+    }
+    std::string message;
+    recv_frame(message, std::nullopt);
+    const auto at = static_cast<std::size_t>(offset);
+    if (buffer.size() - at < message.size()) {
+        throw BufferTooShort(message);
+    }
+    std::memcpy(buffer.data() + at, message.data(), message.size());
+    return message.size();
 }
 
 void Connection::send_many(const std::vector<std::string>& messages) {
