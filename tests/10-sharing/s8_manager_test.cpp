@@ -47,8 +47,10 @@ TEST(Sharing, Step42_ManagerDictAndListFromAChildProcess) {
         l.append(I(666).get());
     });
     ASSERT_EQ(wait_child(child), 0) << "the child's proxies reached the server (§7)";
-    EXPECT_EQ(d.repr(), "{1: '1', '2': 2, 0.25: None}") << "print(d)";
-    EXPECT_EQ(l.repr(), "[666]") << "print(l)";
+    EXPECT_EQ(d.str(), "{1: '1', '2': 2, 0.25: None}") << "print(d): str(proxy) is the referent's";
+    EXPECT_EQ(l.str(), "[666]") << "print(l)";
+    EXPECT_THAT(l.repr(), testing::MatchesRegex("<ListProxy object, typeid 'list' at 0x[0-9a-f]+>"))
+        << "repr(proxy) is the proxy's own, asked of nobody";
     EXPECT_EQ(R(d.getitem(S("2").get())), "2");
     EXPECT_EQ(d.len(), 3);
     EXPECT_TRUE(d.contains(py::Float::create(0.25).get()));
@@ -183,6 +185,7 @@ TEST(Sharing, Step46_LockEventValueNamespaceAndQueueLiveInTheServer) {
     SyncManager manager;
     manager.start();
     auto value = manager.Value('i', I(0).get());
+    EXPECT_EQ(R(value.get()), "0") << "Value(typecode, value) starts at value";
     auto lock = manager.Lock();
     auto done = manager.Event();
     auto ns = manager.Namespace();
@@ -212,7 +215,58 @@ TEST(Sharing, Step46_LockEventValueNamespaceAndQueueLiveInTheServer) {
     EXPECT_TRUE(done.is_set());
     done.clear();
     EXPECT_FALSE(done.wait(0.01)) << "a cleared Event times out";
-    EXPECT_EQ(value.repr(), "Value(42)");
+    EXPECT_EQ(value.str(), "Value('i', 42)") << "managers.Value.__repr__";
+
+    // Keyword arguments travel in the request's kwds and are bound as Python binds them.
+    queue.put(S("kw").get());
+    EXPECT_EQ(R(queue._callmethod("get", {}, {{"timeout", py::Float::create(5.0)}})), "'kw'")
+        << "q.get(timeout=5.0)";
+    EXPECT_THROW((void)queue._callmethod("get", {}, {{"block", py::False()}}), py::queue::Empty)
+        << "q.get(block=False)";
+    try {
+        (void)queue._callmethod("get", {}, {{"wait", py::True()}});
+        FAIL() << "an unknown keyword";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "Queue.get() got an unexpected keyword argument 'wait'");
+    }
+    try {
+        (void)queue._callmethod("get", {py::True()}, {{"block", py::True()}});
+        FAIL() << "a keyword that repeats a positional argument";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "Queue.get() got multiple values for argument 'block'");
+    }
+    try {
+        (void)queue._callmethod("put", {}, {{"block", py::True()}});
+        FAIL() << "the item is required";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "Queue.put() missing 1 required positional argument: 'item'");
+    }
+    auto d = manager.dict();
+    try {
+        (void)d._callmethod("get", {S("k")}, {{"default", py::None()}});
+        FAIL() << "dict's methods are positional only";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "dict.get() takes no keyword arguments");
+    }
+    done.set();
+    EXPECT_EQ(R(done._callmethod("wait", {}, {{"timeout", py::Float::create(0.5)}})), "True")
+        << "e.wait(timeout=0.5)";
+    EXPECT_TRUE(lock.acquire(true, 0.5));
+    lock.release();
+
+    // Namespace: del ns.name, and str(ns) lists the public attributes sorted (test_namespace).
+    ns.setattr("name", S("Bob").get());
+    ns.setattr("job", S("Builder").get());
+    ns.setattr("_hidden", S("hidden").get());
+    ns.delattr("job");
+    EXPECT_EQ(ns.str(), "Namespace(name='Bob', who='child')");
+    EXPECT_THROW((void)ns.getattr("job"), py::AttributeError) << "not hasattr(n, 'job')";
+    try {
+        ns.delattr("job");
+        FAIL() << "deleting a missing attribute";
+    } catch (const py::AttributeError& e) {
+        EXPECT_STREQ(e.what(), "job");
+    }
     EXPECT_EQ(wait_child(child), 0);
     auto rlock = manager.RLock();
     EXPECT_TRUE(rlock.acquire());
@@ -281,6 +335,18 @@ try:
 except KeyError as e:
     print("KeyError", e, flush=True)
 print(str(d), flush=True)
+q = manager.Queue()
+q.put(item=5)
+print(q.get(timeout=5), flush=True)
+try:
+    q.get(block=True, timeout=0.01)
+except Exception as e:
+    print(type(e).__name__, flush=True)
+ns = manager.Namespace()
+ns.name = "Bob"
+ns.job = "Builder"
+del ns.job
+print(str(ns), hasattr(ns, "job"), flush=True)
 )";
 
 TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
@@ -292,6 +358,9 @@ TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
         << "python3's proxy created a dict in our server and set and read it (§7)";
     EXPECT_EQ(python.read_line(), "KeyError 'missing'") << "our ('#ERROR', KeyError) unpickled";
     EXPECT_EQ(python.read_line(), "{'from python': [1, 2.5, 'three']}");
+    EXPECT_EQ(python.read_line(), "5") << "python3's AutoProxy[Queue] with keyword arguments";
+    EXPECT_EQ(python.read_line(), "Empty") << "get(block=True, timeout=0.01) timed out";
+    EXPECT_EQ(python.read_line(), "Namespace(name='Bob') False") << "del ns.job, str(ns)";
     EXPECT_EQ(python.wait(), 0);
 }
 

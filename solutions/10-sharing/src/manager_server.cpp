@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -14,7 +15,9 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "error_reply.hpp"
 #include "py/containers.hpp"
@@ -60,10 +63,87 @@ Ref<Object> none() {
 
 // What a referent is: a table of its exposed methods. call() returns an empty Ref for a method
 // that is not exposed.
+// What binding keyword arguments needs to know of a method: its qualified name for the messages,
+// and its parameters in order, each with its default (null when required). The built-in methods
+// of dict and list take positional arguments only, as in CPython.
+struct Parameter {
+    std::string name;
+    Ref<Object> default_value;
+};
+struct Signature {
+    std::string qualname;
+    std::vector<Parameter> parameters;
+    bool positional_only = false;
+};
+
 struct Referent {
     virtual ~Referent() = default;
     virtual Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) = 0;
+    [[nodiscard]] virtual Signature signature(const std::string& method) const = 0;
 };
+
+// A request's (args, kwds) as the positional arguments of `signature`, with Python's TypeErrors:
+// q.get(timeout=0.5) from a python3 proxy is get(True, 0.5) here.
+Ref<Object> bind_arguments(const Signature& signature, Tuple* args, Object* kwds) {
+    if (kwds == nullptr || kwds->ob_type != &Dict::Type || static_cast<Dict*>(kwds)->size() == 0) {
+        return Ref<Object>::borrow(args);
+    }
+    auto type_error = [](const std::string& text) {
+        return RemoteException{"TypeError", Str::create(text)};
+    };
+    if (signature.positional_only) {
+        throw type_error(signature.qualname + "() takes no keyword arguments");
+    }
+    const auto& parameters = signature.parameters;
+    std::vector<Object*> bound(parameters.size(), nullptr);
+    const auto given = static_cast<std::size_t>(args->size());
+    if (given > parameters.size()) {
+        throw type_error(signature.qualname + "() takes " + std::to_string(parameters.size() + 1) +
+                         " positional arguments but " + std::to_string(given + 1) +
+                         " were given");  // Python counts self
+    }
+    for (std::size_t i = 0; i < given; ++i) {
+        bound[i] = args->item(static_cast<ssize_t>(i));
+    }
+    for (const auto& [key, value] : static_cast<Dict*>(kwds)->items()) {
+        if (key->ob_type != &Str::Type) {
+            throw type_error("keywords must be strings");
+        }
+        const std::string_view name = static_cast<Str*>(key)->view();
+        const auto found = std::find_if(parameters.begin(), parameters.end(),
+                                        [&](const Parameter& p) { return p.name == name; });
+        if (found == parameters.end()) {
+            throw type_error(signature.qualname + "() got an unexpected keyword argument '" +
+                             std::string(name) + "'");
+        }
+        const auto index = static_cast<std::size_t>(found - parameters.begin());
+        if (bound[index] != nullptr) {
+            throw type_error(signature.qualname + "() got multiple values for argument '" +
+                             std::string(name) + "'");
+        }
+        bound[index] = value;
+    }
+    std::vector<Object*> items;
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+        Object* item = bound[i] != nullptr ? bound[i] : parameters[i].default_value.get();
+        if (item == nullptr) {
+            throw type_error(signature.qualname + "() missing 1 required positional argument: '" +
+                             parameters[i].name + "'");
+        }
+        items.push_back(item);
+    }
+    auto* tuple =
+        static_cast<Tuple*>(alloc_object(&Tuple::Type, static_cast<ssize_t>(items.size())));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        incref(items[i]);
+        tuple->items()[i] = items[i];
+    }
+    return Ref<Object>::steal(tuple);
+}
+
+Signature builtin_signature(const std::string& type, const std::string& method) {
+    return {type + "." + method, {}, true};
+}
 
 struct DictReferent : Referent {
     Ref<Dict> dict = Dict::create();
@@ -112,6 +192,9 @@ struct DictReferent : Referent {
         }
         return {};  // not exposed
     }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("dict", method);
+    }
 };
 
 struct ListReferent : Referent {
@@ -146,9 +229,13 @@ struct ListReferent : Referent {
         }
         return {};  // not exposed
     }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("list", method);
+    }
 };
 
 struct ValueReferent : Referent {
+    Ref<Object> typecode;
     Ref<Object> value;
     Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
         if (method == "get") {
@@ -159,9 +246,16 @@ struct ValueReferent : Referent {
             return none();
         }
         if (method == "__repr__") {
-            return Str::create("Value(" + repr(value.get()) + ")");
+            // managers.Value.__repr__: "Value('i', 42)"
+            return Str::create("Value(" + repr(typecode.get()) + ", " + repr(value.get()) + ")");
         }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "set") {
+            return {"Value.set", {{"value", {}}}};
+        }
+        return {"Value." + method, {}};
     }
 };
 
@@ -181,7 +275,35 @@ struct NamespaceReferent : Referent {
             attributes->setitem(arg(args, 0), arg(args, 1));
             return none();
         }
+        if (method == "__delattr__") {
+            if (!attributes->contains(arg(args, 0))) {
+                throw RemoteException{
+                    "AttributeError",
+                    Str::create(std::string(static_cast<Str*>(arg(args, 0))->view()))};
+            }
+            attributes->delitem(arg(args, 0));
+            return none();
+        }
+        if (method == "__repr__") {
+            // Namespace.__repr__: the public attributes, sorted, as name=repr(value).
+            std::vector<std::string> shown;
+            for (const auto& [name, value] : attributes->items()) {
+                const std::string_view text = static_cast<Str*>(name)->view();
+                if (!text.starts_with('_')) {
+                    shown.push_back(std::string(text) + "=" + repr(value));
+                }
+            }
+            std::sort(shown.begin(), shown.end());
+            std::string out = "Namespace(";
+            for (std::size_t i = 0; i < shown.size(); ++i) {
+                out += (i == 0 ? "" : ", ") + shown[i];
+            }
+            return Str::create(out + ")");
+        }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("Namespace", method);
     }
 };
 
@@ -230,6 +352,14 @@ struct LockReferent : Referent {
         }
         return {};  // not exposed
     }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        // _thread.lock.acquire(blocking=True, timeout=-1)
+        const std::string type = reentrant ? "_thread.RLock." : "_thread.lock.";
+        if (method == "acquire") {
+            return {type + method, {{"blocking", True()}, {"timeout", Float::create(-1.0)}}};
+        }
+        return {type + method, {}};
+    }
 };
 
 struct EventReferent : Referent {
@@ -258,6 +388,12 @@ struct EventReferent : Referent {
             return to_bool(flag);
         }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "wait") {
+            return {"Event.wait", {{"timeout", None()}}};
+        }
+        return {"Event." + method, {}};
     }
 };
 
@@ -289,7 +425,33 @@ struct QueueReferent : Referent {
         if (method == "qsize") {
             return Int::create(static_cast<long long>(items.size()));
         }
+        if (method == "empty") {
+            return to_bool(items.empty());
+        }
+        if (method == "full") {  // Queue(maxsize=0): never
+            return to_bool(false);
+        }
+        if (method == "put_nowait") {  // unbounded: never Full
+            return call("put", args, lock);
+        }
+        if (method == "get_nowait") {
+            const Ref<Object> no_block = Tuple::pack({False().get()});
+            return call("get", static_cast<Tuple*>(no_block.get()), lock);
+        }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        // queue.Queue's: put(item, block=True, timeout=None), get(block=True, timeout=None)
+        if (method == "put") {
+            return {"Queue.put", {{"item", {}}, {"block", True()}, {"timeout", None()}}};
+        }
+        if (method == "get") {
+            return {"Queue.get", {{"block", True()}, {"timeout", None()}}};
+        }
+        if (method == "put_nowait") {
+            return {"Queue.put_nowait", {{"item", {}}}};
+        }
+        return {"Queue." + method, {}};
     }
 };
 
@@ -312,7 +474,8 @@ int listening_socket = -1;
     }
     if (type_id == "Value") {
         auto value = std::make_unique<ValueReferent>();
-        value->value = Ref<Object>::borrow(arg(args, 1));  // Value(typecode, value)
+        value->typecode = Ref<Object>::borrow(arg(args, 1));  // create('Value', typecode, value)
+        value->value = Ref<Object>::borrow(arg(args, 2));
         return value;
     }
     if (type_id == "Namespace") {
@@ -330,6 +493,18 @@ int listening_socket = -1;
     throw RemoteException{"KeyError", Str::create(type_id)};
 }
 
+// The second half of create's reply, (ident, exposed): the methods a python3 AutoProxy gets. Only
+// the Queue is an AutoProxy in SyncManager; the other proxy types list their methods themselves.
+Ref<Object> exposed_methods(const std::string& type_id) {
+    if (type_id != "Queue") {
+        return Tuple::pack({});
+    }
+    return Tuple::pack({Str::create("empty").get(), Str::create("full").get(),
+                        Str::create("get").get(), Str::create("get_nowait").get(),
+                        Str::create("put").get(), Str::create("put_nowait").get(),
+                        Str::create("qsize").get()});
+}
+
 // The server's own functions (Server.public): create, incref, decref, number_of_objects,
 // shutdown, dummy. The reply value, or a RemoteException.
 [[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args) {
@@ -340,7 +515,7 @@ int listening_socket = -1;
         std::ostringstream ident;
         ident << std::hex << reinterpret_cast<std::uintptr_t>(referent.get());
         objects[ident.str()] = Entry{std::move(referent), 1};  // the creating proxy's reference
-        return Tuple::pack({Str::create(ident.str()).get(), Tuple::pack({}).get()});
+        return Tuple::pack({Str::create(ident.str()).get(), exposed_methods(type_id).get()});
     }
     if (name == "incref" || name == "decref") {
         const std::string ident(static_cast<Str*>(arg(args, 0))->view());
@@ -415,7 +590,11 @@ int listening_socket = -1;
             if (found == objects.end()) {
                 return traceback_reply("serve_client", "KeyError: " + repr(id));
             }
-            result = found->second.referent->call(method, args, lock);
+            Referent& referent = *found->second.referent;
+            const Ref<Object> bound =
+                bind_arguments(referent.signature(method), args,
+                               request_tuple->size() > 3 ? request_tuple->item(3) : nullptr);
+            result = referent.call(method, static_cast<Tuple*>(bound.get()), lock);
             if (!result) {
                 return traceback_reply("serve_client",
                                        "KeyError: " + repr(Str::create(method).get()));

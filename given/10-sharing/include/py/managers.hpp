@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "py/connection.hpp"
@@ -31,9 +32,13 @@ struct Token {
     std::string id;  // "%x" % id(obj) on the server
 };
 
+// A call's keyword arguments, in order: {{"timeout", Float::create(0.5)}} is timeout=0.5.
+using Kwargs = std::vector<std::pair<std::string, Ref<Object>>>;
+
 // dispatch(c, id, methodname, args, kwds): one request, one reply; raises the reply's error.
 Ref<Object> dispatch(connection::Connection& connection, std::optional<std::string> id,
-                     const std::string& method, const std::vector<Ref<Object>>& args = {});
+                     const std::string& method, const std::vector<Ref<Object>>& args = {},
+                     const Kwargs& kwds = {});
 
 class BaseProxy {
   public:
@@ -44,11 +49,16 @@ class BaseProxy {
     // Gives the reference back (decref); a server that is gone is ignored.
     virtual ~BaseProxy();
 
-    // _callmethod(methodname, args): the method of the referent, run in the server.
-    Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {});
+    // _callmethod(methodname, args=(), kwds={}): the method of the referent, run in the server,
+    // which binds the keyword arguments as Python does (q.get(timeout=0.5)); dict's and list's
+    // methods take none: TypeError("dict.get() takes no keyword arguments").
+    Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {},
+                            const Kwargs& kwds = {});
     [[nodiscard]] const Token& token() const noexcept { return token_; }
-    // repr(referent), str(referent): CPython's proxies forward __repr__ as '#GETVALUE'-free calls.
-    std::string repr();
+    // str(proxy): the referent's repr, asked of the server (BaseProxy.__str__), e.g. "[666]".
+    std::string str();
+    // repr(proxy): the proxy's own, "<DictProxy object, typeid 'dict' at 0x7f...>", no request.
+    [[nodiscard]] std::string repr() const;
 
   private:
     connection::Connection& connection();
@@ -120,6 +130,8 @@ class NamespaceProxy : public BaseProxy {
     using BaseProxy::BaseProxy;
     Ref<Object> getattr(const std::string& name);
     void setattr(const std::string& name, Object* value);
+    // del ns.name: AttributeError('name') when there is none.
+    void delattr(const std::string& name);
 };
 
 // manager.Queue(): a queue.Queue in the server.
@@ -128,6 +140,7 @@ class QueueProxy : public BaseProxy {
     using BaseProxy::BaseProxy;
     void put(Object* item) { _callmethod("put", {Ref<Object>::borrow(item)}); }
     Ref<Object> get(bool block = true, std::optional<double> timeout = std::nullopt);
+    Ref<Object> get_nowait() { return _callmethod("get_nowait"); }
     long long qsize();
 };
 
