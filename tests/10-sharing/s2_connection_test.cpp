@@ -356,6 +356,24 @@ TEST(Sharing, Step14_PipeIsDuplexOrOneWay) {
         EXPECT_STREQ(e.what(), "connection is write-only");
     }
     EXPECT_GE(reader.fileno(), 0);
+    {
+        // The readers of a one-way pipe are gone: Python's write gets EPIPE (it ignores SIGPIPE),
+        // so ours must raise BrokenPipeError too, not die of SIGPIPE as a C++ process would.
+        auto [gone, orphan] = Pipe(false);
+        gone.close();
+        try {
+            orphan.send_bytes("nobody reads");
+            FAIL() << "the pipe has no reader left";
+        } catch (const py::BrokenPipeError& e) {
+            EXPECT_STREQ(e.what(), "[Errno 32] Broken pipe");
+        }
+        try {
+            orphan.send_bytes(std::string(100000, 'x'));  // the two-piece path of a large frame
+            FAIL() << "the pipe has no reader left";
+        } catch (const py::BrokenPipeError& e) {
+            EXPECT_STREQ(e.what(), "[Errno 32] Broken pipe");
+        }
+    }
     writer.close();
     writer.close();  // twice is harmless
     EXPECT_TRUE(writer.closed());
