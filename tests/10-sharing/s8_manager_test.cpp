@@ -55,6 +55,62 @@ TEST(Sharing, Step42_ManagerDictAndListFromAChildProcess) {
     EXPECT_EQ(d.len(), 3);
     EXPECT_TRUE(d.contains(py::Float::create(0.25).get()));
     EXPECT_EQ(R(l.copy()), "[666]") << "copy() returns a plain list, by value";
+
+    // _test_multiprocessing's test_list and test_dict, method by method, in the server.
+    auto b = manager.list();
+    b.extend(py::Tuple::pack({I(0).get(), I(1).get(), I(2).get()}).get());
+    b.imul(2);
+    EXPECT_EQ(b.str(), "[0, 1, 2, 0, 1, 2]") << "b.extend(range(3)); b *= 2";
+    EXPECT_EQ(R(b.getitem(-1)), "2") << "a negative index counts from the end";
+    EXPECT_EQ(b.index(I(2).get()), 2);
+    EXPECT_EQ(b.count(I(1).get()), 2);
+    b.insert(-100, S("first").get());
+    b.remove(I(0).get());
+    b.delitem(-1);
+    EXPECT_EQ(R(b.pop(0)), "'first'");
+    b.reverse();
+    EXPECT_EQ(R(b.copy()), "[1, 0, 2, 1]");
+    try {
+        (void)b.getitem(4);
+        FAIL() << "past the end";
+    } catch (const py::IndexError& e) {
+        EXPECT_STREQ(e.what(), "list index out of range");
+    }
+    try {
+        b.remove(I(7).get());
+        FAIL() << "7 is not in the list";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "list.remove(x): x not in list");
+    }
+    try {
+        (void)b.index(I(7).get());
+        FAIL() << "7 is not in the list";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "7 is not in list");
+    }
+    EXPECT_EQ(R(b._callmethod("__add__", {py::List::create()})), "[1, 0, 2, 1]")
+        << "b + [] is a plain list";
+
+    EXPECT_EQ(R(d.values()), "['1', 2, None]");
+    EXPECT_EQ(R(d.pop(I(1).get())), "'1'");
+    EXPECT_EQ(R(d.pop(I(1).get(), S("gone").get())), "'gone'") << "pop(key, default)";
+    EXPECT_THROW((void)d.pop(I(1).get()), py::KeyError);
+    EXPECT_EQ(R(d.setdefault(S("k").get(), I(5).get())), "5");
+    EXPECT_EQ(R(d.setdefault(S("k").get(), I(6).get())), "5") << "setdefault keeps a value";
+    auto more = py::Dict::create();
+    more->setitem(S("m").get(), I(9).get());
+    d.update(more.get());
+    EXPECT_EQ(R(d.popitem()), "('m', 9)") << "popitem() takes the last item";
+    EXPECT_EQ(R(d.get(S("nope").get())), "None");
+    EXPECT_EQ(R(d._callmethod("get", {S("nope"), S("default")})), "'default'");
+    d.clear();
+    EXPECT_EQ(d.len(), 0);
+    try {
+        (void)d.popitem();
+        FAIL() << "an empty dict";
+    } catch (const py::KeyError& e) {
+        EXPECT_STREQ(e.what(), "'popitem(): dictionary is empty'");
+    }
 }
 
 TEST(Sharing, Step43_RequestsAndRepliesAreCPythons) {
@@ -347,6 +403,18 @@ ns.name = "Bob"
 ns.job = "Builder"
 del ns.job
 print(str(ns), hasattr(ns, "job"), flush=True)
+a = manager.list([0, 1, 2, 3, 4])
+a += [5]
+a *= 2
+a.insert(0, "x")
+a.remove("x")
+print(list(a), len(a), a.index(5), a.count(0), a + [6], flush=True)
+b = manager.dict({"one": 1}, two=2)
+print(b.copy(), b.get("three", 3), b.pop("one"), sorted(b.values()), flush=True)
+try:
+    manager.list(range(3))  # our pickle loads no class but bytes: the server refuses it
+except Exception as e:
+    print(type(e).__module__, type(e).__name__, flush=True)
 )";
 
 TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
@@ -361,6 +429,13 @@ TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
     EXPECT_EQ(python.read_line(), "5") << "python3's AutoProxy[Queue] with keyword arguments";
     EXPECT_EQ(python.read_line(), "Empty") << "get(block=True, timeout=0.01) timed out";
     EXPECT_EQ(python.read_line(), "Namespace(name='Bob') False") << "del ns.job, str(ns)";
+    EXPECT_EQ(python.read_line(),
+              "[0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5] 12 5 2 [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 6]")
+        << "list(iterable) in create, +=, *=, insert, remove, index, count, +";
+    EXPECT_EQ(python.read_line(), "{'one': 1, 'two': 2} 3 1 [2]")
+        << "dict(mapping, **kwds) in create, get with a default, pop, values";
+    EXPECT_EQ(python.read_line(), "_pickle UnpicklingError")
+        << "the server's UnpicklingError is pickle's, not a builtin python3 cannot find";
     EXPECT_EQ(python.wait(), 0);
 }
 

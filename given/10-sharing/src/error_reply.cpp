@@ -11,9 +11,19 @@ constexpr char kHeadBytes[] = "\x80\x02X\x06\x00\x00\x00#ERRORc";
 constexpr std::string_view kHead(kHeadBytes, sizeof kHeadBytes - 1);
 constexpr std::string_view kTail = "R\x86.";
 
-// queue.Empty and queue.Full live in the queue module; every other error we send is a builtin.
+// The module that defines each error we send that is not a builtin, so that python3's
+// unpickler finds the class (builtins.UnpicklingError does not exist).
 std::string_view module_of(std::string_view name) {
-    return name == "Empty" || name == "Full" ? "queue" : "builtins";
+    if (name == "Empty" || name == "Full") {
+        return "queue";
+    }
+    if (name == "PickleError" || name == "PicklingError" || name == "UnpicklingError") {
+        return "pickle";
+    }
+    if (name == "ProcessError" || name == "AuthenticationError" || name == "BufferTooShort") {
+        return "multiprocessing.context";
+    }
+    return "builtins";
 }
 
 }  // namespace

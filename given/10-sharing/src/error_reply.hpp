@@ -6,7 +6,7 @@
 //
 // python3 unpickles it as ('#ERROR', KeyError('x')), as it would CPython's own reply. Empty and
 // Full are the queue module's ('c' 'queue\nEmpty\n'), so a python3 proxy's q.get(timeout=...)
-// raises queue.Empty.
+// raises queue.Empty; pickle's errors are pickle's, multiprocessing's multiprocessing.context's.
 #pragma once
 
 #include <optional>
@@ -18,7 +18,7 @@
 
 namespace py::multiprocessing::detail {
 
-// The reply for builtins.<name>(*args) (queue.<name> for Empty and Full); args must be a tuple.
+// The reply for <module>.<name>(*args), the module found from the name; args must be a tuple.
 std::string pickle_error_reply(std::string_view name, Object* args);
 
 struct ErrorReply {

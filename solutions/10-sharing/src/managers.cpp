@@ -177,6 +177,24 @@ Ref<Object> ListProxy::getitem(long long index) {
 void ListProxy::setitem(long long index, Object* item) {
     _callmethod("__setitem__", {Int::create(index), Ref<Object>::borrow(item)});
 }
+void ListProxy::insert(long long index, Object* item) {
+    _callmethod("insert", {Int::create(index), Ref<Object>::borrow(item)});
+}
+long long ListProxy::index(Object* item) {
+    return static_cast<Int*>(_callmethod("index", {Ref<Object>::borrow(item)}).get())->value();
+}
+long long ListProxy::count(Object* item) {
+    return static_cast<Int*>(_callmethod("count", {Ref<Object>::borrow(item)}).get())->value();
+}
+void ListProxy::delitem(long long index) {
+    _callmethod("__delitem__", {Int::create(index)});
+}
+Ref<Object> ListProxy::pop(long long index) {
+    return _callmethod("pop", {Int::create(index)});
+}
+void ListProxy::imul(long long times) {
+    _callmethod("__imul__", {Int::create(times)});
+}
 long long ListProxy::len() {
     return static_cast<Int*>(_callmethod("__len__").get())->value();
 }

@@ -79,8 +79,22 @@ class DictProxy : public BaseProxy {
     long long len();
     bool contains(Object* key);
     Ref<Object> keys() { return _callmethod("keys"); }
+    Ref<Object> values() { return _callmethod("values"); }
     Ref<Object> items() { return _callmethod("items"); }
     Ref<Object> copy() { return _callmethod("copy"); }
+    void clear() { _callmethod("clear"); }
+    // d.pop(key): KeyError when missing; d.pop(key, default) returns the default instead.
+    Ref<Object> pop(Object* key) { return _callmethod("pop", {ref(key)}); }
+    Ref<Object> pop(Object* key, Object* default_value) {
+        return _callmethod("pop", {ref(key), ref(default_value)});
+    }
+    Ref<Object> setdefault(Object* key, Object* default_value) {
+        return _callmethod("setdefault", {ref(key), ref(default_value)});
+    }
+    // d.update(other) for a dict.
+    void update(Object* other) { _callmethod("update", {ref(other)}); }
+    // d.popitem(): the last (key, value); KeyError('popitem(): dictionary is empty').
+    Ref<Object> popitem() { return _callmethod("popitem"); }
 
   private:
     static Ref<Object> ref(Object* op) { return Ref<Object>::borrow(op); }
@@ -90,11 +104,27 @@ class ListProxy : public BaseProxy {
   public:
     using BaseProxy::BaseProxy;
     void append(Object* item) { _callmethod("append", {Ref<Object>::borrow(item)}); }
+    // l.extend(iterable), a list or a tuple (l += iterable in Python).
+    void extend(Object* iterable) { _callmethod("extend", {Ref<Object>::borrow(iterable)}); }
+    void insert(long long index, Object* item);
+    // l.remove(x): ValueError("list.remove(x): x not in list").
+    void remove(Object* item) { _callmethod("remove", {Ref<Object>::borrow(item)}); }
+    // l.index(x): ValueError("5 is not in list"). l.count(x). Both compare with ==.
+    long long index(Object* item);
+    long long count(Object* item);
+    void reverse() { _callmethod("reverse"); }
+    // l[i], l[i] = x, del l[i]: a negative index counts from the end; IndexError("list index out
+    // of range") / ("list assignment index out of range") outside.
     Ref<Object> getitem(long long index);
     void setitem(long long index, Object* item);
+    void delitem(long long index);
+    // l.pop(index=-1): IndexError("pop from empty list") / ("pop index out of range").
     Ref<Object> pop() { return _callmethod("pop"); }
+    Ref<Object> pop(long long index);
     long long len();
     Ref<Object> copy() { return _callmethod("copy"); }
+    // l *= n, in the server.
+    void imul(long long times);
 };
 
 // manager.Value(typecode, value): get() / set(value) (CPython's ValueProxy).
