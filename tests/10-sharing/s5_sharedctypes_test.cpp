@@ -50,6 +50,7 @@ TEST(Sharing, Step29_ValueAndArrayLiveInSharedMemory) {
     EXPECT_EQ(seq.slice(-2, std::nullopt), (std::vector<int>{714, 831})) << "arr[-2:]";
     EXPECT_EQ(seq.slice(8, 100), (std::vector<int>{714, 831})) << "arr[8:100] is clamped";
     EXPECT_TRUE(seq.slice(7, 3).empty()) << "arr[7:3] is empty";
+    seq.set_slice(5, 5, {});  // arr[5:5] = []: nothing changes
     ASSERT_EQ(wait_child(fork_child([&] { seq.set_slice(4, 8, {1, 2, 3, 4}); })), 0);
     EXPECT_EQ(seq.slice(3, 9), (std::vector<int>{821, 1, 2, 3, 4, 714}));
     try {

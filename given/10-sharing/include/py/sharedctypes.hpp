@@ -181,6 +181,9 @@ class BasicArray {
                                                 std::optional<std::int64_t> stop) const {
         const auto [first, last] = detail::slice_bounds(start, stop, size());
         std::vector<value_type> out(last - first);
+        if (out.empty()) {
+            return out;  // arr[3:1]: nothing to copy (and no memcpy to a null pointer)
+        }
         buffer_.read(first * sizeof(value_type), out.data(), out.size() * sizeof(value_type));
         return out;
     }
@@ -191,6 +194,9 @@ class BasicArray {
         const auto [first, last] = detail::slice_bounds(start, stop, size());
         if (values.size() != last - first) {
             throw ValueError("Can only assign sequence of same size");
+        }
+        if (values.empty()) {
+            return;
         }
         buffer_.write(first * sizeof(value_type), values.data(),
                       values.size() * sizeof(value_type));
