@@ -52,6 +52,8 @@ TEST(Sharing, Step01_CreateWriteAndAttachByName) {
 
     SharedMemory small(created.name(), false, 3);
     EXPECT_EQ(small.size(), 10U) << "size is the block's, not the argument (CPython fstat()s it)";
+    EXPECT_EQ(small.repr(), "SharedMemory('" + created.name() + "', size=10)")
+        << "SharedMemory.__repr__ shows the name and the block's size";
     created.unlink();
 }
 

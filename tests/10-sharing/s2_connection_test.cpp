@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -136,6 +137,10 @@ TEST(Sharing, Step10_SendBytesWritesOneFrame) {
     } catch (const py::ValueError& e) {
         EXPECT_STREQ(e.what(), "buffer length < offset + size");
     }
+    // test_sendbytes: an offset at the very end (with or without size 0) is an empty message.
+    peer.connection.send_bytes("abc", 3);
+    peer.connection.send_bytes("abc", 3, 0);
+    EXPECT_EQ(peer.read_raw(8), bytes({0, 0, 0, 0, 0, 0, 0, 0}));
 
     // A signal may cut a blocking write short: the first time after part of a large message is
     // out (a short count), the second time before anything moved (EINTR). Either way the writer
@@ -188,6 +193,34 @@ TEST(Sharing, Step11_RecvBytesReadsWholeFrames) {
     peer.write_raw(bytes({0, 0, 0, 3}) + "xyz");
     EXPECT_EQ(peer.connection.recv_bytes_into(buffer), 3U) << "recv_bytes_into reuses a buffer";
     EXPECT_EQ(buffer, "xyz");
+    // CPython's recv_bytes_into(buf, offset) into a fixed buffer (test_connection): the message
+    // lands at byte `offset`, the rest stays; a message that does not fit is BufferTooShort,
+    // carrying the message, which is consumed.
+    std::array<std::byte, 8> fixed{};
+    fixed.fill(std::byte{'.'});
+    peer.write_raw(bytes({0, 0, 0, 3}) + "abc");
+    EXPECT_EQ(peer.connection.recv_bytes_into(fixed, 2), 3U);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(fixed.data()), fixed.size()), "..abc...");
+    peer.write_raw(bytes({0, 0, 0, 7}) + "toolong" + bytes({0, 0, 0, 1}) + "!");
+    try {
+        (void)peer.connection.recv_bytes_into(fixed, 2);
+        FAIL() << "7 bytes do not fit at offset 2 of 8";
+    } catch (const py::BufferTooShort& e) {
+        EXPECT_STREQ(e.what(), "toolong") << "e.args[0] is the message";
+    }
+    EXPECT_EQ(peer.connection.recv_bytes(), "!") << "the long message was consumed, not the next";
+    try {
+        (void)peer.connection.recv_bytes_into(fixed, -1);
+        FAIL() << "a negative offset";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "negative offset");
+    }
+    try {
+        (void)peer.connection.recv_bytes_into(fixed, 9);
+        FAIL() << "an offset past the buffer";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "offset too large");
+    }
 
     // A message that arrives in pieces is still one message.
     sharing_test::Background writer([&] {
@@ -323,6 +356,24 @@ TEST(Sharing, Step14_PipeIsDuplexOrOneWay) {
         EXPECT_STREQ(e.what(), "connection is write-only");
     }
     EXPECT_GE(reader.fileno(), 0);
+    {
+        // The readers of a one-way pipe are gone: Python's write gets EPIPE (it ignores SIGPIPE),
+        // so ours must raise BrokenPipeError too, not die of SIGPIPE as a C++ process would.
+        auto [gone, orphan] = Pipe(false);
+        gone.close();
+        try {
+            orphan.send_bytes("nobody reads");
+            FAIL() << "the pipe has no reader left";
+        } catch (const py::BrokenPipeError& e) {
+            EXPECT_STREQ(e.what(), "[Errno 32] Broken pipe");
+        }
+        try {
+            orphan.send_bytes(std::string(100000, 'x'));  // the two-piece path of a large frame
+            FAIL() << "the pipe has no reader left";
+        } catch (const py::BrokenPipeError& e) {
+            EXPECT_STREQ(e.what(), "[Errno 32] Broken pipe");
+        }
+    }
     writer.close();
     writer.close();  // twice is harmless
     EXPECT_TRUE(writer.closed());

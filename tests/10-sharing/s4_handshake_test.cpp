@@ -329,6 +329,8 @@ address = sys.argv[1]
 if ":" in address:  # "host:port" for AF_INET, else a unix socket path
     host, port = address.rsplit(":", 1)
     address = (host, int(port))
+elif address.startswith("@"):  # an abstract unix address: argv cannot hold its leading NUL
+    address = "\0" + address[1:]
 try:
     with Client(address, authkey=sys.argv[2].encode()) as conn:
         conn.send_bytes(b"from python " + sys.version.split()[0].encode())
@@ -371,6 +373,20 @@ TEST(Sharing, Step24_PythonsClientTalksToOurListener) {
     accepted.send_bytes("hello back");
     EXPECT_EQ(python.read_line(), "hello back");
     EXPECT_EQ(python.wait(), 0);
+
+    // An abstract unix address ("\0name", Linux; _test_multiprocessing's test_abstract_socket):
+    // no file in the filesystem, and python3 must find it under the same name, so the address's
+    // length is the name's, not sizeof(sun_path).
+    const std::string name = "wb10-abstract-" + std::to_string(::getpid());
+    Listener hidden(Address(std::string(1, '\0') + name), 1, "shared key");
+    sharing_test::Python abstract_client(kPythonClient, {"@" + name, "shared key"});
+    Connection from_abstract = hidden.accept();
+    EXPECT_THAT(from_abstract.recv_bytes(), testing::StartsWith("from python 3."));
+    from_abstract.send_bytes("abstract");
+    EXPECT_EQ(abstract_client.read_line(), "abstract");
+    EXPECT_EQ(abstract_client.wait(), 0);
+    hidden.close();
+    EXPECT_THROW(hidden.accept(), py::OSError) << "OSError('listener is closed')";
 }
 
 TEST(Sharing, Step25_AWrongKeyAgainstPythonGetsNothing) {

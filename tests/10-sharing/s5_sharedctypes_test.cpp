@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "helpers.hpp"
@@ -42,6 +43,22 @@ TEST(Sharing, Step29_ValueAndArrayLiveInSharedMemory) {
     EXPECT_EQ(arr.slice(), (std::vector<int>{666, 22, 33, 44})) << "print(arr[:])";
     EXPECT_EQ(arr[-1], 44) << "negative indices count from the end";
     EXPECT_THROW((void)arr[4], py::IndexError) << "ctypes: IndexError('invalid index')";
+    // _test_multiprocessing's test_array: arr[start:stop] with Python's slice bounds, and a slice
+    // written by a child (arr[4:8] = [1, 2, 3, 4]) is seen by the parent.
+    Array<'i'> seq{680, 626, 934, 821, 150, 233, 548, 982, 714, 831};
+    EXPECT_EQ(seq.slice(2, 7), (std::vector<int>{934, 821, 150, 233, 548})) << "arr[2:7]";
+    EXPECT_EQ(seq.slice(-2, std::nullopt), (std::vector<int>{714, 831})) << "arr[-2:]";
+    EXPECT_EQ(seq.slice(8, 100), (std::vector<int>{714, 831})) << "arr[8:100] is clamped";
+    EXPECT_TRUE(seq.slice(7, 3).empty()) << "arr[7:3] is empty";
+    seq.set_slice(5, 5, {});  // arr[5:5] = []: nothing changes
+    ASSERT_EQ(wait_child(fork_child([&] { seq.set_slice(4, 8, {1, 2, 3, 4}); })), 0);
+    EXPECT_EQ(seq.slice(3, 9), (std::vector<int>{821, 1, 2, 3, 4, 714}));
+    try {
+        seq.set_slice(0, 2, {1});
+        FAIL() << "a ctypes array cannot change its length";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "Can only assign sequence of same size");
+    }
     Array<'d'> zeros(3);
     EXPECT_EQ(zeros.slice(), (std::vector<double>{0.0, 0.0, 0.0})) << "Array('d', 3) is zeroed";
     RawValue<'q'> raw(1LL << 40);
@@ -87,9 +104,23 @@ TEST(Sharing, Step30_EachValueHasItsOwnProcessSharedRLock) {
     Value<'d'> other(0.0);
     EXPECT_NE(&other.get_lock(), &counter.get_lock()) << "each Value has a lock of its own";
     RawValue<'i'> raw(0);
-    EXPECT_THROW(raw.get_lock(), py::AttributeError) << "a raw value has no lock";
+    // Python's hasattr(RawValue('i', 0), 'get_lock') is False: the raw kind is a bare ctypes
+    // object, and the message names its ctypes class.
+    try {
+        (void)raw.get_lock();
+        FAIL() << "a raw value has no lock";
+    } catch (const py::AttributeError& e) {
+        EXPECT_STREQ(e.what(), "'c_int' object has no attribute 'get_lock'");
+    }
     RawArray<'i'> raw_array(2);
-    EXPECT_THROW(raw_array.get_lock(), py::AttributeError);
+    try {
+        (void)raw_array.get_lock();
+        FAIL() << "a raw array has no lock";
+    } catch (const py::AttributeError& e) {
+        EXPECT_STREQ(e.what(), "'c_int_Array_2' object has no attribute 'get_lock'");
+    }
+    RawValue<'q'> raw_long(0);
+    EXPECT_THROW((void)raw_long.get_lock(), py::AttributeError) << "'c_long' on 64-bit Linux";
 }
 
 // Two processes each add 1 once, in the one interleaving that loses an update: both read 0

@@ -47,12 +47,70 @@ TEST(Sharing, Step42_ManagerDictAndListFromAChildProcess) {
         l.append(I(666).get());
     });
     ASSERT_EQ(wait_child(child), 0) << "the child's proxies reached the server (§7)";
-    EXPECT_EQ(d.repr(), "{1: '1', '2': 2, 0.25: None}") << "print(d)";
-    EXPECT_EQ(l.repr(), "[666]") << "print(l)";
+    EXPECT_EQ(d.str(), "{1: '1', '2': 2, 0.25: None}") << "print(d): str(proxy) is the referent's";
+    EXPECT_EQ(l.str(), "[666]") << "print(l)";
+    EXPECT_THAT(l.repr(), testing::MatchesRegex("<ListProxy object, typeid 'list' at 0x[0-9a-f]+>"))
+        << "repr(proxy) is the proxy's own, asked of nobody";
     EXPECT_EQ(R(d.getitem(S("2").get())), "2");
     EXPECT_EQ(d.len(), 3);
     EXPECT_TRUE(d.contains(py::Float::create(0.25).get()));
     EXPECT_EQ(R(l.copy()), "[666]") << "copy() returns a plain list, by value";
+
+    // _test_multiprocessing's test_list and test_dict, method by method, in the server.
+    auto b = manager.list();
+    b.extend(py::Tuple::pack({I(0).get(), I(1).get(), I(2).get()}).get());
+    b.imul(2);
+    EXPECT_EQ(b.str(), "[0, 1, 2, 0, 1, 2]") << "b.extend(range(3)); b *= 2";
+    EXPECT_EQ(R(b.getitem(-1)), "2") << "a negative index counts from the end";
+    EXPECT_EQ(b.index(I(2).get()), 2);
+    EXPECT_EQ(b.count(I(1).get()), 2);
+    b.insert(-100, S("first").get());
+    b.remove(I(0).get());
+    b.delitem(-1);
+    EXPECT_EQ(R(b.pop(0)), "'first'");
+    b.reverse();
+    EXPECT_EQ(R(b.copy()), "[1, 0, 2, 1]");
+    try {
+        (void)b.getitem(4);
+        FAIL() << "past the end";
+    } catch (const py::IndexError& e) {
+        EXPECT_STREQ(e.what(), "list index out of range");
+    }
+    try {
+        b.remove(I(7).get());
+        FAIL() << "7 is not in the list";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "list.remove(x): x not in list");
+    }
+    try {
+        (void)b.index(I(7).get());
+        FAIL() << "7 is not in the list";
+    } catch (const py::ValueError& e) {
+        EXPECT_STREQ(e.what(), "7 is not in list");
+    }
+    EXPECT_EQ(R(b._callmethod("__add__", {py::List::create()})), "[1, 0, 2, 1]")
+        << "b + [] is a plain list";
+
+    EXPECT_EQ(R(d.values()), "['1', 2, None]");
+    EXPECT_EQ(R(d.pop(I(1).get())), "'1'");
+    EXPECT_EQ(R(d.pop(I(1).get(), S("gone").get())), "'gone'") << "pop(key, default)";
+    EXPECT_THROW((void)d.pop(I(1).get()), py::KeyError);
+    EXPECT_EQ(R(d.setdefault(S("k").get(), I(5).get())), "5");
+    EXPECT_EQ(R(d.setdefault(S("k").get(), I(6).get())), "5") << "setdefault keeps a value";
+    auto more = py::Dict::create();
+    more->setitem(S("m").get(), I(9).get());
+    d.update(more.get());
+    EXPECT_EQ(R(d.popitem()), "('m', 9)") << "popitem() takes the last item";
+    EXPECT_EQ(R(d.get(S("nope").get())), "None");
+    EXPECT_EQ(R(d._callmethod("get", {S("nope"), S("default")})), "'default'");
+    d.clear();
+    EXPECT_EQ(d.len(), 0);
+    try {
+        (void)d.popitem();
+        FAIL() << "an empty dict";
+    } catch (const py::KeyError& e) {
+        EXPECT_STREQ(e.what(), "'popitem(): dictionary is empty'");
+    }
 }
 
 TEST(Sharing, Step43_RequestsAndRepliesAreCPythons) {
@@ -183,6 +241,7 @@ TEST(Sharing, Step46_LockEventValueNamespaceAndQueueLiveInTheServer) {
     SyncManager manager;
     manager.start();
     auto value = manager.Value('i', I(0).get());
+    EXPECT_EQ(R(value.get()), "0") << "Value(typecode, value) starts at value";
     auto lock = manager.Lock();
     auto done = manager.Event();
     auto ns = manager.Namespace();
@@ -212,7 +271,58 @@ TEST(Sharing, Step46_LockEventValueNamespaceAndQueueLiveInTheServer) {
     EXPECT_TRUE(done.is_set());
     done.clear();
     EXPECT_FALSE(done.wait(0.01)) << "a cleared Event times out";
-    EXPECT_EQ(value.repr(), "Value(42)");
+    EXPECT_EQ(value.str(), "Value('i', 42)") << "managers.Value.__repr__";
+
+    // Keyword arguments travel in the request's kwds and are bound as Python binds them.
+    queue.put(S("kw").get());
+    EXPECT_EQ(R(queue._callmethod("get", {}, {{"timeout", py::Float::create(5.0)}})), "'kw'")
+        << "q.get(timeout=5.0)";
+    EXPECT_THROW((void)queue._callmethod("get", {}, {{"block", py::False()}}), py::queue::Empty)
+        << "q.get(block=False)";
+    try {
+        (void)queue._callmethod("get", {}, {{"wait", py::True()}});
+        FAIL() << "an unknown keyword";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "Queue.get() got an unexpected keyword argument 'wait'");
+    }
+    try {
+        (void)queue._callmethod("get", {py::True()}, {{"block", py::True()}});
+        FAIL() << "a keyword that repeats a positional argument";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "Queue.get() got multiple values for argument 'block'");
+    }
+    try {
+        (void)queue._callmethod("put", {}, {{"block", py::True()}});
+        FAIL() << "the item is required";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "Queue.put() missing 1 required positional argument: 'item'");
+    }
+    auto d = manager.dict();
+    try {
+        (void)d._callmethod("get", {S("k")}, {{"default", py::None()}});
+        FAIL() << "dict's methods are positional only";
+    } catch (const py::TypeError& e) {
+        EXPECT_STREQ(e.what(), "dict.get() takes no keyword arguments");
+    }
+    done.set();
+    EXPECT_EQ(R(done._callmethod("wait", {}, {{"timeout", py::Float::create(0.5)}})), "True")
+        << "e.wait(timeout=0.5)";
+    EXPECT_TRUE(lock.acquire(true, 0.5));
+    lock.release();
+
+    // Namespace: del ns.name, and str(ns) lists the public attributes sorted (test_namespace).
+    ns.setattr("name", S("Bob").get());
+    ns.setattr("job", S("Builder").get());
+    ns.setattr("_hidden", S("hidden").get());
+    ns.delattr("job");
+    EXPECT_EQ(ns.str(), "Namespace(name='Bob', who='child')");
+    EXPECT_THROW((void)ns.getattr("job"), py::AttributeError) << "not hasattr(n, 'job')";
+    try {
+        ns.delattr("job");
+        FAIL() << "deleting a missing attribute";
+    } catch (const py::AttributeError& e) {
+        EXPECT_STREQ(e.what(), "job");
+    }
     EXPECT_EQ(wait_child(child), 0);
     auto rlock = manager.RLock();
     EXPECT_TRUE(rlock.acquire());
@@ -281,6 +391,30 @@ try:
 except KeyError as e:
     print("KeyError", e, flush=True)
 print(str(d), flush=True)
+q = manager.Queue()
+q.put(item=5)
+print(q.get(timeout=5), flush=True)
+try:
+    q.get(block=True, timeout=0.01)
+except Exception as e:
+    print(type(e).__name__, flush=True)
+ns = manager.Namespace()
+ns.name = "Bob"
+ns.job = "Builder"
+del ns.job
+print(str(ns), hasattr(ns, "job"), flush=True)
+a = manager.list([0, 1, 2, 3, 4])
+a += [5]
+a *= 2
+a.insert(0, "x")
+a.remove("x")
+print(list(a), len(a), a.index(5), a.count(0), a + [6], flush=True)
+b = manager.dict({"one": 1}, two=2)
+print(b.copy(), b.get("three", 3), b.pop("one"), sorted(b.values()), flush=True)
+try:
+    manager.list(range(3))  # our pickle loads no class but bytes: the server refuses it
+except Exception as e:
+    print(type(e).__module__, type(e).__name__, flush=True)
 )";
 
 TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
@@ -292,6 +426,16 @@ TEST(Sharing, Step49_PythonsProxiesUseOurManager) {
         << "python3's proxy created a dict in our server and set and read it (§7)";
     EXPECT_EQ(python.read_line(), "KeyError 'missing'") << "our ('#ERROR', KeyError) unpickled";
     EXPECT_EQ(python.read_line(), "{'from python': [1, 2.5, 'three']}");
+    EXPECT_EQ(python.read_line(), "5") << "python3's AutoProxy[Queue] with keyword arguments";
+    EXPECT_EQ(python.read_line(), "Empty") << "get(block=True, timeout=0.01) timed out";
+    EXPECT_EQ(python.read_line(), "Namespace(name='Bob') False") << "del ns.job, str(ns)";
+    EXPECT_EQ(python.read_line(),
+              "[0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5] 12 5 2 [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 6]")
+        << "list(iterable) in create, +=, *=, insert, remove, index, count, +";
+    EXPECT_EQ(python.read_line(), "{'one': 1, 'two': 2} 3 1 [2]")
+        << "dict(mapping, **kwds) in create, get with a default, pop, values";
+    EXPECT_EQ(python.read_line(), "_pickle UnpicklingError")
+        << "the server's UnpicklingError is pickle's, not a builtin python3 cannot find";
     EXPECT_EQ(python.wait(), 0);
 }
 

@@ -4,7 +4,9 @@
 //     \x80\x02  X '#ERROR'  c 'builtins\nKeyError\n'  <args tuple>  R  \x86  .
 //     PROTO 2   BINUNICODE  GLOBAL                     pickled      REDUCE TUPLE2 STOP
 //
-// python3 unpickles it as ('#ERROR', KeyError('x')), as it would CPython's own reply.
+// python3 unpickles it as ('#ERROR', KeyError('x')), as it would CPython's own reply. Empty and
+// Full are the queue module's ('c' 'queue\nEmpty\n'), so a python3 proxy's q.get(timeout=...)
+// raises queue.Empty; pickle's errors are pickle's, multiprocessing's multiprocessing.context's.
 #pragma once
 
 #include <optional>
@@ -16,7 +18,7 @@
 
 namespace py::multiprocessing::detail {
 
-// The reply for builtins.<name>(*args); args must be a tuple.
+// The reply for <module>.<name>(*args), the module found from the name; args must be a tuple.
 std::string pickle_error_reply(std::string_view name, Object* args);
 
 struct ErrorReply {

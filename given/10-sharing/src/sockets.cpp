@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -17,14 +18,23 @@
 namespace py::multiprocessing::detail {
 namespace {
 
-sockaddr_un unix_address(const std::string& path) {
+// A unix address and its length. The length counts the path's bytes only (CPython's
+// getsockaddrarg does the same): an abstract address ("\0name", Linux) is then exactly its name,
+// not its name padded with NULs to sizeof(sun_path), so a python3 process finds the same socket.
+struct UnixAddress {
     sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof address.sun_path) {
+    socklen_t length = 0;
+};
+
+UnixAddress unix_address(const std::string& path) {
+    UnixAddress out;
+    out.address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof out.address.sun_path) {
         throw OSError("AF_UNIX path too long");
     }
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    return address;
+    std::memcpy(out.address.sun_path, path.data(), path.size());
+    out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    return out;
 }
 
 sockaddr_in inet_address(const connection::TcpAddress& tcp) {
@@ -54,8 +64,8 @@ int listen_on(connection::Address& address, int backlog) {
         if (fd < 0) {
             raise_os_error(errno);
         }
-        const sockaddr_un where = unix_address(*path);
-        if (::bind(fd, reinterpret_cast<const sockaddr*>(&where), sizeof where) != 0 ||
+        const UnixAddress where = unix_address(*path);
+        if (::bind(fd, reinterpret_cast<const sockaddr*>(&where.address), where.length) != 0 ||
             ::listen(fd, backlog) != 0) {
             fail(fd);
         }
@@ -99,8 +109,8 @@ int connect_to(const connection::Address& address) {
     }
     int result = 0;
     if (is_unix) {
-        const sockaddr_un where = unix_address(std::get<std::string>(address));
-        result = ::connect(fd, reinterpret_cast<const sockaddr*>(&where), sizeof where);
+        const UnixAddress where = unix_address(std::get<std::string>(address));
+        result = ::connect(fd, reinterpret_cast<const sockaddr*>(&where.address), where.length);
     } else {
         const sockaddr_in where = inet_address(std::get<connection::TcpAddress>(address));
         result = ::connect(fd, reinterpret_cast<const sockaddr*>(&where), sizeof where);

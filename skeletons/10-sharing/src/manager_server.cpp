@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
@@ -14,7 +15,9 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "error_reply.hpp"
 #include "py/containers.hpp"
@@ -60,13 +63,101 @@ Ref<Object> none() {
 
 // What a referent is: a table of its exposed methods. call() returns an empty Ref for a method
 // that is not exposed.
+// What binding keyword arguments needs to know of a method: its qualified name for the messages,
+// and its parameters in order, each with its default (null when required). The built-in methods
+// of dict and list take positional arguments only, as in CPython.
+struct Parameter {
+    std::string name;
+    Ref<Object> default_value;
+};
+struct Signature {
+    std::string qualname;
+    std::vector<Parameter> parameters;
+    bool positional_only = false;
+};
+
 struct Referent {
     virtual ~Referent() = default;
     virtual Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) = 0;
+    [[nodiscard]] virtual Signature signature(const std::string& method) const = 0;
 };
+
+// A request's (args, kwds) as the positional arguments of `signature`, with Python's TypeErrors:
+// q.get(timeout=0.5) from a python3 proxy is get(True, 0.5) here.
+Ref<Object> bind_arguments(const Signature& signature, Tuple* args, Object* kwds) {
+    if (kwds == nullptr || kwds->ob_type != &Dict::Type || static_cast<Dict*>(kwds)->size() == 0) {
+        return Ref<Object>::borrow(args);
+    }
+    auto type_error = [](const std::string& text) {
+        return RemoteException{"TypeError", Str::create(text)};
+    };
+    if (signature.positional_only) {
+        throw type_error(signature.qualname + "() takes no keyword arguments");
+    }
+    const auto& parameters = signature.parameters;
+    std::vector<Object*> bound(parameters.size(), nullptr);
+    const auto given = static_cast<std::size_t>(args->size());
+    if (given > parameters.size()) {
+        throw type_error(signature.qualname + "() takes " + std::to_string(parameters.size() + 1) +
+                         " positional arguments but " + std::to_string(given + 1) +
+                         " were given");  // Python counts self
+    }
+    for (std::size_t i = 0; i < given; ++i) {
+        bound[i] = args->item(static_cast<ssize_t>(i));
+    }
+    for (const auto& [key, value] : static_cast<Dict*>(kwds)->items()) {
+        if (key->ob_type != &Str::Type) {
+            throw type_error("keywords must be strings");
+        }
+        const std::string_view name = static_cast<Str*>(key)->view();
+        const auto found = std::find_if(parameters.begin(), parameters.end(),
+                                        [&](const Parameter& p) { return p.name == name; });
+        if (found == parameters.end()) {
+            throw type_error(signature.qualname + "() got an unexpected keyword argument '" +
+                             std::string(name) + "'");
+        }
+        const auto index = static_cast<std::size_t>(found - parameters.begin());
+        if (bound[index] != nullptr) {
+            throw type_error(signature.qualname + "() got multiple values for argument '" +
+                             std::string(name) + "'");
+        }
+        bound[index] = value;
+    }
+    std::vector<Object*> items;
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+        Object* item = bound[i] != nullptr ? bound[i] : parameters[i].default_value.get();
+        if (item == nullptr) {
+            throw type_error(signature.qualname + "() missing 1 required positional argument: '" +
+                             parameters[i].name + "'");
+        }
+        items.push_back(item);
+    }
+    auto* tuple =
+        static_cast<Tuple*>(alloc_object(&Tuple::Type, static_cast<ssize_t>(items.size())));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        incref(items[i]);
+        tuple->items()[i] = items[i];
+    }
+    return Ref<Object>::steal(tuple);
+}
+
+Signature builtin_signature(const std::string& type, const std::string& method) {
+    return {type + "." + method, {}, true};
+}
 
 struct DictReferent : Referent {
     Ref<Dict> dict = Dict::create();
+    // dict.update(mapping) for a dict argument.
+    void update(Object* other) {
+        if (other->ob_type != &Dict::Type) {
+            throw RemoteException{"TypeError",
+                                  Str::create("'" + std::string(other->ob_type->tp_name) +
+                                              "' object is not iterable")};
+        }
+        for (const auto& [key, value] : static_cast<Dict*>(other)->items()) {
+            dict->setitem(key, value);
+        }
+    }
     Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
         if (method == "__setitem__") {
             dict->setitem(arg(args, 0), arg(args, 1));
@@ -83,9 +174,51 @@ struct DictReferent : Referent {
             }
             return Ref<Object>::borrow(dict->getitem(key));
         }
-        if (method == "get") {
+        if (method == "get") {  // get(key, default=None)
             Object* found = dict->get(arg(args, 0));
-            return found != nullptr ? Ref<Object>::borrow(found) : none();
+            return Ref<Object>::borrow(found != nullptr   ? found
+                                       : args->size() > 1 ? args->item(1)
+                                                          : none().get());
+        }
+        if (method == "pop") {  // pop(key[, default])
+            Object* key = arg(args, 0);
+            Object* found = dict->get(key);
+            if (found == nullptr) {
+                if (args->size() > 1) {
+                    return Ref<Object>::borrow(args->item(1));
+                }
+                throw RemoteException{"KeyError", Ref<Object>::borrow(key)};
+            }
+            Ref<Object> value = Ref<Object>::borrow(found);
+            dict->delitem(key);
+            return value;
+        }
+        if (method == "setdefault") {  // setdefault(key, default=None)
+            Object* key = arg(args, 0);
+            if (!dict->contains(key)) {
+                dict->setitem(key, args->size() > 1 ? args->item(1) : none().get());
+            }
+            return Ref<Object>::borrow(dict->getitem(key));
+        }
+        if (method == "popitem") {  // the last item, as CPython's (LIFO)
+            const auto all = dict->items();
+            if (all.empty()) {
+                throw RemoteException{"KeyError", Str::create("popitem(): dictionary is empty")};
+            }
+            const auto [key, value] = all.back();
+            Ref<Object> pair = Tuple::pack({key, value});
+            dict->delitem(key);
+            return pair;
+        }
+        if (method == "update") {
+            update(arg(args, 0));
+            return none();
+        }
+        if (method == "clear") {
+            for (Object* key : dict->keys()) {
+                dict->delitem(key);
+            }
+            return none();
         }
         if (method == "__len__") {
             return Int::create(dict->size());
@@ -93,7 +226,7 @@ struct DictReferent : Referent {
         if (method == "__contains__") {
             return to_bool(dict->contains(arg(args, 0)));
         }
-        if (method == "keys" || method == "items" || method == "copy") {
+        if (method == "keys" || method == "items" || method == "values" || method == "copy") {
             auto list = List::create();
             auto copy = Dict::create();
             for (const auto& [key, value] : dict->items()) {
@@ -101,6 +234,8 @@ struct DictReferent : Referent {
                     list->append(key);
                 } else if (method == "items") {
                     list->append(Tuple::pack({key, value}).get());
+                } else if (method == "values") {
+                    list->append(value);
                 } else {
                     copy->setitem(key, value);
                 }
@@ -112,43 +247,189 @@ struct DictReferent : Referent {
         }
         return {};  // not exposed
     }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("dict", method);
+    }
 };
 
+// The items of a list or tuple argument (list.extend, list(iterable) in create); anything else
+// is the TypeError of iterating it.
+std::vector<Ref<Object>> items_of(Object* iterable) {
+    std::vector<Ref<Object>> out;
+    if (iterable->ob_type == &List::Type) {
+        auto* list = static_cast<List*>(iterable);
+        for (ssize_t i = 0; i < list->size(); ++i) {
+            out.push_back(Ref<Object>::borrow(list->item(i)));
+        }
+    } else if (iterable->ob_type == &Tuple::Type) {
+        auto* tuple = static_cast<Tuple*>(iterable);
+        for (ssize_t i = 0; i < tuple->size(); ++i) {
+            out.push_back(Ref<Object>::borrow(tuple->item(i)));
+        }
+    } else {
+        throw RemoteException{"TypeError",
+                              Str::create("'" + std::string(iterable->ob_type->tp_name) +
+                                          "' object is not iterable")};
+    }
+    return out;
+}
+
+Ref<Object> as_list(const std::vector<Ref<Object>>& items) {
+    auto list = List::create();
+    for (const auto& item : items) {
+        list->append(item.get());
+    }
+    return list;
+}
+
+long long integer(Object* op, const char* what) {
+    if (!Int::check(op)) {
+        throw RemoteException{"TypeError",
+                              Str::create(std::string(what) + " must be integers, not '" +
+                                          op->ob_type->tp_name + "'")};
+    }
+    return static_cast<Int*>(op)->value();
+}
+
+// The list lives as a vector of references, so that insert, remove and del are plain vector
+// operations; a reply that is a list (copy, +, *) is built from it.
 struct ListReferent : Referent {
-    Ref<List> list = List::create();
+    std::vector<Ref<Object>> items;
+
+    // items[i] for a Python index (negative from the end); IndexError(message) outside.
+    std::size_t position(Object* index, const char* message) const {
+        long long i = integer(index, "list indices");
+        const auto n = static_cast<long long>(items.size());
+        if (i < 0) {
+            i += n;
+        }
+        if (i < 0 || i >= n) {
+            throw RemoteException{"IndexError", Str::create(message)};
+        }
+        return static_cast<std::size_t>(i);
+    }
+    // The first position of an item equal to x, or items.size().
+    std::size_t find(Object* x) const {
+        std::size_t i = 0;
+        while (i < items.size() && !equal(items[i].get(), x)) {
+            ++i;
+        }
+        return i;
+    }
+    Ref<Object> repeated(Object* times) const {
+        std::vector<Ref<Object>> out;
+        for (long long k = 0; k < integer(times, "can't multiply sequence by non-int: counts");
+             ++k) {
+            out.insert(out.end(), items.begin(), items.end());
+        }
+        return as_list(out);
+    }
+
     Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
         if (method == "append") {
-            list->append(arg(args, 0));
+            items.push_back(Ref<Object>::borrow(arg(args, 0)));
+            return none();
+        }
+        if (method == "extend") {
+            for (auto& item : items_of(arg(args, 0))) {
+                items.push_back(std::move(item));
+            }
+            return none();
+        }
+        if (method == "insert") {  // list.insert clamps the index
+            long long at = integer(arg(args, 0), "list indices");
+            const auto n = static_cast<long long>(items.size());
+            at = std::clamp(at < 0 ? at + n : at, 0LL, n);
+            items.insert(items.begin() + at, Ref<Object>::borrow(arg(args, 1)));
             return none();
         }
         if (method == "__getitem__") {
-            return Ref<Object>::borrow(list->item(static_cast<Int*>(arg(args, 0))->value()));
+            return items[position(arg(args, 0), "list index out of range")];
         }
         if (method == "__setitem__") {
-            list->setitem(static_cast<Int*>(arg(args, 0))->value(), arg(args, 1));
+            items[position(arg(args, 0), "list assignment index out of range")] =
+                Ref<Object>::borrow(arg(args, 1));
+            return none();
+        }
+        if (method == "__delitem__") {
+            items.erase(items.begin() + static_cast<std::ptrdiff_t>(position(
+                                            arg(args, 0), "list assignment index out of range")));
             return none();
         }
         if (method == "pop") {
-            return list->pop();
+            if (items.empty()) {
+                throw RemoteException{"IndexError", Str::create("pop from empty list")};
+            }
+            const Ref<Object> last = Int::create(-1);
+            const std::size_t at =
+                position(args->size() > 0 ? args->item(0) : last.get(), "pop index out of range");
+            Ref<Object> item = std::move(items[at]);
+            items.erase(items.begin() + static_cast<std::ptrdiff_t>(at));
+            return item;
+        }
+        if (method == "remove" || method == "index") {
+            const std::size_t at = find(arg(args, 0));
+            if (at == items.size()) {
+                throw RemoteException{
+                    "ValueError",
+                    Str::create(method == "remove" ? "list.remove(x): x not in list"
+                                                   : repr(arg(args, 0)) + " is not in list")};
+            }
+            if (method == "index") {
+                return Int::create(static_cast<long long>(at));
+            }
+            items.erase(items.begin() + static_cast<std::ptrdiff_t>(at));
+            return none();
+        }
+        if (method == "count") {
+            return Int::create(static_cast<long long>(std::count_if(
+                items.begin(), items.end(),
+                [&](const Ref<Object>& item) { return equal(item.get(), arg(args, 0)); })));
+        }
+        if (method == "__contains__") {
+            return to_bool(find(arg(args, 0)) != items.size());
+        }
+        if (method == "reverse") {
+            std::reverse(items.begin(), items.end());
+            return none();
+        }
+        if (method == "clear") {
+            items.clear();
+            return none();
         }
         if (method == "__len__") {
-            return Int::create(list->size());
+            return Int::create(static_cast<long long>(items.size()));
         }
         if (method == "copy") {
-            auto copy = List::create();
-            for (ssize_t i = 0; i < list->size(); ++i) {
-                copy->append(list->item(i));
+            return as_list(items);
+        }
+        if (method == "__add__") {  // ListProxy's l + [5, 6]: a plain list comes back
+            std::vector<Ref<Object>> out = items;
+            for (auto& item : items_of(arg(args, 0))) {
+                out.push_back(std::move(item));
             }
-            return copy;
+            return as_list(out);
+        }
+        if (method == "__mul__" || method == "__rmul__") {
+            return repeated(arg(args, 0));
+        }
+        if (method == "__imul__") {  // ListProxy's l *= 2
+            const Ref<Object> twice = repeated(arg(args, 0));
+            items = items_of(twice.get());
+            return none();
         }
         if (method == "__repr__") {
-            return Str::create(repr(list.get()));
+            return Str::create(repr(as_list(items).get()));
         }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("list", method);
     }
 };
 
 struct ValueReferent : Referent {
+    Ref<Object> typecode;
     Ref<Object> value;
     Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
         if (method == "get") {
@@ -159,9 +440,16 @@ struct ValueReferent : Referent {
             return none();
         }
         if (method == "__repr__") {
-            return Str::create("Value(" + repr(value.get()) + ")");
+            // managers.Value.__repr__: "Value('i', 42)"
+            return Str::create("Value(" + repr(typecode.get()) + ", " + repr(value.get()) + ")");
         }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "set") {
+            return {"Value.set", {{"value", {}}}};
+        }
+        return {"Value." + method, {}};
     }
 };
 
@@ -181,7 +469,35 @@ struct NamespaceReferent : Referent {
             attributes->setitem(arg(args, 0), arg(args, 1));
             return none();
         }
+        if (method == "__delattr__") {
+            if (!attributes->contains(arg(args, 0))) {
+                throw RemoteException{
+                    "AttributeError",
+                    Str::create(std::string(static_cast<Str*>(arg(args, 0))->view()))};
+            }
+            attributes->delitem(arg(args, 0));
+            return none();
+        }
+        if (method == "__repr__") {
+            // Namespace.__repr__: the public attributes, sorted, as name=repr(value).
+            std::vector<std::string> shown;
+            for (const auto& [name, value] : attributes->items()) {
+                const std::string_view text = static_cast<Str*>(name)->view();
+                if (!text.starts_with('_')) {
+                    shown.push_back(std::string(text) + "=" + repr(value));
+                }
+            }
+            std::sort(shown.begin(), shown.end());
+            std::string out = "Namespace(";
+            for (std::size_t i = 0; i < shown.size(); ++i) {
+                out += (i == 0 ? "" : ", ") + shown[i];
+            }
+            return Str::create(out + ")");
+        }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("Namespace", method);
     }
 };
 
@@ -230,6 +546,14 @@ struct LockReferent : Referent {
         }
         return {};  // not exposed
     }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        // _thread.lock.acquire(blocking=True, timeout=-1)
+        const std::string type = reentrant ? "_thread.RLock." : "_thread.lock.";
+        if (method == "acquire") {
+            return {type + method, {{"blocking", True()}, {"timeout", Float::create(-1.0)}}};
+        }
+        return {type + method, {}};
+    }
 };
 
 struct EventReferent : Referent {
@@ -258,6 +582,12 @@ struct EventReferent : Referent {
             return to_bool(flag);
         }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "wait") {
+            return {"Event.wait", {{"timeout", None()}}};
+        }
+        return {"Event." + method, {}};
     }
 };
 
@@ -289,7 +619,33 @@ struct QueueReferent : Referent {
         if (method == "qsize") {
             return Int::create(static_cast<long long>(items.size()));
         }
+        if (method == "empty") {
+            return to_bool(items.empty());
+        }
+        if (method == "full") {  // Queue(maxsize=0): never
+            return to_bool(false);
+        }
+        if (method == "put_nowait") {  // unbounded: never Full
+            return call("put", args, lock);
+        }
+        if (method == "get_nowait") {
+            const Ref<Object> no_block = Tuple::pack({False().get()});
+            return call("get", static_cast<Tuple*>(no_block.get()), lock);
+        }
         return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        // queue.Queue's: put(item, block=True, timeout=None), get(block=True, timeout=None)
+        if (method == "put") {
+            return {"Queue.put", {{"item", {}}, {"block", True()}, {"timeout", None()}}};
+        }
+        if (method == "get") {
+            return {"Queue.get", {{"block", True()}, {"timeout", None()}}};
+        }
+        if (method == "put_nowait") {
+            return {"Queue.put_nowait", {{"item", {}}}};
+        }
+        return {"Queue." + method, {}};
     }
 };
 
@@ -303,16 +659,31 @@ std::map<std::string, Entry> objects;
 std::atomic<bool> stopping{false};
 int listening_socket = -1;
 
-[[maybe_unused]] std::unique_ptr<Referent> make_referent(const std::string& type_id, Tuple* args) {
-    if (type_id == "dict") {
-        return std::make_unique<DictReferent>();
+[[maybe_unused]] std::unique_ptr<Referent> make_referent(const std::string& type_id, Tuple* args,
+                                                         Object* kwds) {
+    if (type_id == "dict") {  // dict(mapping=(), **kwds)
+        auto dict = std::make_unique<DictReferent>();
+        if (args->size() > 1) {
+            dict->update(args->item(1));
+        }
+        if (kwds != nullptr && kwds->ob_type == &Dict::Type) {
+            for (const auto& [key, value] : static_cast<Dict*>(kwds)->items()) {
+                dict->dict->setitem(key, value);
+            }
+        }
+        return dict;
     }
-    if (type_id == "list") {
-        return std::make_unique<ListReferent>();
+    if (type_id == "list") {  // list(iterable=())
+        auto list = std::make_unique<ListReferent>();
+        if (args->size() > 1) {
+            list->items = items_of(args->item(1));
+        }
+        return list;
     }
     if (type_id == "Value") {
         auto value = std::make_unique<ValueReferent>();
-        value->value = Ref<Object>::borrow(arg(args, 1));  // Value(typecode, value)
+        value->typecode = Ref<Object>::borrow(arg(args, 1));  // create('Value', typecode, value)
+        value->value = Ref<Object>::borrow(arg(args, 2));
         return value;
     }
     if (type_id == "Namespace") {
@@ -330,9 +701,22 @@ int listening_socket = -1;
     throw RemoteException{"KeyError", Str::create(type_id)};
 }
 
+// The second half of create's reply, (ident, exposed): the methods a python3 AutoProxy gets. Only
+// the Queue is an AutoProxy in SyncManager; the other proxy types list their methods themselves.
+Ref<Object> exposed_methods(const std::string& type_id) {
+    if (type_id != "Queue") {
+        return Tuple::pack({});
+    }
+    return Tuple::pack({Str::create("empty").get(), Str::create("full").get(),
+                        Str::create("get").get(), Str::create("get_nowait").get(),
+                        Str::create("put").get(), Str::create("put_nowait").get(),
+                        Str::create("qsize").get()});
+}
+
 // The server's own functions (Server.public): create, incref, decref, number_of_objects,
 // shutdown, dummy. The reply value, or a RemoteException.
-[[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args) {
+[[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args,
+                                                  Object* kwds) {
     PY_KATA_TODO("§7");
 }
 

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <utility>
 
 #include "hmac.hpp"
 #include "os_error.hpp"
 #include "py/exceptions.hpp"
 #include "py/kata.hpp"
+#include "py/scalars.hpp"
 
 namespace py::multiprocessing::shared_memory {
 namespace {
@@ -72,6 +74,11 @@ std::span<std::byte> SharedMemory::buf() const noexcept {
 
 std::string SharedMemory::name() const {
     return !os_name_.empty() && os_name_.front() == '/' ? os_name_.substr(1) : os_name_;
+}
+
+std::string SharedMemory::repr() const {
+    return "SharedMemory(" + py::repr(Str::create(name()).get()) +
+           ", size=" + std::to_string(size_) + ")";
 }
 
 void SharedMemory::close() noexcept {

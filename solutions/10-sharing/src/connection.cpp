@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -12,6 +14,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstring>
+#include <ctime>
 #include <utility>
 
 #include "os_error.hpp"
@@ -28,6 +33,51 @@ constexpr std::size_t kSmallMessage = 16384;
 constexpr std::uint64_t kMaxShortLength = 0x7fffffff;
 // recv_exact grows its buffer by at most this much before the bytes are there.
 constexpr std::size_t kReadChunk = std::size_t{1} << 20;
+
+// A pipe has no MSG_NOSIGNAL: writing to one whose readers are all gone raises SIGPIPE, which
+// kills a C++ process, where Python (which ignores SIGPIPE at startup) gets BrokenPipeError. So a
+// pipe write runs with SIGPIPE blocked in this thread, and a SIGPIPE it caused is taken back out
+// of the pending set before unblocking; the write itself then fails with EPIPE.
+class SigpipeBlocked {
+  public:
+    SigpipeBlocked() noexcept {
+        sigemptyset(&sigpipe_);
+        sigaddset(&sigpipe_, SIGPIPE);
+        sigset_t pending;
+        sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+        pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_);
+    }
+    SigpipeBlocked(const SigpipeBlocked&) = delete;
+    SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+    ~SigpipeBlocked() {
+        const int saved_errno = errno;  // the caller still has to read the write's errno
+        sigset_t pending;
+        sigpending(&pending);
+        if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+            const timespec no_wait{0, 0};
+            while (sigtimedwait(&sigpipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+        errno = saved_errno;
+    }
+
+  private:
+    sigset_t sigpipe_{};
+    sigset_t previous_{};
+    bool was_pending_ = false;
+};
+
+[[maybe_unused]] ssize_t write_to_pipe(int fd, const void* data, std::size_t size) {
+    const SigpipeBlocked blocked;
+    return ::write(fd, data, size);
+}
+
+[[maybe_unused]] ssize_t writev_to_pipe(int fd, const iovec* pieces, int count) {
+    const SigpipeBlocked blocked;
+    return ::writev(fd, pieces, count);
+}
 
 [[maybe_unused]] void put_big_endian(std::string& out, std::uint64_t value, int bytes) {
     for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
@@ -125,7 +175,7 @@ void Connection::send_all(std::string_view data) {
         // send(MSG_NOSIGNAL) on a socket: a vanished peer is EPIPE, not a SIGPIPE that kills us.
         ssize_t sent = ::send(handle_, data.data(), data.size(), MSG_NOSIGNAL);
         if (sent < 0 && errno == ENOTSOCK) {
-            sent = ::write(handle_, data.data(), data.size());
+            sent = write_to_pipe(handle_, data.data(), data.size());  // no SIGPIPE either
         }
         if (sent < 0) {
             if (errno == EINTR) {
@@ -156,7 +206,7 @@ void Connection::send_frame(std::string_view payload) {
             message.msg_iovlen = static_cast<std::size_t>(count);
             ssize_t sent = ::sendmsg(handle_, &message, MSG_NOSIGNAL);
             if (sent < 0 && errno == ENOTSOCK) {
-                sent = ::writev(handle_, next, count);
+                sent = writev_to_pipe(handle_, next, count);
             }
             if (sent < 0) {
                 if (errno == EINTR) {
@@ -279,6 +329,25 @@ std::size_t Connection::recv_bytes_into(std::string& buffer) {
     check_readable();
     recv_frame(buffer, std::nullopt);
     return buffer.size();
+}
+
+std::size_t Connection::recv_bytes_into(std::span<std::byte> buffer, std::int64_t offset) {
+    check_closed();
+    check_readable();
+    if (offset < 0) {
+        throw ValueError("negative offset");
+    }
+    if (static_cast<std::uint64_t>(offset) > buffer.size()) {
+        throw ValueError("offset too large");
+    }
+    std::string message;
+    recv_frame(message, std::nullopt);
+    const auto at = static_cast<std::size_t>(offset);
+    if (buffer.size() - at < message.size()) {
+        throw BufferTooShort(message);
+    }
+    std::memcpy(buffer.data() + at, message.data(), message.size());
+    return message.size();
 }
 
 void Connection::send_many(const std::vector<std::string>& messages) {

@@ -25,8 +25,10 @@ void Listener::close() noexcept {
     if (socket_ >= 0) {
         ::close(socket_);
         socket_ = -1;
-        // SocketListener unlinks its unix socket file when it closes (util.Finalize(os.unlink)).
-        if (const auto* path = std::get_if<std::string>(&address_)) {
+        // SocketListener unlinks its unix socket file when it closes (util.Finalize(os.unlink));
+        // an abstract address ("\0name") has no file.
+        if (const auto* path = std::get_if<std::string>(&address_);
+            path != nullptr && !path->empty() && path->front() != '\0') {
             ::unlink(path->c_str());
         }
     }

@@ -4,6 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <map>
+#include <sstream>
+
 #include "error_reply.hpp"
 #include "hmac.hpp"
 #include "py/containers.hpp"
@@ -70,11 +74,16 @@ Connection connect(const connection::Address& address, const std::string& authke
 }  // namespace
 
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
-                     const std::string& method, const std::vector<Ref<Object>>& args) {
+                     const std::string& method, const std::vector<Ref<Object>>& args,
+                     const Kwargs& kwds) {
     // kata: begin step42 step43 step44 §7
+    auto keywords = Dict::create();
+    for (const auto& [name, value] : kwds) {
+        keywords->setitem(Str::create(name).get(), value.get());
+    }
     const Ref<Object> request =
         Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
-                     pack_args(args).get(), Dict::create().get()});
+                     pack_args(args).get(), keywords.get()});
     connection.send_bytes(pickle::dumps(request.get()));
     const std::string reply = connection.recv_bytes();
     if (auto error = multiprocessing::detail::parse_error_reply(reply)) {
@@ -126,20 +135,34 @@ Connection& BaseProxy::connection() {
     return *connection_;
 }
 
-Ref<Object> BaseProxy::_callmethod(const std::string& method,
-                                   const std::vector<Ref<Object>>& args) {
+Ref<Object> BaseProxy::_callmethod(const std::string& method, const std::vector<Ref<Object>>& args,
+                                   const Kwargs& kwds) {
     // kata: begin step42 §7
     if (connection_pid_ == 0) {
         connection_pid_ = ::getpid();
         connection_.emplace(connect(token_.address, authkey_));
     }
-    return dispatch(connection(), token_.id, method, args);
+    return dispatch(connection(), token_.id, method, args, kwds);
     // kata: end
 }
 
-std::string BaseProxy::repr() {
+std::string BaseProxy::str() {
     const Ref<Object> text = _callmethod("__repr__");
     return std::string(static_cast<Str*>(text.get())->view());
+}
+
+std::string BaseProxy::repr() const {
+    // SyncManager's registrations: which proxy type each typeid gets (Queue an AutoProxy).
+    static const std::map<std::string, std::string> proxy_types = {
+        {"dict", "DictProxy"},           {"list", "ListProxy"},        {"Value", "ValueProxy"},
+        {"Lock", "AcquirerProxy"},       {"RLock", "AcquirerProxy"},   {"Event", "EventProxy"},
+        {"Namespace", "NamespaceProxy"}, {"Queue", "AutoProxy[Queue]"}};
+    const auto found = proxy_types.find(token_.type_id);
+    const std::string type = found != proxy_types.end() ? found->second : "BaseProxy";
+    std::ostringstream out;
+    out << "<" << type << " object, typeid '" << token_.type_id << "' at 0x" << std::hex
+        << reinterpret_cast<std::uintptr_t>(this) << ">";
+    return out.str();
 }
 
 long long DictProxy::len() {
@@ -153,6 +176,24 @@ Ref<Object> ListProxy::getitem(long long index) {
 }
 void ListProxy::setitem(long long index, Object* item) {
     _callmethod("__setitem__", {Int::create(index), Ref<Object>::borrow(item)});
+}
+void ListProxy::insert(long long index, Object* item) {
+    _callmethod("insert", {Int::create(index), Ref<Object>::borrow(item)});
+}
+long long ListProxy::index(Object* item) {
+    return static_cast<Int*>(_callmethod("index", {Ref<Object>::borrow(item)}).get())->value();
+}
+long long ListProxy::count(Object* item) {
+    return static_cast<Int*>(_callmethod("count", {Ref<Object>::borrow(item)}).get())->value();
+}
+void ListProxy::delitem(long long index) {
+    _callmethod("__delitem__", {Int::create(index)});
+}
+Ref<Object> ListProxy::pop(long long index) {
+    return _callmethod("pop", {Int::create(index)});
+}
+void ListProxy::imul(long long times) {
+    _callmethod("__imul__", {Int::create(times)});
 }
 long long ListProxy::len() {
     return static_cast<Int*>(_callmethod("__len__").get())->value();
@@ -175,6 +216,9 @@ Ref<Object> NamespaceProxy::getattr(const std::string& name) {
 }
 void NamespaceProxy::setattr(const std::string& name, Object* value) {
     _callmethod("__setattr__", {Str::create(name), Ref<Object>::borrow(value)});
+}
+void NamespaceProxy::delattr(const std::string& name) {
+    _callmethod("__delattr__", {Str::create(name)});
 }
 Ref<Object> QueueProxy::get(bool block, std::optional<double> timeout) {
     return _callmethod("get",

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,11 @@ class Connection {
     // (a loop of large messages then allocates once); returns the message's length. CPython's
     // takes a fixed buffer and raises BufferTooShort; a std::string grows instead.
     std::size_t recv_bytes_into(std::string& buffer);
+    // recv_bytes_into(buf, offset=0), CPython's own: the next message into the fixed `buffer` at
+    // byte `offset`; returns its length. ValueError("negative offset"), ValueError("offset too
+    // large") (offset > len(buffer)), and BufferTooShort when it does not fit: the message is
+    // consumed and what() holds its bytes (Python's e.args[0]).
+    std::size_t recv_bytes_into(std::span<std::byte> buffer, std::int64_t offset = 0);
     // Several messages in as few writes as possible; the peer reads them one by one as usual.
     // (Ours: the Queue's feeder thread writes what it has buffered this way.)
     void send_many(const std::vector<std::string>& messages);

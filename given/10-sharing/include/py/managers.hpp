@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "py/connection.hpp"
@@ -31,9 +32,13 @@ struct Token {
     std::string id;  // "%x" % id(obj) on the server
 };
 
+// A call's keyword arguments, in order: {{"timeout", Float::create(0.5)}} is timeout=0.5.
+using Kwargs = std::vector<std::pair<std::string, Ref<Object>>>;
+
 // dispatch(c, id, methodname, args, kwds): one request, one reply; raises the reply's error.
 Ref<Object> dispatch(connection::Connection& connection, std::optional<std::string> id,
-                     const std::string& method, const std::vector<Ref<Object>>& args = {});
+                     const std::string& method, const std::vector<Ref<Object>>& args = {},
+                     const Kwargs& kwds = {});
 
 class BaseProxy {
   public:
@@ -44,11 +49,16 @@ class BaseProxy {
     // Gives the reference back (decref); a server that is gone is ignored.
     virtual ~BaseProxy();
 
-    // _callmethod(methodname, args): the method of the referent, run in the server.
-    Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {});
+    // _callmethod(methodname, args=(), kwds={}): the method of the referent, run in the server,
+    // which binds the keyword arguments as Python does (q.get(timeout=0.5)); dict's and list's
+    // methods take none: TypeError("dict.get() takes no keyword arguments").
+    Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {},
+                            const Kwargs& kwds = {});
     [[nodiscard]] const Token& token() const noexcept { return token_; }
-    // repr(referent), str(referent): CPython's proxies forward __repr__ as '#GETVALUE'-free calls.
-    std::string repr();
+    // str(proxy): the referent's repr, asked of the server (BaseProxy.__str__), e.g. "[666]".
+    std::string str();
+    // repr(proxy): the proxy's own, "<DictProxy object, typeid 'dict' at 0x7f...>", no request.
+    [[nodiscard]] std::string repr() const;
 
   private:
     connection::Connection& connection();
@@ -69,8 +79,22 @@ class DictProxy : public BaseProxy {
     long long len();
     bool contains(Object* key);
     Ref<Object> keys() { return _callmethod("keys"); }
+    Ref<Object> values() { return _callmethod("values"); }
     Ref<Object> items() { return _callmethod("items"); }
     Ref<Object> copy() { return _callmethod("copy"); }
+    void clear() { _callmethod("clear"); }
+    // d.pop(key): KeyError when missing; d.pop(key, default) returns the default instead.
+    Ref<Object> pop(Object* key) { return _callmethod("pop", {ref(key)}); }
+    Ref<Object> pop(Object* key, Object* default_value) {
+        return _callmethod("pop", {ref(key), ref(default_value)});
+    }
+    Ref<Object> setdefault(Object* key, Object* default_value) {
+        return _callmethod("setdefault", {ref(key), ref(default_value)});
+    }
+    // d.update(other) for a dict.
+    void update(Object* other) { _callmethod("update", {ref(other)}); }
+    // d.popitem(): the last (key, value); KeyError('popitem(): dictionary is empty').
+    Ref<Object> popitem() { return _callmethod("popitem"); }
 
   private:
     static Ref<Object> ref(Object* op) { return Ref<Object>::borrow(op); }
@@ -80,11 +104,27 @@ class ListProxy : public BaseProxy {
   public:
     using BaseProxy::BaseProxy;
     void append(Object* item) { _callmethod("append", {Ref<Object>::borrow(item)}); }
+    // l.extend(iterable), a list or a tuple (l += iterable in Python).
+    void extend(Object* iterable) { _callmethod("extend", {Ref<Object>::borrow(iterable)}); }
+    void insert(long long index, Object* item);
+    // l.remove(x): ValueError("list.remove(x): x not in list").
+    void remove(Object* item) { _callmethod("remove", {Ref<Object>::borrow(item)}); }
+    // l.index(x): ValueError("5 is not in list"). l.count(x). Both compare with ==.
+    long long index(Object* item);
+    long long count(Object* item);
+    void reverse() { _callmethod("reverse"); }
+    // l[i], l[i] = x, del l[i]: a negative index counts from the end; IndexError("list index out
+    // of range") / ("list assignment index out of range") outside.
     Ref<Object> getitem(long long index);
     void setitem(long long index, Object* item);
+    void delitem(long long index);
+    // l.pop(index=-1): IndexError("pop from empty list") / ("pop index out of range").
     Ref<Object> pop() { return _callmethod("pop"); }
+    Ref<Object> pop(long long index);
     long long len();
     Ref<Object> copy() { return _callmethod("copy"); }
+    // l *= n, in the server.
+    void imul(long long times);
 };
 
 // manager.Value(typecode, value): get() / set(value) (CPython's ValueProxy).
@@ -120,6 +160,8 @@ class NamespaceProxy : public BaseProxy {
     using BaseProxy::BaseProxy;
     Ref<Object> getattr(const std::string& name);
     void setattr(const std::string& name, Object* value);
+    // del ns.name: AttributeError('name') when there is none.
+    void delattr(const std::string& name);
 };
 
 // manager.Queue(): a queue.Queue in the server.
@@ -128,6 +170,7 @@ class QueueProxy : public BaseProxy {
     using BaseProxy::BaseProxy;
     void put(Object* item) { _callmethod("put", {Ref<Object>::borrow(item)}); }
     Ref<Object> get(bool block = true, std::optional<double> timeout = std::nullopt);
+    Ref<Object> get_nowait() { return _callmethod("get_nowait"); }
     long long qsize();
 };
 

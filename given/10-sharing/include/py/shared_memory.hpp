@@ -21,11 +21,16 @@ namespace py::multiprocessing::shared_memory {
 class SharedMemory {
   public:
     // SharedMemory(name=None, create=False, size=0), with CPython's errors:
-    //   size < 0                    ValueError("'size' must be a positive integer")
-    //   create and size == 0        ValueError("'size' must be a positive number different from
-    //   zero") no name and not create      ValueError("'name' can only be None if create=True")
-    //   name missing (attach)       FileNotFoundError("[Errno 2] No such file or directory:
-    //   '/name'") name taken (create)         FileExistsError("[Errno 17] File exists: '/name'")
+    //   size < 0
+    //       ValueError("'size' must be a positive integer")
+    //   create and size == 0
+    //       ValueError("'size' must be a positive number different from zero")
+    //   no name and not create
+    //       ValueError("'name' can only be None if create=True")
+    //   name missing (attach)
+    //       FileNotFoundError("[Errno 2] No such file or directory: '/name'")
+    //   name taken (create)
+    //       FileExistsError("[Errno 17] File exists: '/name'")
     // Without a name, create picks a fresh "psm_" + 8 hex digits. Attaching maps the whole block:
     // size() is the block's size, whatever `size` was passed.
     explicit SharedMemory(std::optional<std::string> name = std::nullopt, bool create = false,
@@ -42,6 +47,8 @@ class SharedMemory {
     // The name without the leading slash, as CPython reports it ("psm_1a2b3c4d").
     [[nodiscard]] std::string name() const;
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    // repr(): "SharedMemory('psm_1a2b3c4d', size=512)", as SharedMemory.__repr__.
+    [[nodiscard]] std::string repr() const;
 
     // Unmaps and closes the descriptor; the block stays. Calling it twice is harmless.
     void close() noexcept;

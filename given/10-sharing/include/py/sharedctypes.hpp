@@ -12,12 +12,15 @@
 // read-modify-write. RawValue and RawArray (Python's lock=False) have no lock at all.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "py/exceptions.hpp"
@@ -27,23 +30,25 @@ namespace py::multiprocessing {
 
 namespace detail {
 
+// `name` is the ctypes class's name, which Python's messages show (on 64-bit Linux 'q' is c_long,
+// since ctypes makes c_longlong an alias of c_long when both have 8 bytes).
 template <char Code>
 struct ctype;  // no definition: an unknown type code is a compile error
 // clang-format off
-template <> struct ctype<'c'> { using type = char; };
-template <> struct ctype<'u'> { using type = wchar_t; };
-template <> struct ctype<'b'> { using type = signed char; };
-template <> struct ctype<'B'> { using type = unsigned char; };
-template <> struct ctype<'h'> { using type = short; };
-template <> struct ctype<'H'> { using type = unsigned short; };
-template <> struct ctype<'i'> { using type = int; };
-template <> struct ctype<'I'> { using type = unsigned int; };
-template <> struct ctype<'l'> { using type = long; };
-template <> struct ctype<'L'> { using type = unsigned long; };
-template <> struct ctype<'q'> { using type = long long; };
-template <> struct ctype<'Q'> { using type = unsigned long long; };
-template <> struct ctype<'f'> { using type = float; };
-template <> struct ctype<'d'> { using type = double; };
+template <> struct ctype<'c'> { using type = char; static constexpr const char* name = "c_char"; };
+template <> struct ctype<'u'> { using type = wchar_t; static constexpr const char* name = "c_wchar"; };
+template <> struct ctype<'b'> { using type = signed char; static constexpr const char* name = "c_byte"; };
+template <> struct ctype<'B'> { using type = unsigned char; static constexpr const char* name = "c_ubyte"; };
+template <> struct ctype<'h'> { using type = short; static constexpr const char* name = "c_short"; };
+template <> struct ctype<'H'> { using type = unsigned short; static constexpr const char* name = "c_ushort"; };
+template <> struct ctype<'i'> { using type = int; static constexpr const char* name = "c_int"; };
+template <> struct ctype<'I'> { using type = unsigned int; static constexpr const char* name = "c_uint"; };
+template <> struct ctype<'l'> { using type = long; static constexpr const char* name = "c_long"; };
+template <> struct ctype<'L'> { using type = unsigned long; static constexpr const char* name = "c_ulong"; };
+template <> struct ctype<'q'> { using type = long long; static constexpr const char* name = "c_long"; };
+template <> struct ctype<'Q'> { using type = unsigned long long; static constexpr const char* name = "c_ulong"; };
+template <> struct ctype<'f'> { using type = float; static constexpr const char* name = "c_float"; };
+template <> struct ctype<'d'> { using type = double; static constexpr const char* name = "c_double"; };
 // clang-format on
 
 // `size` zeroed bytes in a MAP_SHARED mapping (CPython: heap.BufferWrapper in an mmap'ed arena),
@@ -85,6 +90,23 @@ inline std::size_t checked_index(std::int64_t index, std::size_t size) {
     return static_cast<std::size_t>(index);
 }
 
+// slice(start, stop).indices(size) for a step of 1: the half-open range [first, last) that
+// arr[start:stop] covers, negative bounds counting from the end, everything clamped to the array.
+inline std::pair<std::size_t, std::size_t> slice_bounds(std::optional<std::int64_t> start,
+                                                        std::optional<std::int64_t> stop,
+                                                        std::size_t size) {
+    const auto n = static_cast<std::int64_t>(size);
+    auto clamp = [n](std::int64_t bound) {
+        if (bound < 0) {
+            bound += n;
+        }
+        return static_cast<std::size_t>(std::clamp<std::int64_t>(bound, 0, n));
+    };
+    const std::size_t first = start ? clamp(*start) : 0;
+    const std::size_t last = stop ? clamp(*stop) : size;
+    return {first, std::max(first, last)};
+}
+
 }  // namespace detail
 
 template <char Code, bool Locked = true>
@@ -109,7 +131,7 @@ class BasicValue {
     // The lock (Synchronized.get_lock()). RawValue has none: AttributeError, as in Python.
     RLock& get_lock() const {
         if (buffer_.lock() == nullptr) {
-            throw AttributeError("'c_" + std::string(1, Code) +
+            throw AttributeError("'" + std::string(detail::ctype<Code>::name) +
                                  "' object has no attribute 'get_lock'");
         }
         return *buffer_.lock();
@@ -150,14 +172,43 @@ class BasicArray {
     }
     // arr[:], one locked read of the whole array.
     [[nodiscard]] std::vector<value_type> slice() const {
-        std::vector<value_type> out(size());
-        buffer_.read(0, out.data(), out.size() * sizeof(value_type));
+        return slice(std::nullopt, std::nullopt);
+    }
+    // arr[start:stop] (SynchronizedArray.__getitem__ with a slice), one locked read; the bounds
+    // are a Python slice's: negative counts from the end, out of range is clamped, so arr[3:1]
+    // and arr[20:] are empty.
+    [[nodiscard]] std::vector<value_type> slice(std::optional<std::int64_t> start,
+                                                std::optional<std::int64_t> stop) const {
+        const auto [first, last] = detail::slice_bounds(start, stop, size());
+        std::vector<value_type> out(last - first);
+        if (out.empty()) {
+            return out;  // arr[3:1]: nothing to copy (and no memcpy to a null pointer)
+        }
+        buffer_.read(first * sizeof(value_type), out.data(), out.size() * sizeof(value_type));
         return out;
+    }
+    // arr[start:stop] = values, one locked write. A ctypes array cannot change its length:
+    // ValueError("Can only assign sequence of same size") unless values fill the slice exactly.
+    void set_slice(std::optional<std::int64_t> start, std::optional<std::int64_t> stop,
+                   std::span<const value_type> values) {
+        const auto [first, last] = detail::slice_bounds(start, stop, size());
+        if (values.size() != last - first) {
+            throw ValueError("Can only assign sequence of same size");
+        }
+        if (values.empty()) {
+            return;
+        }
+        buffer_.write(first * sizeof(value_type), values.data(),
+                      values.size() * sizeof(value_type));
+    }
+    void set_slice(std::optional<std::int64_t> start, std::optional<std::int64_t> stop,
+                   std::initializer_list<value_type> values) {
+        set_slice(start, stop, std::span<const value_type>(values.begin(), values.size()));
     }
     RLock& get_lock() const {
         if (buffer_.lock() == nullptr) {
-            throw AttributeError("'c_" + std::string(1, Code) +
-                                 "_Array' object has no attribute 'get_lock'");
+            throw AttributeError("'" + std::string(detail::ctype<Code>::name) + "_Array_" +
+                                 std::to_string(size()) + "' object has no attribute 'get_lock'");
         }
         return *buffer_.lock();
     }
