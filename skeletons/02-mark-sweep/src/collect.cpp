@@ -41,7 +41,9 @@ void subtract_refs(GCHead* containers) {
 // it gets its prev pointer back and loses COLLECTING. An object with none is moved to
 // `unreachable` for now, with the UNREACHABLE bit in its next word, and comes back if a reachable
 // object turns out to refer to it later in the scan. On return both lists are doubly linked
-// again and no UNREACHABLE bit is left; the unreachable objects keep COLLECTING.
+// again; the unreachable objects keep COLLECTING and, as in CPython, the UNREACHABLE bit too:
+// the caller's next pass over them (clear_unreachable_mask) clears it, so that no extra pass over
+// a million objects is spent on it.
 void move_unreachable(GCHead* young, GCHead* unreachable) {
     PY_KATA_TODO("§3");
 }
@@ -65,26 +67,28 @@ bool has_legacy_finalizer(Object* op) noexcept {
     return 0;
 }
 
-// Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
-// for move_legacy_finalizers to do.
-bool any_legacy_finalizer(GCHead* unreachable) noexcept {
-    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
-        if (has_legacy_finalizer(from_gc(gc))) {
-            return true;
-        }
-    }
-    return false;
-}
+// What one look at the unreachable set found.
+struct Survey {
+    ssize_t count = 0;               // objects in the set
+    bool legacy_finalizer = false;   // one has a tp_del: move_legacy_finalizers has work
+    bool finalizer_pending = false;  // one has a tp_finalize not run yet: it may resurrect
+};
 
-// Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
-// resurrect anything.
-bool finalizer_pending(GCHead* unreachable) noexcept {
+// clear_unreachable_mask, and on the same pass what the rest of the collection needs to know:
+// how many objects there are and whether any has a finalizer. CPython 3.11 walks the set once
+// for each of these (move_legacy_finalizers, finalize_garbage, handle_resurrected_objects,
+// gc_list_size); with a million objects of garbage every pass is a walk through memory that is
+// not in the cache, so here there is one.
+Survey clear_unreachable_mask(GCHead* unreachable) noexcept {
+    Survey survey;
     for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
-        if (!finalized(gc) && from_gc(gc)->ob_type->tp_finalize != nullptr) {
-            return true;
-        }
+        gc->_gc_next &= ~NEXT_MASK_UNREACHABLE;
+        ++survey.count;
+        const TypeObject* type = from_gc(gc)->ob_type;
+        survey.legacy_finalizer |= (type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
+        survey.finalizer_pending |= type->tp_finalize != nullptr && !finalized(gc);
     }
-    return false;
+    return survey;
 }
 
 // move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
@@ -133,26 +137,28 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     if (young != old) {
         list_merge(young, old);
     }
-    if (list_is_empty(&unreachable)) {
+    const Survey survey = clear_unreachable_mask(&unreachable);
+    if (survey.count == 0) {
         return outcome;  // nothing to finalize, clear or report
     }
 
     GCHead finalizers;
     list_init(&finalizers);
-    if (any_legacy_finalizer(&unreachable)) {
+    if (survey.legacy_finalizer) {
         move_legacy_finalizers(&unreachable, &finalizers);
     }
     GCHead final_unreachable;
     list_init(&final_unreachable);
-    if (finalizer_pending(&unreachable)) {
+    if (survey.finalizer_pending) {
         finalize_garbage(&unreachable);
         handle_resurrected_objects(&unreachable, &final_unreachable, old);
+        outcome.collected = list_size(&final_unreachable);
     } else {
         // No finalizer runs, so nothing can be resurrected: skip the second look (CPython 3.11
         // always takes it; on a million objects it is five more passes over the list).
         list_merge(&unreachable, &final_unreachable);
+        outcome.collected = survey.legacy_finalizer ? list_size(&final_unreachable) : survey.count;
     }
-    outcome.collected = list_size(&final_unreachable);
     delete_garbage(&final_unreachable, old);
     if (!list_is_empty(&finalizers)) {
         outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);
