@@ -16,13 +16,31 @@ bool in_collection(Object* op) noexcept {
     return is_gc(op) && as_gc(op)->_gc_next != 0 && is_collecting(as_gc(op));
 }
 
+// What the first pass saw of every object of the collection: how many there are and whether
+// any has a finalizer (its type's tp_finalize, not run yet, or a legacy tp_del).
+struct Survey {
+    ssize_t count = 0;
+    bool legacy_finalizer = false;   // move_legacy_finalizers has work
+    bool finalizer_pending = false;  // finalize_garbage has work, and something may resurrect
+};
+
 // update_refs: gc_refs starts as a copy of the reference count, in the prev word (the prev
-// pointers are gone until move_unreachable rebuilds them), with COLLECTING set.
-void update_refs(GCHead* containers) noexcept {
+// pointers are gone until move_unreachable rebuilds them), with COLLECTING set. This pass reads
+// every object anyway, so it also notes the Survey: CPython 3.11 walks the unreachable set again
+// for each of these questions, and with a million objects each walk costs as much as this one.
+Survey update_refs(GCHead* containers) noexcept {
     // kata: begin step05 §3 noexcept
+    Survey survey;
     for (GCHead* gc = next(containers); gc != containers; gc = next(gc)) {
-        reset_refs(gc, from_gc(gc)->ob_refcnt);
+        const Object* op = from_gc(gc);
+        reset_refs(gc, op->ob_refcnt);
+        ++survey.count;
+        const TypeObject* type = op->ob_type;
+        survey.legacy_finalizer |= (type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
+        survey.finalizer_pending |= type->tp_finalize != nullptr && !finalized(gc);
     }
+    return survey;
+    // kata: skeleton return {};
     // kata: end
 }
 
@@ -137,28 +155,14 @@ bool has_legacy_finalizer(Object* op) noexcept {
     return 0;
 }
 
-// What one look at the unreachable set found.
-struct Survey {
-    ssize_t count = 0;               // objects in the set
-    bool legacy_finalizer = false;   // one has a tp_del: move_legacy_finalizers has work
-    bool finalizer_pending = false;  // one has a tp_finalize not run yet: it may resurrect
-};
-
-// clear_unreachable_mask, and on the same pass what the rest of the collection needs to know:
-// how many objects there are and whether any has a finalizer. CPython 3.11 walks the set once
-// for each of these (move_legacy_finalizers, finalize_garbage, handle_resurrected_objects,
-// gc_list_size); with a million objects of garbage every pass is a walk through memory that is
-// not in the cache, so here there is one.
-Survey clear_unreachable_mask(GCHead* unreachable) noexcept {
-    Survey survey;
+// clear_unreachable_mask: a walk over the set that move_unreachable left, dropping the
+// UNREACHABLE bits, before finalizers run or legacy finalizers are moved out (both take objects
+// off the list and look at what they refer to). Without finalizers no walk is needed: every
+// object of the set is either freed or moved by delete_garbage, which rewrites its next word.
+void clear_unreachable_mask(GCHead* unreachable) noexcept {
     for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
         gc->_gc_next &= ~NEXT_MASK_UNREACHABLE;
-        ++survey.count;
-        const TypeObject* type = from_gc(gc)->ob_type;
-        survey.legacy_finalizer |= (type->tp_flags & TPFLAGS_HAVE_LEGACY_DEL) != 0;
-        survey.finalizer_pending |= type->tp_finalize != nullptr && !finalized(gc);
     }
-    return survey;
 }
 
 // move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
@@ -261,7 +265,7 @@ ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
 // of the lesson need them one after the other.
 Outcome collect_list(GCHead* young, GCHead* old) {
     Outcome outcome;
-    update_refs(young);
+    const Survey survey = update_refs(young);
     subtract_refs(young);
     GCHead unreachable;
     list_init(&unreachable);
@@ -270,18 +274,21 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     if (young != old) {
         list_merge(young, old);
     }
-    const Survey survey = clear_unreachable_mask(&unreachable);
-    if (survey.count == 0) {
+    const ssize_t unreachable_count = survey.count - outcome.reachable;
+    if (unreachable_count == 0) {
         return outcome;  // nothing to finalize, clear or report
     }
 
     GCHead finalizers;
     list_init(&finalizers);
+    GCHead final_unreachable;
+    list_init(&final_unreachable);
+    if (survey.legacy_finalizer || survey.finalizer_pending) {
+        clear_unreachable_mask(&unreachable);
+    }
     if (survey.legacy_finalizer) {
         move_legacy_finalizers(&unreachable, &finalizers);
     }
-    GCHead final_unreachable;
-    list_init(&final_unreachable);
     if (survey.finalizer_pending) {
         finalize_garbage(&unreachable);
         handle_resurrected_objects(&unreachable, &final_unreachable, old);
@@ -290,7 +297,8 @@ Outcome collect_list(GCHead* young, GCHead* old) {
         // No finalizer runs, so nothing can be resurrected: skip the second look (CPython 3.11
         // always takes it; on a million objects it is five more passes over the list).
         list_merge(&unreachable, &final_unreachable);
-        outcome.collected = survey.legacy_finalizer ? list_size(&final_unreachable) : survey.count;
+        outcome.collected =
+            survey.legacy_finalizer ? list_size(&final_unreachable) : unreachable_count;
     }
     delete_garbage(&final_unreachable, old);
     if (!list_is_empty(&finalizers)) {
