@@ -108,7 +108,7 @@ void resize(Dict* dict, int log2_size) {
 void grow(Dict* dict) {
     const auto wanted =
         static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
-    resize(dict, std::bit_width(wanted - 1));
+    resize(dict, static_cast<int>(std::bit_width(wanted - 1)));
 }
 
 // kata: end
