@@ -1,8 +1,9 @@
 // dict (Objects/dictobject.c, 3.11): a compact, insertion-ordered hash table.
 // KATA (lesson §8 and §9: steps 14-17). The type object is given.
 //
-//   dk_indices  [ 2 | EMPTY | 0 | DUMMY | 1 | EMPTY | EMPTY | EMPTY ]   dk_size slots
-//   dk_entries  [ (h, 'a', 1) | (h, 'b', 2) | (h, 'c', 3) ]              in insertion order
+//   ma_keys ──> | log2 size 3 | log2 index bytes 3 | usable 2 | nentries 3 |   one block
+//               | 2 | EMPTY | 0 | EMPTY | 1 | EMPTY | EMPTY | EMPTY |       8 one-byte slots
+//               | (h, 'a', 1) | (h, 'b', 2) | (h, 'c', 3) | ... |         5 entries, in order
 #include <string>
 
 #include "py/containers.hpp"
@@ -39,6 +40,10 @@ Comparison dict_equal(Object* self, Object* other) {
 }
 
 }  // namespace
+
+DictKeys* DictKeys::create(int log2_size) {
+    PY_KATA_TODO("§8");
+}
 
 TypeObject Dict::Type = {.tp_name = "dict",
                          .tp_basicsize = sizeof(Dict),

@@ -16,10 +16,21 @@ bool in_collection(Object* op) noexcept {
     return is_gc(op) && as_gc(op)->_gc_next != 0 && is_collecting(as_gc(op));
 }
 
+// What the first pass saw of every object of the collection: how many there are and whether
+// any has a finalizer (its type's tp_finalize, not run yet, or a legacy tp_del).
+struct Survey {
+    ssize_t count = 0;
+    bool legacy_finalizer = false;   // move_legacy_finalizers has work
+    bool finalizer_pending = false;  // finalize_garbage has work, and something may resurrect
+};
+
 // update_refs: gc_refs starts as a copy of the reference count, in the prev word (the prev
-// pointers are gone until move_unreachable rebuilds them), with COLLECTING set.
-void update_refs(GCHead* containers) noexcept {
+// pointers are gone until move_unreachable rebuilds them), with COLLECTING set. This pass reads
+// every object anyway, so it also notes the Survey: CPython 3.11 walks the unreachable set again
+// for each of these questions, and with a million objects each walk costs as much as this one.
+Survey update_refs(GCHead* containers) noexcept {
     PY_KATA_TODO_NOEXCEPT("§3");
+    return {};
 }
 
 [[maybe_unused]] int visit_decref(Object* op, void* /*arg*/) {
@@ -41,7 +52,9 @@ void subtract_refs(GCHead* containers) {
 // it gets its prev pointer back and loses COLLECTING. An object with none is moved to
 // `unreachable` for now, with the UNREACHABLE bit in its next word, and comes back if a reachable
 // object turns out to refer to it later in the scan. On return both lists are doubly linked
-// again and no UNREACHABLE bit is left; the unreachable objects keep COLLECTING.
+// again; the unreachable objects keep COLLECTING and, as in CPython, the UNREACHABLE bit too:
+// the caller's next pass over them (clear_unreachable_mask) clears it, so that no extra pass over
+// a million objects is spent on it.
 void move_unreachable(GCHead* young, GCHead* unreachable) {
     PY_KATA_TODO("§3");
 }
@@ -65,26 +78,14 @@ bool has_legacy_finalizer(Object* op) noexcept {
     return 0;
 }
 
-// Whether an object of the set has a legacy finalizer (tp_del): only then is there anything
-// for move_legacy_finalizers to do.
-bool any_legacy_finalizer(GCHead* unreachable) noexcept {
+// clear_unreachable_mask: a walk over the set that move_unreachable left, dropping the
+// UNREACHABLE bits, before finalizers run or legacy finalizers are moved out (both take objects
+// off the list and look at what they refer to). Without finalizers no walk is needed: every
+// object of the set is either freed or moved by delete_garbage, which rewrites its next word.
+void clear_unreachable_mask(GCHead* unreachable) noexcept {
     for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
-        if (has_legacy_finalizer(from_gc(gc))) {
-            return true;
-        }
+        gc->_gc_next &= ~NEXT_MASK_UNREACHABLE;
     }
-    return false;
-}
-
-// Whether an object of the set still has a PEP 442 finalizer to run: only then can a finalizer
-// resurrect anything.
-bool finalizer_pending(GCHead* unreachable) noexcept {
-    for (GCHead* gc = next(unreachable); gc != unreachable; gc = next(gc)) {
-        if (!finalized(gc) && from_gc(gc)->ob_type->tp_finalize != nullptr) {
-            return true;
-        }
-    }
-    return false;
 }
 
 // move_legacy_finalizers + move_legacy_finalizer_reachable: an object with a tp_del, and
@@ -124,7 +125,7 @@ ssize_t handle_legacy_finalizers(GCHead* finalizers, GCHead* old) {
 // of the lesson need them one after the other.
 Outcome collect_list(GCHead* young, GCHead* old) {
     Outcome outcome;
-    update_refs(young);
+    const Survey survey = update_refs(young);
     subtract_refs(young);
     GCHead unreachable;
     list_init(&unreachable);
@@ -133,26 +134,32 @@ Outcome collect_list(GCHead* young, GCHead* old) {
     if (young != old) {
         list_merge(young, old);
     }
-    if (list_is_empty(&unreachable)) {
+    const ssize_t unreachable_count = survey.count - outcome.reachable;
+    if (unreachable_count == 0) {
         return outcome;  // nothing to finalize, clear or report
     }
 
     GCHead finalizers;
     list_init(&finalizers);
-    if (any_legacy_finalizer(&unreachable)) {
-        move_legacy_finalizers(&unreachable, &finalizers);
-    }
     GCHead final_unreachable;
     list_init(&final_unreachable);
-    if (finalizer_pending(&unreachable)) {
+    if (survey.legacy_finalizer || survey.finalizer_pending) {
+        clear_unreachable_mask(&unreachable);
+    }
+    if (survey.legacy_finalizer) {
+        move_legacy_finalizers(&unreachable, &finalizers);
+    }
+    if (survey.finalizer_pending) {
         finalize_garbage(&unreachable);
         handle_resurrected_objects(&unreachable, &final_unreachable, old);
+        outcome.collected = list_size(&final_unreachable);
     } else {
         // No finalizer runs, so nothing can be resurrected: skip the second look (CPython 3.11
         // always takes it; on a million objects it is five more passes over the list).
         list_merge(&unreachable, &final_unreachable);
+        outcome.collected =
+            survey.legacy_finalizer ? list_size(&final_unreachable) : unreachable_count;
     }
-    outcome.collected = list_size(&final_unreachable);
     delete_garbage(&final_unreachable, old);
     if (!list_is_empty(&finalizers)) {
         outcome.uncollectable = handle_legacy_finalizers(&finalizers, old);

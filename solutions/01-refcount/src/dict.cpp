@@ -1,8 +1,9 @@
 // dict (Objects/dictobject.c, 3.11): a compact, insertion-ordered hash table.
 // kata: skeleton // KATA (lesson §8 and §9: steps 14-17). The type object is given.
 //
-//   dk_indices  [ 2 | EMPTY | 0 | DUMMY | 1 | EMPTY | EMPTY | EMPTY ]   dk_size slots
-//   dk_entries  [ (h, 'a', 1) | (h, 'b', 2) | (h, 'c', 3) ]              in insertion order
+//   ma_keys ──> | log2 size 3 | log2 index bytes 3 | usable 2 | nentries 3 |   one block
+//               | 2 | EMPTY | 0 | EMPTY | 1 | EMPTY | EMPTY | EMPTY |       8 one-byte slots
+//               | (h, 'a', 1) | (h, 'b', 2) | (h, 'c', 3) | ... |         5 entries, in order
 // kata: begin replace
 //
 // A key's hash picks a slot; collisions probe onward with CPython's perturbation scheme. Deleting
@@ -12,6 +13,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <cstring>
+#include <new>
 // kata: end
 #include <string>
 
@@ -39,23 +42,25 @@ constexpr ssize_t usable_fraction(ssize_t size) {
 
 // kata: begin replace
 struct Lookup {
-    std::size_t slot;  // where the key's probe sequence ended
-    ssize_t entry;     // the entry's position, or Dict::EMPTY
+    ssize_t slot;   // where the key's probe sequence ended
+    ssize_t entry;  // the entry's position, or Dict::EMPTY
 };
 
 Lookup lookup(const Dict* dict, Object* key, hash_t hash) {
-    const auto mask = static_cast<std::size_t>(dict->dk_size - 1);
+    const DictKeys* keys = dict->ma_keys;
+    const DictEntry* entries = keys->entries();
+    const auto mask = static_cast<std::size_t>(keys->size() - 1);
     auto perturb = static_cast<std::size_t>(hash);
     std::size_t slot = static_cast<std::size_t>(hash) & mask;
     for (;;) {
-        const ssize_t ix = dict->dk_indices[slot];
+        const ssize_t ix = keys->index(static_cast<ssize_t>(slot));
         if (ix == Dict::EMPTY) {
-            return {slot, Dict::EMPTY};
+            return {static_cast<ssize_t>(slot), Dict::EMPTY};
         }
         if (ix >= 0) {
-            const DictEntry& entry = dict->dk_entries[ix];
+            const DictEntry& entry = entries[ix];
             if (entry.key == key || (entry.hash == hash && equal(entry.key, key))) {
-                return {slot, ix};
+                return {static_cast<ssize_t>(slot), ix};
             }
         }
         perturb >>= PERTURB_SHIFT;
@@ -64,62 +69,46 @@ Lookup lookup(const Dict* dict, Object* key, hash_t hash) {
 }
 
 // The first slot of `hash`'s probe sequence that holds no entry (EMPTY or DUMMY).
-std::size_t find_empty_slot(const Dict* dict, hash_t hash) {
-    const auto mask = static_cast<std::size_t>(dict->dk_size - 1);
+ssize_t find_empty_slot(const DictKeys* keys, hash_t hash) {
+    const auto mask = static_cast<std::size_t>(keys->size() - 1);
     auto perturb = static_cast<std::size_t>(hash);
     std::size_t slot = static_cast<std::size_t>(hash) & mask;
-    while (dict->dk_indices[slot] >= 0) {
+    while (keys->index(static_cast<ssize_t>(slot)) >= 0) {
         perturb >>= PERTURB_SHIFT;
         slot = (slot * 5 + perturb + 1) & mask;
     }
-    return slot;
+    return static_cast<ssize_t>(slot);
 }
 
-template <class T>
-T* allocate_array(ssize_t count) {
-    void* memory = std::malloc(static_cast<std::size_t>(count) * sizeof(T));
-    if (memory == nullptr) {
-        throw MemoryError("out of memory growing a dict");
-    }
-    return static_cast<T*>(memory);
-}
-
-// dictresize: new tables of `new_size` slots, live entries copied in order without holes.
-void resize(Dict* dict, ssize_t new_size) {
-    auto* indices = allocate_array<ssize_t>(new_size);
-    DictEntry* entries = nullptr;
-    try {
-        entries = allocate_array<DictEntry>(usable_fraction(new_size));
-    } catch (...) {
-        std::free(indices);
-        throw;
-    }
-    for (ssize_t i = 0; i < new_size; ++i) {
-        indices[i] = Dict::EMPTY;
-    }
+// dictresize: a new table of 1 << log2_size slots, the live entries copied in order without
+// holes, the old block freed.
+void resize(Dict* dict, int log2_size) {
+    DictKeys* old = dict->ma_keys;
+    DictKeys* keys = DictKeys::create(log2_size);
+    const DictEntry* old_entries = old->entries();
+    DictEntry* entries = keys->entries();
     ssize_t count = 0;
-    for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
-        if (dict->dk_entries[i].key != nullptr) {
-            entries[count++] = dict->dk_entries[i];
+    for (ssize_t i = 0; i < old->dk_nentries; ++i) {
+        if (old_entries[i].key != nullptr) {
+            entries[count++] = old_entries[i];
         }
     }
-    std::free(dict->dk_indices);
-    std::free(dict->dk_entries);
-    dict->dk_indices = indices;
-    dict->dk_entries = entries;
-    dict->dk_size = new_size;
-    dict->dk_nentries = count;
     for (ssize_t i = 0; i < count; ++i) {
-        dict->dk_indices[find_empty_slot(dict, entries[i].hash)] = i;
+        keys->set_index(find_empty_slot(keys, entries[i].hash), i);
     }
+    keys->dk_usable -= count;
+    keys->dk_nentries = count;
+    dict->ma_keys = keys;
+    std::free(old);
 }
 
 // GROWTH_RATE (3.11): used * 3 slots, rounded up to a power of two and at least PyDict_MINSIZE;
 // two thirds of them usable, so about twice the live items fit before the next resize.
+// (calculate_log2_keysize: the log2 of that power of two.)
 void grow(Dict* dict) {
     const auto wanted =
         static_cast<std::size_t>(std::max<ssize_t>(dict->ma_used * 3, Dict::MINSIZE));
-    resize(dict, static_cast<ssize_t>(std::bit_ceil(wanted)));
+    resize(dict, static_cast<int>(std::bit_width(wanted - 1)));
 }
 
 // kata: end
@@ -129,13 +118,13 @@ void dict_dealloc(Object* self) {
         return;
     }
     // kata: begin §8 noexcept
-    auto* dict = static_cast<Dict*>(self);
-    for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
-        xdecref(dict->dk_entries[i].key);
-        xdecref(dict->dk_entries[i].value);
+    DictKeys* keys = static_cast<Dict*>(self)->ma_keys;
+    const DictEntry* entries = keys->entries();
+    for (ssize_t i = 0; i < keys->dk_nentries; ++i) {
+        xdecref(entries[i].key);
+        xdecref(entries[i].value);
     }
-    std::free(dict->dk_indices);
-    std::free(dict->dk_entries);
+    std::free(keys);
     free_object(self);
     // kata: end
     trashcan::end();
@@ -180,6 +169,32 @@ Comparison dict_equal(Object* self, Object* other) {
 
 }  // namespace
 
+DictKeys* DictKeys::create(int log2_size) {
+    // kata: begin §8
+    // new_keys_object: the index width grows with the table, so that a small dict spends one
+    // byte per slot (log2 of the index bytes = log2_size + 0, 1, 2 or 3).
+    int log2_bytes = log2_size;
+    if (log2_size >= 32) {
+        log2_bytes += 3;
+    } else if (log2_size >= 16) {
+        log2_bytes += 2;
+    } else if (log2_size >= 8) {
+        log2_bytes += 1;
+    }
+    const ssize_t usable = usable_fraction(ssize_t{1} << log2_size);
+    const std::size_t index_bytes = std::size_t{1} << log2_bytes;
+    void* memory = std::malloc(sizeof(DictKeys) + index_bytes +
+                               static_cast<std::size_t>(usable) * sizeof(DictEntry));
+    if (memory == nullptr) {
+        throw MemoryError("out of memory growing a dict");
+    }
+    auto* keys = new (memory) DictKeys{static_cast<std::uint8_t>(log2_size),
+                                       static_cast<std::uint8_t>(log2_bytes), usable, 0};
+    std::memset(keys + 1, 0xff, index_bytes);  // every slot EMPTY: -1 at any width
+    return keys;
+    // kata: end
+}
+
 TypeObject Dict::Type = {.tp_name = "dict",
                          .tp_basicsize = sizeof(Dict),
                          .tp_dealloc = &dict_dealloc,
@@ -189,14 +204,16 @@ TypeObject Dict::Type = {.tp_name = "dict",
 
 Ref<Dict> Dict::create() {
     // kata: begin §8
-    auto* dict = static_cast<Dict*>(alloc_object(&Dict::Type));
+    DictKeys* keys = DictKeys::create(LOG2_MINSIZE);
+    Object* dict = nullptr;
     try {
-        resize(dict, MINSIZE);
+        dict = alloc_object(&Dict::Type);
     } catch (...) {
-        decref(dict);
+        std::free(keys);
         throw;
     }
-    return Ref<Dict>::steal(dict);
+    static_cast<Dict*>(dict)->ma_keys = keys;
+    return Ref<Dict>::steal(static_cast<Dict*>(dict));
     // kata: end
 }
 
@@ -205,27 +222,29 @@ void Dict::setitem(Object* key, Object* value) {
     const hash_t h = hash(key);  // throws for an unhashable key before anything changes
     const Lookup found = lookup(this, key, h);
     if (found.entry != EMPTY) {
-        DictEntry& entry = dk_entries[found.entry];
+        DictEntry& entry = ma_keys->entries()[found.entry];
         incref(value);
         Object* old = entry.value;
         entry.value = value;  // the key object already stored stays (d[1.0] = x keeps key 1)
         decref(old);
         return;
     }
-    if (dk_nentries == usable_fraction(dk_size)) {
+    if (ma_keys->dk_usable <= 0) {
         grow(this);
     }
+    DictKeys* keys = ma_keys;
     incref(key);
     incref(value);
-    dk_entries[dk_nentries] = DictEntry{h, key, value};
-    dk_indices[find_empty_slot(this, h)] = dk_nentries;
-    ++dk_nentries;
+    keys->entries()[keys->dk_nentries] = DictEntry{h, key, value};
+    keys->set_index(find_empty_slot(keys, h), keys->dk_nentries);
+    ++keys->dk_nentries;
+    --keys->dk_usable;
     ++ma_used;
 }
 
 Object* Dict::get(Object* key) const {
     const Lookup found = lookup(this, key, hash(key));
-    return found.entry == EMPTY ? nullptr : dk_entries[found.entry].value;
+    return found.entry == EMPTY ? nullptr : ma_keys->entries()[found.entry].value;
     // kata: end
 }
 
@@ -255,10 +274,10 @@ void Dict::delitem(Object* key) {
     if (found.entry == EMPTY) {
         throw KeyError(repr(key));
     }
-    DictEntry& entry = dk_entries[found.entry];
+    DictEntry& entry = ma_keys->entries()[found.entry];
     Object* old_key = entry.key;
     Object* old_value = entry.value;
-    dk_indices[found.slot] = DUMMY;
+    ma_keys->set_index(found.slot, DUMMY);
     entry.key = nullptr;
     entry.value = nullptr;
     --ma_used;
@@ -271,9 +290,10 @@ std::vector<Object*> Dict::keys() const {
     // kata: begin §8
     std::vector<Object*> out;
     out.reserve(static_cast<std::size_t>(ma_used));
-    for (ssize_t i = 0; i < dk_nentries; ++i) {
-        if (dk_entries[i].key != nullptr) {
-            out.push_back(dk_entries[i].key);
+    const DictEntry* entries = ma_keys->entries();
+    for (ssize_t i = 0; i < ma_keys->dk_nentries; ++i) {
+        if (entries[i].key != nullptr) {
+            out.push_back(entries[i].key);
         }
     }
     return out;
@@ -284,9 +304,10 @@ std::vector<std::pair<Object*, Object*>> Dict::items() const {
     // kata: begin §8
     std::vector<std::pair<Object*, Object*>> out;
     out.reserve(static_cast<std::size_t>(ma_used));
-    for (ssize_t i = 0; i < dk_nentries; ++i) {
-        if (dk_entries[i].key != nullptr) {
-            out.emplace_back(dk_entries[i].key, dk_entries[i].value);
+    const DictEntry* entries = ma_keys->entries();
+    for (ssize_t i = 0; i < ma_keys->dk_nentries; ++i) {
+        if (entries[i].key != nullptr) {
+            out.emplace_back(entries[i].key, entries[i].value);
         }
     }
     return out;

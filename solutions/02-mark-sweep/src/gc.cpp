@@ -179,10 +179,11 @@ int list_clear(Object* self) {
 
 int dict_traverse(Object* self, visitproc visit, void* arg) {
     // kata: begin §2
-    auto* dict = static_cast<Dict*>(self);
-    for (ssize_t i = 0; i < dict->dk_nentries; ++i) {
-        PY_VISIT(dict->dk_entries[i].key);
-        PY_VISIT(dict->dk_entries[i].value);
+    const DictKeys* keys = static_cast<Dict*>(self)->ma_keys;
+    const DictEntry* entries = keys->entries();
+    for (ssize_t i = 0; i < keys->dk_nentries; ++i) {
+        PY_VISIT(entries[i].key);
+        PY_VISIT(entries[i].value);
     }
     return 0;
     // kata: end
@@ -195,25 +196,23 @@ int dict_traverse(Object* self, visitproc visit, void* arg) {
 // kata: end
 int dict_clear(Object* self) {
     // kata: begin §2
+    // A fresh table of PyDict_MINSIZE slots, as PyDict_Clear leaves a cleared dict small.
     auto* dict = static_cast<Dict*>(self);
-    const ssize_t n = dict->dk_nentries;
-    DictEntry* entries = dict->dk_entries;
-    auto* fresh = static_cast<DictEntry*>(
-        std::malloc(sizeof(DictEntry) * static_cast<std::size_t>((dict->dk_size << 1) / 3)));
-    if (fresh == nullptr) {
+    DictKeys* fresh = nullptr;
+    try {
+        fresh = DictKeys::create(Dict::LOG2_MINSIZE);
+    } catch (const MemoryError&) {
         fatal_error("dict_clear", "out of memory", self);
     }
-    for (ssize_t i = 0; i < dict->dk_size; ++i) {
-        dict->dk_indices[i] = Dict::EMPTY;
-    }
-    dict->dk_entries = fresh;
-    dict->dk_nentries = 0;
+    DictKeys* old = dict->ma_keys;
+    dict->ma_keys = fresh;
     dict->ma_used = 0;
-    for (ssize_t i = 0; i < n; ++i) {
+    const DictEntry* entries = old->entries();
+    for (ssize_t i = 0; i < old->dk_nentries; ++i) {
         xdecref(entries[i].key);
         xdecref(entries[i].value);
     }
-    std::free(entries);
+    std::free(old);
     return 0;
     // kata: end
 }
