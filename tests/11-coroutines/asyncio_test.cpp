@@ -3,12 +3,19 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <future>
+#include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "py/asyncio.hpp"
 #include "py/asyncio_threads.hpp"
@@ -375,7 +382,7 @@ TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
     asyncio::set_event_loop(nullptr);
 }
 
-TEST(Coroutines, Step38_ReadersRunWhenTheirFdIsReady) {
+TEST(Coroutines, Step39_ReadersRunWhenTheirFdIsReady) {
     EventLoop loop;
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -1045,6 +1052,132 @@ TEST(Coroutines, Step37_ATaskGroupCancelsItsBodyWhenAChildFails) {
     } catch (const py::RuntimeError& e) {
         EXPECT_STREQ(e.what(), "TaskGroup <TaskGroup entered> cannot determine the parent task");
     }
+}
+
+}  // namespace
+
+namespace {
+
+// The events of a Chrome trace that are not metadata ("ph":"M"), in the order written.
+std::vector<nlohmann::json> trace_events(const nlohmann::json& trace) {
+    std::vector<nlohmann::json> events;
+    for (const auto& event : trace) {
+        if (event.at("ph") != "M") {
+            events.push_back(event);
+        }
+    }
+    return events;
+}
+
+std::int64_t nanoseconds(const nlohmann::json& micros) {
+    return std::llround(micros.get<double>() * 1000.0);
+}
+
+TEST(Coroutines, Step38_TheLoopWritesAChromeTraceOfItsSteps) {
+    // Three tasks sleep once, twice and three times: each is resumed once more than it sleeps.
+    // The main task is resumed twice: at its start and when gather() is done.
+    std::vector<int> resumed(4, 0);
+    std::vector<std::string> names(4);
+    auto worker = [&](std::size_t index, int sleeps) -> Coroutine<void> {
+        ++resumed[index];
+        for (int i = 0; i < sleeps; ++i) {
+            co_await asyncio::sleep(0.001);
+            ++resumed[index];
+        }
+    };
+    auto main = [&]() -> Coroutine<void> {
+        ++resumed[3];
+        names[3] = asyncio::current_task()->get_name();
+        std::vector<asyncio::Task<void>> tasks;
+        for (std::size_t i = 0; i < 3; ++i) {
+            tasks.push_back(asyncio::create_task(worker(i, static_cast<int>(i) + 1)));
+            names[i] = tasks.back().get_name();
+        }
+        co_await asyncio::gather(tasks);
+        ++resumed[3];
+    };
+    std::ostringstream out;  // outlives the loop, which writes to it until stop_trace()
+    auto loop = asyncio::new_event_loop();
+    loop->set_trace(out);
+    EXPECT_TRUE(loop->tracing());
+    loop->run_until_complete(main());
+    loop->stop_trace();
+    EXPECT_FALSE(loop->tracing());
+
+    nlohmann::json trace;
+    ASSERT_NO_THROW(trace = nlohmann::json::parse(out.str())) << "the trace is JSON:\n"
+                                                              << out.str();
+    ASSERT_TRUE(trace.is_array()) << "Trace Event Format's JSON array form (§9)";
+    std::vector<std::string> metadata;
+    for (const auto& event : trace) {
+        if (event.at("ph") == "M") {
+            metadata.push_back(event.at("name"));
+        }
+    }
+    EXPECT_THAT(metadata, ElementsAre("process_name", "thread_name"));
+    std::vector<nlohmann::json> events = trace_events(trace);
+    ASSERT_FALSE(events.empty());
+
+    std::map<std::string, int> steps;
+    int timers = 0;
+    int blocking_waits = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const nlohmann::json& event = events[i];
+        SCOPED_TRACE(event.dump());
+        EXPECT_EQ(event.at("ph"), "X") << "every slice is a complete event";
+        EXPECT_EQ(event.at("pid").get<long>(), static_cast<long>(::getpid()));
+        EXPECT_EQ(event.at("tid").get<long>(), static_cast<long>(::gettid()))
+            << "all on the loop's thread, this one";
+        EXPECT_GE(event.at("dur").get<double>(), 0.0);
+        if (i + 1 < events.size()) {
+            const nlohmann::json& next = events[i + 1];
+            EXPECT_LE(event.at("ts").get<double>(), next.at("ts").get<double>())
+                << "ts never goes back";
+            EXPECT_LE(nanoseconds(event.at("ts")) + nanoseconds(event.at("dur")),
+                      nanoseconds(next.at("ts")))
+                << "slices on the loop's thread do not overlap: " << next.dump();
+        }
+        if (event.at("cat") == "task") {
+            ++steps[event.at("name")];
+        } else if (event.at("cat") == "timer") {
+            ++timers;
+            EXPECT_EQ(event.at("name"), "timer");
+            EXPECT_TRUE(event.at("args").contains("due") && event.at("args").contains("late_us"));
+        } else if (event.at("name") == "select") {
+            EXPECT_EQ(event.at("cat"), "loop");
+            blocking_waits += event.at("args").at("timeout_ms").get<int>() > 0 ? 1 : 0;
+        }
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        EXPECT_EQ(steps[names[i]], resumed[i])
+            << names[i] << ": one slice for every time its step ran (§9)";
+    }
+    EXPECT_EQ(steps.size(), names.size()) << "no other task ran";
+    EXPECT_EQ(timers, 1 + 2 + 3) << "one timer per sleep(0.001)";
+    EXPECT_GE(blocking_waits, 1) << "the loop waited in epoll_wait for the first timer";
+
+    // asyncio.run(main, trace=...) writes a file, finished when the loop closes.
+    const std::string path =
+        testing::TempDir() + "ch11_trace_" + std::to_string(::getpid()) + ".json";
+    asyncio::run(worker(0, 1), {.trace = path});
+    std::ifstream file(path);
+    nlohmann::json from_file;
+    ASSERT_NO_THROW(from_file = nlohmann::json::parse(file));
+    int file_steps = 0;
+    for (const auto& event : trace_events(from_file)) {
+        file_steps += event.at("cat") == "task" ? 1 : 0;
+    }
+    EXPECT_EQ(file_steps, 2) << "a task that sleeps once runs two steps";
+    std::remove(path.c_str());
+
+    try {
+        loop->set_trace("/nonexistent-ch11/trace.json");
+        FAIL() << "open()'s error";
+    } catch (const py::FileNotFoundError& e) {
+        EXPECT_STREQ(e.what(),
+                     "[Errno 2] No such file or directory: '/nonexistent-ch11/trace.json'");
+    }
+    EXPECT_FALSE(loop->tracing());
 }
 
 }  // namespace

@@ -169,6 +169,7 @@ void EventLoop::close() {
     impl_->closed = true;
     impl_->ready.clear();
     impl_->scheduled.clear();
+    impl_->tracer.reset();  // the trace ends with the loop: its JSON is finished
 }
 
 // BaseEventLoop.shutdown_default_executor: CPython joins the executor on a helper thread while

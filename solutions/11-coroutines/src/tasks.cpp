@@ -2,6 +2,7 @@
 // the locks and as_completed (chapters/11-coroutines/README.md §9-§10).
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
+#include "trace.hpp"
 
 namespace py::asyncio {
 
@@ -29,6 +30,7 @@ void TaskBase::step() {
     if (done()) {
         throw InvalidStateError("_step(): already done: " + repr());
     }
+    trace_task_step(*loop_, *this);  // names this callback's slice in the trace (given, §9)
     // kata: begin step26 §9
     if (must_cancel_) {
         pending_ = make_cancelled_error();

@@ -18,6 +18,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -145,6 +146,16 @@ class EventLoop {
     // thread, after the tasks that caught it. (libstdc++ counts exception_ptr references
     // outside what ThreadSanitizer sees, so a worker freeing it would look like a race.)
     void keep_until_released(std::shared_ptr<concurrent::FutureCore> call);
+
+    // A Chrome trace of the loop (Trace Event Format JSON; open it in https://ui.perfetto.dev or
+    // chrome://tracing): a slice per callback run, named after the task whose step it ran
+    // ("Task-3"), or "timer", "fd ready", "callback"; a "select" slice per wait in epoll_wait.
+    // Lesson §9. set_trace(path) raises FileNotFoundError/OSError as open() does; a stream must
+    // outlive the trace. stop_trace(), close() and the destructor finish the JSON.
+    void set_trace(const std::string& path);
+    void set_trace(std::ostream& out);
+    void stop_trace();
+    [[nodiscard]] bool tracing() const;
 
     // For tests and the trace: what is queued.
     [[nodiscard]] std::size_t ready_count() const;
@@ -517,13 +528,24 @@ T EventLoop::run_until_complete(Future<T> future) {
     return future.result();
 }
 
-// asyncio.run(coro): a new loop, run until the coroutine is done, cancel what is left, close.
+// asyncio.run(coro, *, debug=None): a new loop, run until the coroutine is done, cancel what is
+// left, close. Ours can also write the loop's Chrome trace to a file:
+//
+//     asyncio::run(main(), {.trace = "loop.json"});
+struct RunOptions {
+    bool debug = false;
+    std::string trace;  // a path: EventLoop::set_trace
+};
 void run_prepare();
 void run_cleanup(EventLoop& loop);
 template <class T>
-T run(Coroutine<T> coroutine) {
+T run(Coroutine<T> coroutine, const RunOptions& options = {}) {
     run_prepare();  // RuntimeError("asyncio.run() cannot be called from a running event loop")
     auto loop = new_event_loop();
+    loop->set_debug(options.debug);
+    if (!options.trace.empty()) {
+        loop->set_trace(options.trace);
+    }
     struct Cleanup {
         EventLoop& loop;
         ~Cleanup() {
