@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -382,7 +384,7 @@ TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
     asyncio::set_event_loop(nullptr);
 }
 
-TEST(Coroutines, Step39_ReadersRunWhenTheirFdIsReady) {
+TEST(Coroutines, Step40_ReadersRunWhenTheirFdIsReady) {
     EventLoop loop;
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -1178,6 +1180,145 @@ TEST(Coroutines, Step38_TheLoopWritesAChromeTraceOfItsSteps) {
                      "[Errno 2] No such file or directory: '/nonexistent-ch11/trace.json'");
     }
     EXPECT_FALSE(loop->tracing());
+}
+
+}  // namespace
+
+namespace {
+
+// Runs a test body as the main task of a new loop (its time() is the deadline's clock).
+void run_main(const std::function<Coroutine<void>()>& main) {
+    asyncio::run(main());
+}
+
+TEST(Coroutines, Step39_ATimeoutCanBeRescheduledAndNested) {
+    std::vector<std::string> log;
+    run_main([&]() -> Coroutine<void> {
+        EventLoop& loop = asyncio::get_running_loop();
+
+        // A deadline that has passed already fires on the next iteration, unless the body moves
+        // it later before it ever gives the loop a turn.
+        int value =
+            co_await asyncio::timeout_at(loop.time(), [&](asyncio::Timeout& cm) -> Coroutine<int> {
+                EXPECT_EQ(cm.state(), asyncio::Timeout::State::Entered);
+                cm.reschedule(loop.time() + 3600);
+                EXPECT_THAT(cm.repr(),
+                            MatchesRegex("<Timeout \\[active\\] when=[0-9]+\\.[0-9]{3}>"));
+                co_await asyncio::sleep(0.001);
+                EXPECT_FALSE(cm.expired());
+                co_return 7;
+            });
+        EXPECT_EQ(value, 7) << "rescheduled later, the body finishes (§9)";
+
+        // Moved earlier, into the past: it fires at once.
+        asyncio::Timeout earlier = asyncio::timeout(3600.0);
+        try {
+            co_await earlier.run([&]() -> Coroutine<void> {
+                earlier.reschedule(loop.time() - 1);
+                co_await asyncio::sleep(3600);
+            }());
+            ADD_FAILURE() << "rescheduled to earlier, the timeout fires";
+        } catch (const py::TimeoutError&) {
+            log.emplace_back("earlier: TimeoutError");
+        }
+        EXPECT_TRUE(earlier.expired()) << "expired() stays true after the timeout";
+        EXPECT_EQ(earlier.repr(), "<Timeout [expired]>");
+        EXPECT_EQ(asyncio::current_task()->cancelling(), 0) << "the timeout uncancelled its own";
+
+        // reschedule(None) disables it.
+        co_await asyncio::timeout_at(loop.time(), [&](asyncio::Timeout& cm) -> Coroutine<void> {
+            cm.reschedule(std::nullopt);
+            EXPECT_EQ(cm.when(), std::nullopt);
+            EXPECT_EQ(cm.repr(), "<Timeout [active] when=None>");
+            co_await asyncio::sleep(0.001);
+            log.emplace_back("disabled: finished");
+        });
+
+        // The deadline passed while the body still runs: the Timeout cannot change any more.
+        try {
+            co_await asyncio::timeout_at(loop.time(), [&](asyncio::Timeout& cm) -> Coroutine<void> {
+                std::exception_ptr cancelled;
+                try {
+                    co_await asyncio::sleep(3600);
+                } catch (const asyncio::CancelledError&) {
+                    cancelled = std::current_exception();
+                }
+                EXPECT_TRUE(cm.expired());
+                try {
+                    cm.reschedule(loop.time() + 3600);
+                    ADD_FAILURE() << "an expiring Timeout cannot be rescheduled";
+                } catch (const py::RuntimeError& e) {
+                    EXPECT_STREQ(e.what(), "Cannot change state of expiring Timeout");
+                }
+                std::rethrow_exception(cancelled);
+            });
+            ADD_FAILURE() << "the timeout fires";
+        } catch (const py::TimeoutError&) {
+            log.emplace_back("expiring: TimeoutError");
+        }
+
+        // Nested: the outer deadline comes first. The inner timeout lets the CancelledError
+        // through (it did not expire); only the outer one turns it into TimeoutError.
+        asyncio::Timeout outer = asyncio::timeout_at(loop.time());
+        asyncio::Timeout inner = asyncio::timeout(3600.0);
+        try {
+            co_await outer.run([&]() -> Coroutine<void> {
+                try {
+                    co_await inner.run(asyncio::sleep(3600));
+                } catch (const asyncio::CancelledError&) {
+                    log.emplace_back("nested: inner raised CancelledError");
+                    throw;
+                } catch (const py::TimeoutError&) {
+                    log.emplace_back("nested: inner raised TimeoutError");
+                    throw;
+                }
+            }());
+        } catch (const py::TimeoutError&) {
+            log.emplace_back("nested: outer raised TimeoutError");
+        }
+        EXPECT_TRUE(outer.expired());
+        EXPECT_FALSE(inner.expired());
+        EXPECT_EQ(inner.repr(), "<Timeout [finished]>");
+        EXPECT_EQ(asyncio::current_task()->cancelling(), 0);
+
+        // The inner deadline comes first: TimeoutError in the inner one, the outer one goes on.
+        asyncio::Timeout long_outer = asyncio::timeout(3600.0);
+        co_await long_outer.run([&]() -> Coroutine<void> {
+            try {
+                co_await asyncio::timeout_at(loop.time(), asyncio::sleep(3600));
+            } catch (const py::TimeoutError&) {
+                log.emplace_back("inner first: inner raised TimeoutError");
+            }
+        }());
+        EXPECT_FALSE(long_outer.expired());
+
+        try {
+            long_outer.reschedule(loop.time());
+            ADD_FAILURE() << "a finished Timeout cannot be rescheduled";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Cannot change state of finished Timeout");
+        }
+        try {
+            co_await long_outer.run(asyncio::sleep(0));
+            ADD_FAILURE() << "a Timeout is entered once";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Timeout has already been entered");
+        }
+    });
+    EXPECT_THAT(
+        log, ElementsAre("earlier: TimeoutError", "disabled: finished", "expiring: TimeoutError",
+                         "nested: inner raised CancelledError", "nested: outer raised TimeoutError",
+                         "inner first: inner raised TimeoutError"));
+
+    asyncio::Timeout fresh(1.0);
+    EXPECT_EQ(fresh.repr(), "<Timeout [created]>");
+    try {
+        fresh.reschedule(2.0);
+        FAIL() << "a Timeout that was never entered cannot be rescheduled";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Timeout has not been entered");
+    }
+    EXPECT_THROW((void)asyncio::timeout(1.0), py::RuntimeError) << "no running event loop";
 }
 
 }  // namespace

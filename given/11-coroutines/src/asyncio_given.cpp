@@ -128,7 +128,7 @@ EventLoop::~EventLoop() {
     }
 }
 
-double EventLoop::time() const {
+double EventLoop::monotonic() {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;

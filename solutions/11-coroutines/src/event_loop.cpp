@@ -102,7 +102,7 @@ void update_registration(EventLoop::Impl& impl, int fd) {
     if (it != impl.fds.end()) {
         wanted = (it->second.reader ? EPOLLIN : 0U) | (it->second.writer ? EPOLLOUT : 0U);
     }
-    // kata: begin step39 §10
+    // kata: begin step40 §10
     std::uint32_t had = it != impl.fds.end() ? it->second.registered : 0;
     epoll_event event{};
     event.events = wanted;
@@ -202,7 +202,7 @@ void EventLoop::run_once() {
     }
 
     TracedWait traced_wait(*this, timeout_ms);  // the "select" slice of the trace (given, §9)
-    // kata: begin step39 §10 replace
+    // kata: begin step40 §10 replace
     std::array<epoll_event, 128> events{};
     int n = ::epoll_wait(impl.epoll_fd, events.data(), static_cast<int>(events.size()), timeout_ms);
     for (int i = 0; i < n; ++i) {
