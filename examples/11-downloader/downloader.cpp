@@ -1,10 +1,12 @@
 // The seed's aiohttp downloader (§四.4.3), on py::asyncio and py::aiohttp:
 //
-//     downloader [--dir DIR] URL...
+//     downloader [--dir DIR] [--trace FILE] URL...
 //
 // Downloads every URL concurrently (one task each, one ClientSession, at most 4 connections per
 // host), saves each under the last part of its path (".jpg" added when it has no extension, as
-// the seed does), and draws a progress bar per file on a terminal.
+// the seed does), and draws a progress bar per file on a terminal. With --trace, the event loop
+// writes a Chrome trace of its task steps, timers and waits to FILE (open it in
+// https://ui.perfetto.dev or chrome://tracing; chapters/11-coroutines/README.md §9).
 #include <unistd.h>
 
 #include <cstdio>
@@ -96,7 +98,7 @@ asyncio::Coroutine<void> fetch_and_save(aiohttp::ClientSession& session, std::st
     row.total = response.content_length().value_or(0);
     std::string content;
     for (;;) {
-        std::string chunk = co_await response.read_chunk(16 * 1024);
+        std::string chunk = co_await response.read_chunk(std::size_t{16} * 1024);
         if (chunk.empty()) {
             break;
         }
@@ -149,20 +151,23 @@ asyncio::Coroutine<int> download_all(std::vector<std::string> urls, std::string 
 int main(int argc, char** argv) {
     std::vector<std::string> urls;
     std::string directory = ".";
+    asyncio::RunOptions options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--dir" && i + 1 < argc) {
             directory = argv[++i];
+        } else if (arg == "--trace" && i + 1 < argc) {
+            options.trace = argv[++i];
         } else {
             urls.push_back(arg);
         }
     }
     if (urls.empty()) {
-        std::fprintf(stderr, "usage: %s [--dir DIR] URL...\n", argv[0]);
+        std::fprintf(stderr, "usage: %s [--dir DIR] [--trace FILE] URL...\n", argv[0]);
         return 2;
     }
     try {
-        return asyncio::run(download_all(urls, directory)) == 0 ? 0 : 1;
+        return asyncio::run(download_all(urls, directory), options) == 0 ? 0 : 1;
     } catch (const py::BaseException& e) {
         std::fprintf(stderr, "%s\n", e.formatted().c_str());
         return 1;

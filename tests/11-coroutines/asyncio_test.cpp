@@ -3,12 +3,21 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <future>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "py/asyncio.hpp"
 #include "py/asyncio_threads.hpp"
@@ -375,7 +384,7 @@ TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
     asyncio::set_event_loop(nullptr);
 }
 
-TEST(Coroutines, Step38_ReadersRunWhenTheirFdIsReady) {
+TEST(Coroutines, Step40_ReadersRunWhenTheirFdIsReady) {
     EventLoop loop;
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -1045,6 +1054,271 @@ TEST(Coroutines, Step37_ATaskGroupCancelsItsBodyWhenAChildFails) {
     } catch (const py::RuntimeError& e) {
         EXPECT_STREQ(e.what(), "TaskGroup <TaskGroup entered> cannot determine the parent task");
     }
+}
+
+}  // namespace
+
+namespace {
+
+// The events of a Chrome trace that are not metadata ("ph":"M"), in the order written.
+std::vector<nlohmann::json> trace_events(const nlohmann::json& trace) {
+    std::vector<nlohmann::json> events;
+    for (const auto& event : trace) {
+        if (event.at("ph") != "M") {
+            events.push_back(event);
+        }
+    }
+    return events;
+}
+
+std::int64_t nanoseconds(const nlohmann::json& micros) {
+    return std::llround(micros.get<double>() * 1000.0);
+}
+
+TEST(Coroutines, Step38_TheLoopWritesAChromeTraceOfItsSteps) {
+    // Three tasks sleep once, twice and three times: each is resumed once more than it sleeps.
+    // The main task is resumed twice: at its start and when gather() is done.
+    std::vector<int> resumed(4, 0);
+    std::vector<std::string> names(4);
+    auto worker = [&](std::size_t index, int sleeps) -> Coroutine<void> {
+        ++resumed[index];
+        for (int i = 0; i < sleeps; ++i) {
+            co_await asyncio::sleep(0.001);
+            ++resumed[index];
+        }
+    };
+    auto main = [&]() -> Coroutine<void> {
+        ++resumed[3];
+        names[3] = asyncio::current_task()->get_name();
+        std::vector<asyncio::Task<void>> tasks;
+        for (std::size_t i = 0; i < 3; ++i) {
+            tasks.push_back(asyncio::create_task(worker(i, static_cast<int>(i) + 1)));
+            names[i] = tasks.back().get_name();
+        }
+        co_await asyncio::gather(tasks);
+        ++resumed[3];
+    };
+    std::ostringstream out;  // outlives the loop, which writes to it until stop_trace()
+    auto loop = asyncio::new_event_loop();
+    loop->set_trace(out);
+    EXPECT_TRUE(loop->tracing());
+    loop->run_until_complete(main());
+    loop->stop_trace();
+    EXPECT_FALSE(loop->tracing());
+
+    nlohmann::json trace;
+    ASSERT_NO_THROW(trace = nlohmann::json::parse(out.str())) << "the trace is JSON:\n"
+                                                              << out.str();
+    ASSERT_TRUE(trace.is_array()) << "Trace Event Format's JSON array form (§9)";
+    std::vector<std::string> metadata;
+    for (const auto& event : trace) {
+        if (event.at("ph") == "M") {
+            metadata.push_back(event.at("name"));
+        }
+    }
+    EXPECT_THAT(metadata, ElementsAre("process_name", "thread_name"));
+    std::vector<nlohmann::json> events = trace_events(trace);
+    ASSERT_FALSE(events.empty());
+
+    std::map<std::string, int> steps;
+    int timers = 0;
+    int blocking_waits = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const nlohmann::json& event = events[i];
+        SCOPED_TRACE(event.dump());
+        EXPECT_EQ(event.at("ph"), "X") << "every slice is a complete event";
+        EXPECT_EQ(event.at("pid").get<long>(), static_cast<long>(::getpid()));
+        EXPECT_EQ(event.at("tid").get<long>(), static_cast<long>(::gettid()))
+            << "all on the loop's thread, this one";
+        EXPECT_GE(event.at("dur").get<double>(), 0.0);
+        if (i + 1 < events.size()) {
+            const nlohmann::json& next = events[i + 1];
+            EXPECT_LE(event.at("ts").get<double>(), next.at("ts").get<double>())
+                << "ts never goes back";
+            EXPECT_LE(nanoseconds(event.at("ts")) + nanoseconds(event.at("dur")),
+                      nanoseconds(next.at("ts")))
+                << "slices on the loop's thread do not overlap: " << next.dump();
+        }
+        if (event.at("cat") == "task") {
+            ++steps[event.at("name")];
+        } else if (event.at("cat") == "timer") {
+            ++timers;
+            EXPECT_EQ(event.at("name"), "timer");
+            EXPECT_TRUE(event.at("args").contains("due") && event.at("args").contains("late_us"));
+        } else if (event.at("name") == "select") {
+            EXPECT_EQ(event.at("cat"), "loop");
+            blocking_waits += event.at("args").at("timeout_ms").get<int>() > 0 ? 1 : 0;
+        }
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        EXPECT_EQ(steps[names[i]], resumed[i])
+            << names[i] << ": one slice for every time its step ran (§9)";
+    }
+    EXPECT_EQ(steps.size(), names.size()) << "no other task ran";
+    EXPECT_EQ(timers, 1 + 2 + 3) << "one timer per sleep(0.001)";
+    EXPECT_GE(blocking_waits, 1) << "the loop waited in epoll_wait for the first timer";
+
+    // asyncio.run(main, trace=...) writes a file, finished when the loop closes.
+    const std::string path =
+        testing::TempDir() + "ch11_trace_" + std::to_string(::getpid()) + ".json";
+    asyncio::run(worker(0, 1), {.trace = path});
+    std::ifstream file(path);
+    nlohmann::json from_file;
+    ASSERT_NO_THROW(from_file = nlohmann::json::parse(file));
+    int file_steps = 0;
+    for (const auto& event : trace_events(from_file)) {
+        file_steps += event.at("cat") == "task" ? 1 : 0;
+    }
+    EXPECT_EQ(file_steps, 2) << "a task that sleeps once runs two steps";
+    std::remove(path.c_str());
+
+    try {
+        loop->set_trace("/nonexistent-ch11/trace.json");
+        FAIL() << "open()'s error";
+    } catch (const py::FileNotFoundError& e) {
+        EXPECT_STREQ(e.what(),
+                     "[Errno 2] No such file or directory: '/nonexistent-ch11/trace.json'");
+    }
+    EXPECT_FALSE(loop->tracing());
+}
+
+}  // namespace
+
+namespace {
+
+// Runs a test body as the main task of a new loop (its time() is the deadline's clock).
+void run_main(const std::function<Coroutine<void>()>& main) {
+    asyncio::run(main());
+}
+
+TEST(Coroutines, Step39_ATimeoutCanBeRescheduledAndNested) {
+    std::vector<std::string> log;
+    run_main([&]() -> Coroutine<void> {
+        EventLoop& loop = asyncio::get_running_loop();
+
+        // A deadline that has passed already fires on the next iteration, unless the body moves
+        // it later before it ever gives the loop a turn.
+        int value =
+            co_await asyncio::timeout_at(loop.time(), [&](asyncio::Timeout& cm) -> Coroutine<int> {
+                EXPECT_EQ(cm.state(), asyncio::Timeout::State::Entered);
+                cm.reschedule(loop.time() + 3600);
+                EXPECT_THAT(cm.repr(),
+                            MatchesRegex("<Timeout \\[active\\] when=[0-9]+\\.[0-9]{3}>"));
+                co_await asyncio::sleep(0.001);
+                EXPECT_FALSE(cm.expired());
+                co_return 7;
+            });
+        EXPECT_EQ(value, 7) << "rescheduled later, the body finishes (§9)";
+
+        // Moved earlier, into the past: it fires at once.
+        asyncio::Timeout earlier = asyncio::timeout(3600.0);
+        try {
+            co_await earlier.run([&]() -> Coroutine<void> {
+                earlier.reschedule(loop.time() - 1);
+                co_await asyncio::sleep(3600);
+            }());
+            ADD_FAILURE() << "rescheduled to earlier, the timeout fires";
+        } catch (const py::TimeoutError&) {
+            log.emplace_back("earlier: TimeoutError");
+        }
+        EXPECT_TRUE(earlier.expired()) << "expired() stays true after the timeout";
+        EXPECT_EQ(earlier.repr(), "<Timeout [expired]>");
+        EXPECT_EQ(asyncio::current_task()->cancelling(), 0) << "the timeout uncancelled its own";
+
+        // reschedule(None) disables it.
+        co_await asyncio::timeout_at(loop.time(), [&](asyncio::Timeout& cm) -> Coroutine<void> {
+            cm.reschedule(std::nullopt);
+            EXPECT_EQ(cm.when(), std::nullopt);
+            EXPECT_EQ(cm.repr(), "<Timeout [active] when=None>");
+            co_await asyncio::sleep(0.001);
+            log.emplace_back("disabled: finished");
+        });
+
+        // The deadline passed while the body still runs: the Timeout cannot change any more.
+        try {
+            co_await asyncio::timeout_at(loop.time(), [&](asyncio::Timeout& cm) -> Coroutine<void> {
+                std::exception_ptr cancelled;
+                try {
+                    co_await asyncio::sleep(3600);
+                } catch (const asyncio::CancelledError&) {
+                    cancelled = std::current_exception();
+                }
+                EXPECT_TRUE(cm.expired());
+                try {
+                    cm.reschedule(loop.time() + 3600);
+                    ADD_FAILURE() << "an expiring Timeout cannot be rescheduled";
+                } catch (const py::RuntimeError& e) {
+                    EXPECT_STREQ(e.what(), "Cannot change state of expiring Timeout");
+                }
+                std::rethrow_exception(cancelled);
+            });
+            ADD_FAILURE() << "the timeout fires";
+        } catch (const py::TimeoutError&) {
+            log.emplace_back("expiring: TimeoutError");
+        }
+
+        // Nested: the outer deadline comes first. The inner timeout lets the CancelledError
+        // through (it did not expire); only the outer one turns it into TimeoutError.
+        asyncio::Timeout outer = asyncio::timeout_at(loop.time());
+        asyncio::Timeout inner = asyncio::timeout(3600.0);
+        try {
+            co_await outer.run([&]() -> Coroutine<void> {
+                try {
+                    co_await inner.run(asyncio::sleep(3600));
+                } catch (const asyncio::CancelledError&) {
+                    log.emplace_back("nested: inner raised CancelledError");
+                    throw;
+                } catch (const py::TimeoutError&) {
+                    log.emplace_back("nested: inner raised TimeoutError");
+                    throw;
+                }
+            }());
+        } catch (const py::TimeoutError&) {
+            log.emplace_back("nested: outer raised TimeoutError");
+        }
+        EXPECT_TRUE(outer.expired());
+        EXPECT_FALSE(inner.expired());
+        EXPECT_EQ(inner.repr(), "<Timeout [finished]>");
+        EXPECT_EQ(asyncio::current_task()->cancelling(), 0);
+
+        // The inner deadline comes first: TimeoutError in the inner one, the outer one goes on.
+        asyncio::Timeout long_outer = asyncio::timeout(3600.0);
+        co_await long_outer.run([&]() -> Coroutine<void> {
+            try {
+                co_await asyncio::timeout_at(loop.time(), asyncio::sleep(3600));
+            } catch (const py::TimeoutError&) {
+                log.emplace_back("inner first: inner raised TimeoutError");
+            }
+        }());
+        EXPECT_FALSE(long_outer.expired());
+
+        try {
+            long_outer.reschedule(loop.time());
+            ADD_FAILURE() << "a finished Timeout cannot be rescheduled";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Cannot change state of finished Timeout");
+        }
+        try {
+            co_await long_outer.run(asyncio::sleep(0));
+            ADD_FAILURE() << "a Timeout is entered once";
+        } catch (const py::RuntimeError& e) {
+            EXPECT_STREQ(e.what(), "Timeout has already been entered");
+        }
+    });
+    EXPECT_THAT(
+        log, ElementsAre("earlier: TimeoutError", "disabled: finished", "expiring: TimeoutError",
+                         "nested: inner raised CancelledError", "nested: outer raised TimeoutError",
+                         "inner first: inner raised TimeoutError"));
+
+    asyncio::Timeout fresh(1.0);
+    EXPECT_EQ(fresh.repr(), "<Timeout [created]>");
+    try {
+        fresh.reschedule(2.0);
+        FAIL() << "a Timeout that was never entered cannot be rescheduled";
+    } catch (const py::RuntimeError& e) {
+        EXPECT_STREQ(e.what(), "Timeout has not been entered");
+    }
+    EXPECT_THROW((void)asyncio::timeout(1.0), py::RuntimeError) << "no running event loop";
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ using asyncio::Coroutine;
 using testing::ElementsAre;
 using workbook_test::PythonServer;
 
-TEST(Coroutines, Step42_TheParserReadsStatusLinesAndHeaders) {
+TEST(Coroutines, Step44_TheParserReadsStatusLinesAndHeaders) {
     aiohttp::StatusLine status = aiohttp::parse_status_line("HTTP/1.1 404 Not Found");
     EXPECT_EQ(status.status, 404);
     EXPECT_EQ(status.reason, "Not Found");
@@ -49,7 +49,7 @@ TEST(Coroutines, Step42_TheParserReadsStatusLinesAndHeaders) {
                  aiohttp::InvalidHeader);
 }
 
-TEST(Coroutines, Step43_ChunkedBodiesAndTheirErrors) {
+TEST(Coroutines, Step45_ChunkedBodiesAndTheirErrors) {
     EXPECT_EQ(aiohttp::parse_chunk_size("1a"), 26U);
     EXPECT_EQ(aiohttp::parse_chunk_size("A;name=value"), 10U) << "chunk extensions are ignored";
     EXPECT_THROW(aiohttp::parse_chunk_size("zz"), aiohttp::TransferEncodingError) << "(§12)";
@@ -113,7 +113,7 @@ std::string python_server_available() {
     return {};
 }
 
-TEST(Coroutines, Step44_GetFromPythonsHttpServerFollowingRedirects) {
+TEST(Coroutines, Step46_GetFromPythonsHttpServerFollowingRedirects) {
     if (auto missing = python_server_available(); !missing.empty()) {
         GTEST_SKIP() << missing;
     }
@@ -166,7 +166,7 @@ TEST(Coroutines, Step44_GetFromPythonsHttpServerFollowingRedirects) {
     std::filesystem::remove_all(root);
 }
 
-TEST(Coroutines, Step45_KeepAliveReusesConnectionsPerHost) {
+TEST(Coroutines, Step47_KeepAliveReusesConnectionsPerHost) {
     if (auto missing = python_server_available(); !missing.empty()) {
         GTEST_SKIP() << missing;
     }
@@ -229,7 +229,7 @@ Coroutine<asyncio::Server> misbehaving(std::string reply, bool close_after) {
     co_return co_await asyncio::start_server(handler, "127.0.0.1", 0);
 }
 
-TEST(Coroutines, Step46_MalformedResponsesAreRejectedWithClearErrors) {
+TEST(Coroutines, Step48_MalformedResponsesAreRejectedWithClearErrors) {
     std::vector<std::string> errors;
     auto main = [&]() -> Coroutine<void> {
         auto attempt = [&](std::string reply, bool close_after,

@@ -29,7 +29,7 @@ Coroutine<void> echo_lines(StreamReader reader, StreamWriter writer) {
     writer.close();
 }
 
-TEST(Coroutines, Step39_StreamsEchoLinesOverLoopback) {
+TEST(Coroutines, Step41_StreamsEchoLinesOverLoopback) {
     std::vector<std::string> got;
     auto main = [&]() -> Coroutine<void> {
         asyncio::Server server = co_await asyncio::start_server(echo_lines, "127.0.0.1", 0);
@@ -88,7 +88,7 @@ TEST(Coroutines, Step39_StreamsEchoLinesOverLoopback) {
     EXPECT_EQ(asyncio::run(flood()), "got 16777216\n") << "every byte arrived (§11)";
 }
 
-TEST(Coroutines, Step40_ReadErrorsAndAPeerResetDuringDrain) {
+TEST(Coroutines, Step42_ReadErrorsAndAPeerResetDuringDrain) {
     auto main = []() -> Coroutine<void> {
         try {
             co_await asyncio::open_connection("127.0.0.1", 1);
@@ -145,7 +145,7 @@ TEST(Coroutines, Step40_ReadErrorsAndAPeerResetDuringDrain) {
     asyncio::run(main());
 }
 
-TEST(Coroutines, Step41_ACancelledReadLeavesNoSocketBehind) {
+TEST(Coroutines, Step43_ACancelledReadLeavesNoSocketBehind) {
     auto main = []() -> Coroutine<void> {
         auto silent = [](StreamReader reader, StreamWriter writer) -> Coroutine<void> {
             co_await reader.read();  // until the client goes away

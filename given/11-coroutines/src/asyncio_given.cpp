@@ -128,7 +128,7 @@ EventLoop::~EventLoop() {
     }
 }
 
-double EventLoop::time() const {
+double EventLoop::monotonic() {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
@@ -169,6 +169,7 @@ void EventLoop::close() {
     impl_->closed = true;
     impl_->ready.clear();
     impl_->scheduled.clear();
+    impl_->tracer.reset();  // the trace ends with the loop: its JSON is finished
 }
 
 // BaseEventLoop.shutdown_default_executor: CPython joins the executor on a helper thread while

@@ -15,6 +15,11 @@
 
 namespace py::asyncio {
 
+class Tracer;  // trace.hpp: kept out of the headers that do not write the trace
+struct TracerDeleter {
+    void operator()(Tracer* tracer) const;
+};
+
 struct EventLoop::Impl {
     int epoll_fd = -1;
     int wake_fd = -1;  // eventfd: call_soon_threadsafe writes, the loop's epoll_wait wakes
@@ -47,6 +52,7 @@ struct EventLoop::Impl {
     bool debug = false;
     double clock_resolution = 1e-9;  // time.get_clock_info('monotonic').resolution on Linux
     ExceptionHandler handler;
+    std::unique_ptr<Tracer, TracerDeleter> tracer;  // set_trace: the Chrome trace, or null
 };
 
 // heapq's order: earliest `when` first, then first scheduled.

@@ -10,6 +10,7 @@
 
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
+#include "trace.hpp"
 
 namespace py::asyncio {
 
@@ -38,6 +39,7 @@ void check_closed(const EventLoop::Impl& impl) {
     if (!callback) {
         return;
     }
+    TracedHandle traced(loop, handle);  // its slice in the loop's trace (given, §9)
     PY_KATA_TODO("§8");
     callback();
 }
@@ -142,8 +144,10 @@ void EventLoop::run_once() {
         timeout_ms = static_cast<int>(std::ceil(timeout * 1000.0));
     }
 
+    TracedWait traced_wait(*this, timeout_ms);  // the "select" slice of the trace (given, §9)
     // §10: wait for I/O (epoll_wait) at most timeout_ms, and queue the callbacks.
     (void)timeout_ms;
+    traced_wait.end();
     {
         std::lock_guard<std::mutex> guard(impl.threadsafe_mutex);
         for (auto& handle : impl.threadsafe) {

@@ -75,7 +75,7 @@ struct ClientSession::State {
     // while limit_per_host are in use (TCPConnector.connect).
     Coroutine<Connection> acquire(URL url, bool& reused) {
         const std::string origin = url.origin();
-        // kata: begin step45 §12
+        // kata: begin step47 §12
         while (limit_per_host > 0 && in_use[origin] >= limit_per_host) {
             asyncio::Future<void> waiter(asyncio::get_running_loop());
             waiters[origin].push_back(waiter);
@@ -106,7 +106,7 @@ struct ClientSession::State {
     }
 
     void release(const std::string& origin, Connection connection, bool reusable) {
-        // kata: begin step45 §12
+        // kata: begin step47 §12
         if (reusable && !closed) {
             idle[origin].push_back(std::move(connection));
         } else {
@@ -269,7 +269,7 @@ Coroutine<std::string> ClientResponse::read_chunk(std::size_t n) {
             co_return data;
         }
         case BodyFraming::Kind::Chunked: {
-            // kata: begin step43 §12
+            // kata: begin step45 §12
             bool eof = false;
             if (state->chunk_left == 0) {
                 std::string line =
@@ -476,7 +476,7 @@ Coroutine<ClientResponse> ClientSession::request(std::string method, std::string
             response.state_->history = std::move(history);
             co_return response;
         }
-        // kata: begin step44 §12
+        // kata: begin step46 §12
         if (redirects + 1 > options.max_redirects) {
             response.release();
             throw TooManyRedirects("Too many redirects: " + std::to_string(redirects + 1) +

@@ -10,6 +10,7 @@
 
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
+#include "trace.hpp"
 
 namespace py::asyncio {
 
@@ -38,6 +39,7 @@ void check_closed(const EventLoop::Impl& impl) {
     if (!callback) {
         return;
     }
+    TracedHandle traced(loop, handle);  // its slice in the loop's trace (given, §9)
     // kata: begin step23 §8
     try {
         callback();
@@ -100,7 +102,7 @@ void update_registration(EventLoop::Impl& impl, int fd) {
     if (it != impl.fds.end()) {
         wanted = (it->second.reader ? EPOLLIN : 0U) | (it->second.writer ? EPOLLOUT : 0U);
     }
-    // kata: begin step38 §10
+    // kata: begin step40 §10
     std::uint32_t had = it != impl.fds.end() ? it->second.registered : 0;
     epoll_event event{};
     event.events = wanted;
@@ -199,7 +201,8 @@ void EventLoop::run_once() {
         timeout_ms = static_cast<int>(std::ceil(timeout * 1000.0));
     }
 
-    // kata: begin step38 §10 replace
+    TracedWait traced_wait(*this, timeout_ms);  // the "select" slice of the trace (given, §9)
+    // kata: begin step40 §10 replace
     std::array<epoll_event, 128> events{};
     int n = ::epoll_wait(impl.epoll_fd, events.data(), static_cast<int>(events.size()), timeout_ms);
     for (int i = 0; i < n; ++i) {
@@ -226,6 +229,7 @@ void EventLoop::run_once() {
     // kata: skeleton // §10: wait for I/O (epoll_wait) at most timeout_ms, and queue the callbacks.
     // kata: skeleton (void)timeout_ms;
     // kata: end
+    traced_wait.end();
     {
         std::lock_guard<std::mutex> guard(impl.threadsafe_mutex);
         for (auto& handle : impl.threadsafe) {

@@ -67,7 +67,7 @@ std::optional<std::string> Headers::get(std::string_view name) const {
 }
 
 StatusLine parse_status_line(std::string_view line) {
-    // kata: begin step42 §12
+    // kata: begin step44 §12
     StatusLine status;
     // "HTTP/" DIGIT "." DIGIT SP 3DIGIT SP reason
     if (line.size() < 12 || line.substr(0, 5) != "HTTP/" ||
@@ -93,7 +93,7 @@ StatusLine parse_status_line(std::string_view line) {
 }
 
 std::pair<std::string, std::string> parse_header_line(std::string_view line) {
-    // kata: begin step42 §12
+    // kata: begin step44 §12
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
         throw InvalidHeader("Invalid HTTP Header: " + shown(line));
@@ -114,7 +114,7 @@ std::pair<std::string, std::string> parse_header_line(std::string_view line) {
 }
 
 std::size_t parse_chunk_size(std::string_view line) {
-    // kata: begin step43 §12
+    // kata: begin step45 §12
     std::string_view size = line.substr(0, line.find(';'));
     size = trim(size);
     if (size.empty() || size.size() > 15 || !std::all_of(size.begin(), size.end(), [](char c) {
@@ -130,7 +130,7 @@ std::size_t parse_chunk_size(std::string_view line) {
 
 BodyFraming body_framing(const StatusLine& status, const Headers& headers,
                          std::string_view method) {
-    // kata: begin step43 §12
+    // kata: begin step45 §12
     BodyFraming framing;
     // No body: HEAD, 1xx, 204, 304.
     if (iequals(method, "HEAD") || status.status < 200 || status.status == 204 ||

@@ -90,7 +90,7 @@ struct StreamSocket : std::enable_shared_from_this<StreamSocket> {
     }
 
     void on_readable() {
-        // kata: begin step39 §11
+        // kata: begin step41 §11
         char chunk[16384];
         std::size_t budget = read_chunk;
         while (budget > 0) {
@@ -203,7 +203,7 @@ namespace {
 
 // Waits until on_readable has added data or seen EOF (StreamReader._wait_for_data).
 Coroutine<void> wait_for_data(std::shared_ptr<StreamSocket> socket, const char* function) {
-    // kata: begin step39 §11
+    // kata: begin step41 §11
     if (socket->read_waiter) {
         throw RuntimeError(
             std::string(function) +
@@ -329,7 +329,7 @@ void StreamWriter::write(std::string_view data) {
     if (socket.closing || socket.fd < 0 || data.empty()) {
         return;
     }
-    // kata: begin step40 §11
+    // kata: begin step42 §11
     bool was_empty = socket.out.empty();
     socket.out.append(data);
     if (was_empty) {
@@ -348,7 +348,7 @@ void StreamWriter::write(std::string_view data) {
 
 Coroutine<void> StreamWriter::drain() {
     auto socket = socket_;
-    // kata: begin step40 §11
+    // kata: begin step42 §11
     if (socket->lost) {
         throw ConnectionResetError("Connection lost");
     }

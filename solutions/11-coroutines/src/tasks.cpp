@@ -1,7 +1,10 @@
 // py::asyncio::TaskBase: asyncio.Task's steps and cancellation (tasks.py, 3.11), sleep, timeout,
 // the locks and as_completed (chapters/11-coroutines/README.md §9-§10).
+#include <cstdio>
+
 #include "loop_impl.hpp"
 #include "py/kata.hpp"
+#include "trace.hpp"
 
 namespace py::asyncio {
 
@@ -29,6 +32,7 @@ void TaskBase::step() {
     if (done()) {
         throw InvalidStateError("_step(): already done: " + repr());
     }
+    trace_task_step(*loop_, *this);  // names this callback's slice in the trace (given, §9)
     // kata: begin step26 §9
     if (must_cancel_) {
         pending_ = make_cancelled_error();
@@ -134,33 +138,119 @@ Coroutine<void> sleep(double delay) {
     // kata: end
 }
 
-TimeoutScope::TimeoutScope(std::optional<double> delay) : task_(current_task()) {
-    if (task_ == nullptr) {
+// ---------------------------------------------------------------------------------------------
+// timeouts.py
+
+Timeout timeout(std::optional<double> delay) {
+    EventLoop& loop = get_running_loop();  // RuntimeError("no running event loop")
+    return Timeout(delay ? std::optional<double>(loop.time() + *delay) : std::nullopt);
+}
+
+std::optional<double> detail::deadline_after(std::optional<double> delay) {
+    if (!delay) {
+        return std::nullopt;
+    }
+    // loop.time() for any loop (all read CLOCK_MONOTONIC), and without a running loop too:
+    // enter() then raises "Timeout should be used inside a task", as before the deadline mattered.
+    return EventLoop::monotonic() + *delay;
+}
+
+const char* Timeout::state_name() const {
+    switch (state_) {
+        case State::Created:
+            return "created";
+        case State::Entered:
+            return "active";
+        case State::Expiring:
+            return "expiring";
+        case State::Expired:
+            return "expired";
+        case State::Exited:
+            return "finished";
+    }
+    return "?";
+}
+
+std::string Timeout::repr() const {
+    std::string info;
+    if (state_ == State::Entered) {
+        if (when_) {
+            char text[64];
+            std::snprintf(text, sizeof text, " when=%.3f", *when_);  // round(self._when, 3)
+            info = text;
+        } else {
+            info = " when=None";
+        }
+    }
+    return std::string("<Timeout [") + state_name() + "]" + info + ">";
+}
+
+void Timeout::enter() {
+    if (state_ != State::Created) {
+        throw RuntimeError("Timeout has already been entered");
+    }
+    TaskBase* task = current_task();
+    if (task == nullptr) {
         throw RuntimeError("Timeout should be used inside a task");
     }
+    state_ = State::Entered;
+    task_ = task;
+    arm(when_);
+}
+
+void Timeout::arm(std::optional<double> when) {
     // kata: begin step28 §9
-    if (delay) {
-        handle_ = task_->get_loop().call_later(*delay, [this] {
-            expired_ = true;
-            task_->cancel();
-        });
+    handle_.cancel();
+    handle_ = Handle();
+    if (!when) {
+        return;
+    }
+    EventLoop& loop = task_->get_loop();
+    // A deadline already past fires on the next iteration.
+    if (*when <= loop.time()) {
+        handle_ = loop.call_soon([this] { on_timeout(); });
+    } else {
+        handle_ = loop.call_at(*when, [this] { on_timeout(); });
     }
     // kata: end
 }
 
-TimeoutScope::~TimeoutScope() {
-    handle_.cancel();
+void Timeout::on_timeout() {
+    // kata: begin step28 §9
+    task_->cancel();
+    state_ = State::Expiring;
+    handle_ = Handle();  // drop the reference early
+    // kata: end
 }
 
-void TimeoutScope::on_cancelled(std::exception_ptr cancelled) {
+void Timeout::exit(bool body_cancelled) {
     handle_.cancel();
+    handle_ = Handle();
     // kata: begin step28 §9
-    // 3.11's rule: ours only if no other cancellation is outstanding.
-    if (expired_ && task_->uncancel() == 0) {
-        throw TimeoutError("");
+    if (state_ == State::Expiring) {
+        state_ = State::Expired;
+        // 3.11's rule: ours only if no other cancellation is outstanding.
+        if (task_->uncancel() == 0 && body_cancelled) {
+            throw TimeoutError("");
+        }
+    } else if (state_ == State::Entered) {
+        state_ = State::Exited;
     }
+    // kata: skeleton (void)body_cancelled;
     // kata: end
-    std::rethrow_exception(std::move(cancelled));
+}
+
+void Timeout::reschedule(std::optional<double> when) {
+    // kata: begin step39 §9
+    if (state_ == State::Created) {
+        throw RuntimeError("Timeout has not been entered");
+    }
+    if (state_ != State::Entered) {
+        throw RuntimeError(std::string("Cannot change state of ") + state_name() + " Timeout");
+    }
+    when_ = when;
+    arm(when);
+    // kata: end
 }
 
 // ---------------------------------------------------------------------------------------------

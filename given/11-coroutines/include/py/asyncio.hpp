@@ -18,6 +18,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,8 +95,9 @@ class EventLoop {
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
-    // The loop's clock: CLOCK_MONOTONIC in seconds (time.monotonic()).
-    [[nodiscard]] double time() const;
+    // The loop's clock: CLOCK_MONOTONIC in seconds (time.monotonic()), the same for every loop.
+    [[nodiscard]] double time() const { return monotonic(); }
+    static double monotonic();
     Handle call_soon(Callback callback);
     // From any thread: queued under a lock and the loop woken through its eventfd.
     Handle call_soon_threadsafe(Callback callback);
@@ -145,6 +147,16 @@ class EventLoop {
     // thread, after the tasks that caught it. (libstdc++ counts exception_ptr references
     // outside what ThreadSanitizer sees, so a worker freeing it would look like a race.)
     void keep_until_released(std::shared_ptr<concurrent::FutureCore> call);
+
+    // A Chrome trace of the loop (Trace Event Format JSON; open it in https://ui.perfetto.dev or
+    // chrome://tracing): a slice per callback run, named after the task whose step it ran
+    // ("Task-3"), or "timer", "fd ready", "callback"; a "select" slice per wait in epoll_wait.
+    // Lesson §9. set_trace(path) raises FileNotFoundError/OSError as open() does; a stream must
+    // outlive the trace. stop_trace(), close() and the destructor finish the JSON.
+    void set_trace(const std::string& path);
+    void set_trace(std::ostream& out);
+    void stop_trace();
+    [[nodiscard]] bool tracing() const;
 
     // For tests and the trace: what is queued.
     [[nodiscard]] std::size_t ready_count() const;
@@ -517,13 +529,24 @@ T EventLoop::run_until_complete(Future<T> future) {
     return future.result();
 }
 
-// asyncio.run(coro): a new loop, run until the coroutine is done, cancel what is left, close.
+// asyncio.run(coro, *, debug=None): a new loop, run until the coroutine is done, cancel what is
+// left, close. Ours can also write the loop's Chrome trace to a file:
+//
+//     asyncio::run(main(), {.trace = "loop.json"});
+struct RunOptions {
+    bool debug = false;
+    std::string trace;  // a path: EventLoop::set_trace
+};
 void run_prepare();
 void run_cleanup(EventLoop& loop);
 template <class T>
-T run(Coroutine<T> coroutine) {
+T run(Coroutine<T> coroutine, const RunOptions& options = {}) {
     run_prepare();  // RuntimeError("asyncio.run() cannot be called from a running event loop")
     auto loop = new_event_loop();
+    loop->set_debug(options.debug);
+    if (!options.trace.empty()) {
+        loop->set_trace(options.trace);
+    }
     struct Cleanup {
         EventLoop& loop;
         ~Cleanup() {
@@ -703,35 +726,138 @@ Coroutine<WaitResult<T>> wait(std::vector<Task<T>> tasks,
     co_return result;
 }
 
-// asyncio.timeout(delay) around one awaited coroutine (3.11 timeouts.py): at the deadline the
-// task is cancelled; the CancelledError that results becomes TimeoutError, unless someone else
-// also cancelled the task (uncancel() does not drop to 0).
-class TimeoutScope {
+// asyncio.Timeout (3.11 timeouts.py): what `async with asyncio.timeout(delay) as cm:` gives the
+// body. Entering it arms a timer for when() (loop.time() seconds; none for nullopt); at the
+// deadline the task is cancelled, and leaving it turns the CancelledError that results into
+// TimeoutError, unless someone else also cancelled the task (uncancel() does not drop to 0).
+// Lesson §9.
+//
+//     asyncio::Timeout cm = asyncio::timeout(10.0);  // async with asyncio.timeout(10) as cm:
+//     co_await cm.run(long_running());                //     await long_running()
+//     cm.expired();
+//
+//     co_await asyncio::timeout(10.0, [&](asyncio::Timeout& cm) -> asyncio::Coroutine<void> {
+//         cm.reschedule(*cm.when() + 5);              // the body reaches its Timeout
+//         co_await long_running();
+//     });
+class Timeout {
   public:
-    explicit TimeoutScope(std::optional<double> delay);
-    ~TimeoutScope();
-    TimeoutScope(const TimeoutScope&) = delete;
-    TimeoutScope& operator=(const TimeoutScope&) = delete;
-    // Called with the CancelledError the body raised: rethrows it or raises TimeoutError.
-    [[noreturn]] void on_cancelled(std::exception_ptr cancelled);
-    [[nodiscard]] bool expired() const { return expired_; }
+    // timeouts.py's _State; state_name() gives its values.
+    enum class State { Created, Entered, Expiring, Expired, Exited };
+
+    explicit Timeout(std::optional<double> when) : when_(when) {}
+    ~Timeout() { handle_.cancel(); }
+    Timeout(const Timeout&) = delete;
+    Timeout& operator=(const Timeout&) = delete;
+
+    [[nodiscard]] std::optional<double> when() const { return when_; }
+    // Moves the deadline (nullopt: none), even into the past (it fires on the next iteration).
+    // RuntimeError("Timeout has not been entered") before run() (3.12's text; 3.11 asserts), and
+    // RuntimeError("Cannot change state of expiring Timeout") (or expired, finished) once the
+    // deadline has passed or the body is done.
+    void reschedule(std::optional<double> when);
+    // Did the deadline pass while the body ran?
+    [[nodiscard]] bool expired() const {
+        return state_ == State::Expiring || state_ == State::Expired;
+    }
+    [[nodiscard]] State state() const { return state_; }
+    // "created", "active", "expiring", "expired", "finished".
+    [[nodiscard]] const char* state_name() const;
+    // "<Timeout [active] when=12.345>", "<Timeout [expired]>".
+    [[nodiscard]] std::string repr() const;
+
+    // `async with cm: return await body`. Once only: RuntimeError("Timeout has already been
+    // entered") (3.12's check).
+    template <class T>
+    Coroutine<T> run(Coroutine<T> body);
+
+    // __aenter__: RuntimeError("Timeout should be used inside a task") outside one.
+    void enter();
+    // __aexit__, told whether the body raised CancelledError: raises TimeoutError when the
+    // cancellation was the timeout's own and nobody else's; otherwise returns, and whatever the
+    // body raised goes on.
+    void exit(bool body_cancelled);
 
   private:
-    TaskBase* task_;
+    void arm(std::optional<double> when);  // the second half of reschedule: a fresh timer
+    void on_timeout();
+
+    State state_ = State::Created;
     Handle handle_;
-    bool expired_ = false;
+    TaskBase* task_ = nullptr;
+    std::optional<double> when_;
 };
 
 template <class T>
-Coroutine<T> timeout(std::optional<double> delay, Coroutine<T> body) {
-    TimeoutScope scope(delay);
-    std::exception_ptr cancelled;
+Coroutine<T> Timeout::run(Coroutine<T> body) {
+    enter();
+    std::optional<Stored<T>> value;
+    std::exception_ptr error;
+    bool cancelled = false;
     try {
-        co_return co_await body;
+        if constexpr (std::is_void_v<T>) {
+            co_await body;
+            value.emplace();
+        } else {
+            value.emplace(co_await body);
+        }
     } catch (const CancelledError&) {
-        cancelled = std::current_exception();
+        error = std::current_exception();
+        cancelled = true;
+    } catch (...) {
+        error = std::current_exception();
     }
-    scope.on_cancelled(cancelled);
+    exit(cancelled);  // may raise TimeoutError instead
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    if constexpr (std::is_void_v<T>) {
+        co_return;
+    } else {
+        co_return std::move(*value);
+    }
+}
+
+// asyncio.timeout(delay) and asyncio.timeout_at(when): a Timeout for loop.time() + delay, or for
+// when. RuntimeError("no running event loop") for a delay outside a running loop.
+Timeout timeout(std::optional<double> delay);
+inline Timeout timeout_at(std::optional<double> when) {
+    return Timeout(when);
+}
+
+namespace detail {
+// loop.time() + delay, on the clock every loop reads (also without a running loop).
+std::optional<double> deadline_after(std::optional<double> delay);
+template <class Body>
+using TimeoutBodyResult = std::invoke_result_t<Body&, Timeout&>;
+}  // namespace detail
+
+// `async with asyncio.timeout_at(when) as cm: return await body(cm)`: the body is a callable
+// that takes the Timeout and returns a Coroutine<T>; it lives as long as the coroutine runs.
+template <class Body>
+requires std::is_invocable_v<Body&, Timeout&> detail::TimeoutBodyResult<Body> timeout_at(
+    std::optional<double> when, Body body) {
+    Timeout cm(when);
+    co_return co_await cm.run(body(cm));
+}
+template <class Body>
+requires std::is_invocable_v<Body&, Timeout&> detail::TimeoutBodyResult<Body> timeout(
+    std::optional<double> delay, Body body) {
+    Timeout cm(detail::deadline_after(delay));
+    co_return co_await cm.run(body(cm));
+}
+
+// `async with asyncio.timeout(delay): return await body` (and timeout_at). Outside a task the
+// body never starts: RuntimeError("Timeout should be used inside a task").
+template <class T>
+Coroutine<T> timeout(std::optional<double> delay, Coroutine<T> body) {
+    Timeout cm(detail::deadline_after(delay));
+    co_return co_await cm.run(std::move(body));
+}
+template <class T>
+Coroutine<T> timeout_at(std::optional<double> when, Coroutine<T> body) {
+    Timeout cm(when);
+    co_return co_await cm.run(std::move(body));
 }
 
 // asyncio.wait_for(aw, timeout): as 3.12 writes it, `async with timeout(t): return await aw`.
