@@ -51,6 +51,25 @@ bool held_by_caller(const SharedLock* state) {
     return state->owner_pid == ::getpid() && state->owner_thread == current_thread_id();
 }
 
+// A new robust, process-shared mutex of that kind in its own shared memory.
+SharedLock* create_lock(int kind, int& fd) {
+    SharedLock* state = create_shared<SharedLock>(fd);
+    state->kind = kind;
+    init_robust_mutex(&state->mutex);
+    return state;
+}
+
+// A lock destroyed while this process holds it keeps its mapping: the kernel's robust list
+// points into it, and must still be readable when the process dies, so that the next acquirer
+// gets the lock with EOWNERDEAD instead of waiting forever.
+void destroy_lock(SharedLock* state, int fd) noexcept {
+    if (state->owner_pid == ::getpid()) {
+        ::close(fd);
+        return;
+    }
+    destroy_shared(state, fd);
+}
+
 // A child's view of its parent's lock: the memory behind the descriptor it was passed, mapped
 // here (the object is already in it; nothing is constructed). The size and the kind say whether
 // the descriptor really is such a lock. `own_fd` gets a duplicate the lock keeps.
@@ -66,21 +85,13 @@ using detail::SharedSemaphore;
 
 // --- Lock -------------------------------------------------------------------------------------
 
+// In the body: fd_ is declared after state_, so its -1 would overwrite what create_lock wrote.
 Lock::Lock() {
-    state_ = detail::create_shared<SharedLock>(fd_);
-    state_->kind = detail::LOCK_KIND;
-    detail::init_robust_mutex(&state_->mutex);
+    state_ = detail::create_lock(detail::LOCK_KIND, fd_);
 }
 
-// A lock destroyed while this process holds it keeps its mapping: the kernel's robust list
-// points into it, and must still be readable when the process dies, so that the next acquirer
-// gets the lock with EOWNERDEAD instead of waiting forever.
 Lock::~Lock() {
-    if (state_->owner_pid == ::getpid()) {
-        ::close(fd_);
-        return;
-    }
-    detail::destroy_shared(state_, fd_);
+    detail::destroy_lock(state_, fd_);
 }
 
 Lock Lock::attach(int fd) {
@@ -101,17 +112,11 @@ void Lock::release() {
 // --- RLock ------------------------------------------------------------------------------------
 
 RLock::RLock() {
-    state_ = detail::create_shared<SharedLock>(fd_);
-    state_->kind = detail::RLOCK_KIND;
-    detail::init_robust_mutex(&state_->mutex);
+    state_ = detail::create_lock(detail::RLOCK_KIND, fd_);
 }
 
 RLock::~RLock() {
-    if (state_->owner_pid == ::getpid()) {
-        ::close(fd_);  // held: keep the mapping (see ~Lock)
-        return;
-    }
-    detail::destroy_shared(state_, fd_);
+    detail::destroy_lock(state_, fd_);
 }
 
 RLock RLock::attach(int fd) {
