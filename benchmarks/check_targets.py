@@ -49,6 +49,58 @@ def run_short(build_dir, binary, workloads, min_time):
     return out
 
 
+def describe_target(row):
+    if "max_value" in row:
+        return "<= %g" % row["max_value"]
+    if row.get("max_ratio") is None:
+        return "report"
+    low = row.get("min_ratio", 0.0)
+    return ("%.2f-%.2f" % (low, row["max_ratio"])) if low else ("<= %.2f" % row["max_ratio"])
+
+
+def judge(row, found, tolerance):
+    """Prints the row's line of the table; returns (verdict, what failed or None)."""
+    gate = "gates" if row["gate"] else "-"
+    unit = "ns" if row["metric"] in ("cpu", "real") else row.get("unit", "")
+    ours = found.get((row["workload"], "ours"), {}).get(row["metric"])
+    peer_name = row.get("peer")
+    peer = found.get((row["workload"], peer_name), {}).get(row["metric"]) if peer_name else None
+    if ours is None or (peer_name and not peer):
+        print("| %s | %s | %s | - | - | - | %s | not measured | %s |"
+              % (row["workload"], peer_name or "-", row["metric"], describe_target(row), gate))
+        return "not measured", row["workload"] + " (not measured)"
+
+    if peer_name:
+        # ours / peer against a ratio. A row may also have a floor ("min_ratio"): the linearity
+        # row must be near 10x, not merely at most 12x. Without max_ratio it is only reported.
+        value = ours / peer
+        high = row.get("max_ratio")
+        low = row.get("min_ratio", 0.0)
+    else:
+        # An absolute limit (a latency, bytes per object): no peer to divide by.
+        value = ours
+        high = row["max_value"]
+        low = 0.0
+    bad = None
+    if high is None:
+        verdict = "reported"
+    elif low <= value <= high:
+        verdict = "met"
+    elif low * (1 - tolerance) <= value <= high * (1 + tolerance):
+        verdict = "missed (within %d%%)" % round(tolerance * 100)
+    else:
+        verdict = "MISSED"
+        limit = high * (1 + tolerance)
+        bad = "%s %.2f %s %.2f" % (row["workload"], value,
+                                   *((">", limit) if value > limit
+                                     else ("<", low * (1 - tolerance))))
+    print("| %s | %s | %s | %.4g %s | %s | %s | %s | %s | %s |"
+          % (row["workload"], peer_name or "-", row["metric"], ours, unit,
+             ("%.4g %s" % (peer, unit)) if peer_name else "-",
+             ("%.3g" % value) if peer_name else "-", describe_target(row), verdict, gate))
+    return verdict, bad
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -78,37 +130,9 @@ def main():
     print("\n| workload | peer | metric | ours | peer | ratio | target | result | gate |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
-        found = results[row["binary"]]
-        ours = found.get((row["workload"], "ours"), {}).get(row["metric"])
-        peer = found.get((row["workload"], row["peer"]), {}).get(row["metric"])
-        gate = "gates" if row["gate"] else "-"
-        if ours is None or not peer:
-            print("| %s | %s | %s | - | - | - | <= %.2f | not measured | %s |"
-                  % (row["workload"], row["peer"], row["metric"], row["max_ratio"], gate))
-            if row["gate"]:
-                failed.append(row["workload"] + " (not measured)")
-            continue
-        ratio = ours / peer
-        # A row may also have a floor ("min_ratio"): the linearity row must be near 10x, not
-        # merely at most 12x.
-        low = row.get("min_ratio", 0.0)
-        limit = row["max_ratio"] * (1 + args.tolerance)
-        low_limit = low * (1 - args.tolerance)
-        if low <= ratio <= row["max_ratio"]:
-            verdict = "met"
-        elif low_limit <= ratio <= limit:
-            verdict = "missed (within %d%%)" % round(args.tolerance * 100)
-        else:
-            verdict = "MISSED"
-            if row["gate"]:
-                failed.append("%s %.2f %s %.2f" % (row["workload"], ratio,
-                                                   *((">", limit) if ratio > limit
-                                                     else ("<", low_limit))))
-        unit = "B" if row["metric"] not in ("cpu", "real") else "ns"
-        target = ("%.2f-%.2f" % (low, row["max_ratio"])) if low else ("<= %.2f" % row["max_ratio"])
-        print("| %s | %s | %s | %.1f %s | %.1f %s | %.2f | %s | %s | %s |"
-              % (row["workload"], row["peer"], row["metric"], ours, unit, peer, unit, ratio,
-                 target, verdict, gate))
+        verdict, bad = judge(row, results[row["binary"]], args.tolerance)
+        if bad and row["gate"]:
+            failed.append(bad)
     if args.gate and failed:
         print("\nBenchmark gate FAILED: " + "; ".join(failed))
         return 1
