@@ -17,6 +17,54 @@ namespace {
 using namespace testing_values;
 namespace pickle = py::pickle;
 
+// Random values in Python: None, bools, int64s, floats, strs (ASCII, 2-byte, astral, NUL),
+// bytes, tuples, lists (some past the 1000-item APPENDS batch), dicts (some past the SETITEMS
+// batch) and values reused elsewhere in the same value. No cycles: the chapter has no collector.
+const char* const kRandomValuesScript = R"(
+import pickle, random
+random.seed(20261128)
+def text():
+    n = random.choice([0, 1, 1, 2, 5, 30] * 20 + [255, 256, 300])
+    k = random.random()
+    if k < 0.5:
+        return ''.join(random.choice('abc xyz_019') for _ in range(n))
+    if k < 0.8:
+        return ''.join(chr(random.randint(0x80, 0x7ff)) for _ in range(n))
+    return ''.join(chr(random.choice([0x1F600, 0x4E2D, 0x10FFFF, 0xE9, 0])) for _ in range(n))
+def number():
+    return random.choice([0, 1, -1, 255, 256, 65535, 65536, -256, 2**31 - 1, 2**31, -2**31,
+                          -2**31 - 1, 2**63 - 1, -2**63, random.randint(-2**63, 2**63 - 1),
+                          random.randint(-300, 300)])
+def atom():
+    return random.choice([None, True, False, number(), text(),
+                          random.choice([0.0, -0.0, 1.5, float('inf'), 1e300, random.random()]),
+                          bytes(random.randint(0, 255)
+                                for _ in range(random.choice([0, 1, 1, 3] * 20 + [256, 300])))])
+def value(depth, seen):
+    if seen and random.random() < 0.1:
+        return random.choice(seen)
+    k = random.random()
+    if depth > 3 or k < 0.45:
+        v = atom()
+    elif k < 0.6:
+        v = tuple(value(depth + 1, seen) for _ in range(random.choice([0, 1, 2, 3, 4, 5, 7])))
+    elif k < 0.8:
+        sizes = [0, 1, 2, 3, 5] * 6 + [999, 1000, 1001] if depth == 0 else [0, 1, 2, 3, 5]
+        v = [value(depth + 1, seen) for _ in range(random.choice(sizes))]
+    else:
+        sizes = [0, 1, 2, 5] * 6 + [1001] if depth == 0 else [0, 1, 3]
+        v = {random.choice([text(), number(), None, True, 1.5, (1, 'a')]): value(depth + 1, seen)
+             for _ in range(random.choice(sizes))}
+    if isinstance(v, (list, dict, tuple, str, bytes)) and random.random() < 0.3:
+        seen.append(v)
+    return v
+for _ in range(200):
+    v = value(0, [])
+    for p in (2, 3, 4, 5):
+        data = pickle.dumps(v, p)
+        print(p, data.hex(), pickle.dumps(pickle.loads(data), p).hex())
+)";
+
 struct Case {
     const char* python;          // a Python expression for the value
     std::function<Obj()> build;  // the same value, with the same sharing, in our runtime
@@ -45,6 +93,12 @@ std::vector<Case> cases() {
                            all_bytes += static_cast<char>(i);
                        }
                        return Obj(L({B(""), B("ab"), B(all_bytes), B(std::string(300, 'z'))}));
+                   }});
+    // CPython's empty and one-character latin-1 strs and empty and one-byte bytes are singletons
+    // (decoding and bytes([120]) return them), so equal ones are memo gets: protocol 2's
+    // _codecs.encode(u'x', 'latin1') shares its 'x' with the str 'x'. Ours are separate objects.
+    all.push_back({"[b'x', b'x'.decode('latin1'), chr(233), b''.decode(), bytes([120]), b'']", [] {
+                       return Obj(L({B("x"), S("x"), S("\xc3\xa9"), S(""), B("x"), B("")}));
                    }});
     all.push_back({"[(), (1,), (1, 2, 3, 4), {'k': [1, 2], 7: (None,)}, {}]", [] {
                        return Obj(
@@ -172,6 +226,24 @@ TEST(ProcessPools, Step10_Python3WritesAndReadsTheSameBytes) {
     for (std::size_t i = 0; i < all.size(); ++i) {
         all[i].unlink(values[i]);
     }
+
+    // Then values no one chose: python3 builds 200 random ones (fixed seed; nested, shared,
+    // every atom kind), pickles each, and loads and pickles it again. We load python3's pickle
+    // and must write what python3's own round trip wrote: the same memo sharing and singletons.
+    const std::string random_output = testing_python::run_python(kRandomValuesScript, &status);
+    ASSERT_EQ(status, 0) << "python3 failed; output:\n" << random_output.substr(0, 2000);
+    std::istringstream random_lines(random_output);
+    std::string pickled_hex;
+    std::string round_trip_hex;
+    int compared = 0;
+    while (random_lines >> protocol >> pickled_hex >> round_trip_hex) {
+        const std::string round_trip = unhex(round_trip_hex);
+        const std::string ours = pickle::dumps(pickle::loads(unhex(pickled_hex)), protocol);
+        EXPECT_TRUE(ours == round_trip) << "random value " << compared / 4 << " at protocol "
+                                        << protocol << ": " << first_difference(ours, round_trip);
+        ++compared;
+    }
+    EXPECT_EQ(compared, 200 * 4);
 }
 
 }  // namespace

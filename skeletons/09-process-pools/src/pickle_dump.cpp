@@ -3,6 +3,7 @@
 // batch_list_exact, batch_dict_exact, memo_put, memo_get, _Pickler_Write, _Pickler_CommitFrame).
 // Every choice that shows in the output (which opcode, when to memoize, where a frame ends)
 // is CPython's, so the bytes are the same as `pickle.dumps(value, protocol)`.
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -97,6 +98,57 @@ class PointerMemo {
     std::size_t size_ = 0;
 };
 
+// CPython 3.11 has one object for each empty or one-character latin-1 str and each empty or
+// one-byte bytes (get_latin1_char in unicodeobject.c, the characters in bytesobject.c): decoding,
+// slicing and unpickling all return that object, so two equal ones in a value are one object and
+// the second is pickled as a memo get. Our runtime may hold several equal ones (chapter 04's
+// caches are optional), so the memo keys them by value: python3's loads-then-dumps of a pickle
+// and ours then write the same bytes (without it, 42 of 1200 random protocol 2 round trips
+// differed: a one-byte bytes' latin-1 str met an equal str elsewhere in the value).
+struct SingletonKeys {
+    std::array<char, 256> latin1_str{};
+    char empty_str = 0;
+    std::array<char, 256> byte{};
+    char empty_bytes = 0;
+};
+const SingletonKeys singleton_keys;
+
+// The latin-1 code of a one-character str (UTF-8: one ASCII byte, or 0xC2/0xC3 + one), or -1.
+int latin1_code(std::string_view text) {
+    if (text.size() == 1 && static_cast<unsigned char>(text[0]) < 0x80) {
+        return static_cast<unsigned char>(text[0]);
+    }
+    if (text.size() == 2) {
+        const auto lead = static_cast<unsigned char>(text[0]);
+        const auto next = static_cast<unsigned char>(text[1]);
+        if ((lead == 0xC2 || lead == 0xC3) && (next & 0xC0) == 0x80) {
+            return ((lead & 0x1F) << 6) | (next & 0x3F);
+        }
+    }
+    return -1;
+}
+
+const void* identity_key(Object* obj) noexcept {
+    if (obj->ob_type == &Str::Type) {
+        const std::string_view text = static_cast<Str*>(obj)->view();
+        if (text.empty()) {
+            return &singleton_keys.empty_str;
+        }
+        if (const int code = latin1_code(text); code >= 0) {
+            return &singleton_keys.latin1_str[static_cast<std::size_t>(code)];
+        }
+    } else if (obj->ob_type == &Bytes::Type) {
+        const std::string_view data = static_cast<Bytes*>(obj)->view();
+        if (data.empty()) {
+            return &singleton_keys.empty_bytes;
+        }
+        if (data.size() == 1) {
+            return &singleton_keys.byte[static_cast<unsigned char>(data[0])];
+        }
+    }
+    return obj;
+}
+
 class Pickler {
   public:
     explicit Pickler(int protocol) : proto_(protocol) { out_.reserve(256); }
@@ -133,9 +185,14 @@ class Pickler {
     void save_list(Object* obj);
     void save_dict(Object* obj);
 
-    // The memo: object identity -> index in the unpickler's memo.
+    // The memo: object identity -> index in the unpickler's memo. A runtime object is keyed by
+    // its CPython identity (identity_key); other keys are addresses the pickler owns.
+    void memo_put(Object* obj) { memo_put(identity_key(obj)); }
     void memo_put(const void* key);
     void memo_get(std::uint32_t index);
+    [[nodiscard]] const std::uint32_t* memo_find(Object* obj) const {
+        return memo_.find(identity_key(obj));
+    }
     [[nodiscard]] const std::uint32_t* memo_find(const void* key) const { return memo_.find(key); }
 
     // Py_EnterRecursiveCall(" while pickling an object").
