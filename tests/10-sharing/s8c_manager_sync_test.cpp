@@ -163,6 +163,9 @@ void barriers(SyncManager& manager) {
     EXPECT_EQ(error_of<py::AttributeError>(
                   [&] { (void)barrier._callmethod("__getattribute__", {S("nosuch")}); }),
               "'Barrier' object has no attribute 'nosuch'");
+    EXPECT_EQ(
+        error_of<py::TypeError>([&] { (void)barrier._callmethod("__getattribute__", {I(1)}); }),
+        "attribute name must be string, not 'int'");
     auto single = manager.Barrier(1, 5.0);
     EXPECT_EQ(single.wait(), 0) << "one party: the last to arrive is the first";
 }

@@ -916,7 +916,14 @@ struct BarrierReferent : Referent {
             return none();
         }
         if (method == "__getattribute__") {
-            const std::string_view name = static_cast<Str*>(arg(args, 0))->view();
+            Object* attribute = arg(args, 0);
+            if (attribute->ob_type != &Str::Type) {
+                throw RemoteException{"TypeError",
+                                      Str::create(std::string("attribute name must be string, "
+                                                              "not '") +
+                                                  attribute->ob_type->tp_name + "'")};
+            }
+            const std::string_view name = static_cast<Str*>(attribute)->view();
             if (name == "parties") {
                 return Int::create(parties);
             }
