@@ -172,6 +172,20 @@ TEST(Sharing, Step50_AManagerListTakesSlicesSortAndInPlaceOperators) {
                   (void)b._callmethod("sort", {}, {{"key", S("len")}});
               }),
               "the manager's list sorts with key=None only");
+    EXPECT_EQ(error_of<py::TypeError>([&] { b += I(5).get(); }), "'int' object is not iterable");
+    EXPECT_EQ(error_of<py::TypeError>([&] { (void)b._callmethod("__imul__", {S("2")}); }),
+              "can't multiply sequence by non-int of type 'str'");
+    EXPECT_EQ(error_of<py::TypeError>([&] {
+                  (void)b._callmethod("index", {I(8), S("a")});
+              }),
+              "slice indices must be integers or have an __index__ method");
+    EXPECT_EQ(error_of<py::ValueError>([&] {
+                  (void)b._callmethod("index", {I(8), I(1)});
+              }),
+              "8 is not in list")
+        << "b.index(8, 1): 8 is at 0, before the start";
+    EXPECT_EQ(R(b._callmethod("index", {I(4), I(-2), I(100)})), "3")
+        << "b.index(4, -2, 100): negative from the end, a stop past the end is cut";
     EXPECT_EQ(b.str(), "[8, 7, 5, 4, 3]") << "and the list is unchanged by all of them";
 
     python_list_client_checks();

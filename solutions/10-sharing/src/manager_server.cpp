@@ -409,18 +409,38 @@ struct ListReferent : Referent {
         }
         return static_cast<std::size_t>(i);
     }
-    // The first position of an item equal to x, or items.size().
-    std::size_t find(Object* x) const {
-        std::size_t i = 0;
-        while (i < items.size() && !equal(items[i].get(), x)) {
-            ++i;
+    // The first position in [from, to) of an item equal to x, or items.size().
+    std::size_t find(Object* x, std::size_t from = 0,
+                     std::size_t to = static_cast<std::size_t>(-1)) const {
+        to = std::min(to, items.size());
+        for (std::size_t i = from; i < to; ++i) {
+            if (equal(items[i].get(), x)) {
+                return i;
+            }
         }
-        return i;
+        return items.size();
+    }
+    // list.index's start and stop: slice-style bounds (negative from the end, then clamped).
+    [[nodiscard]] std::size_t bound(Object* op) const {
+        if (!Int::check(op)) {
+            throw RemoteException{
+                "TypeError",
+                Str::create("slice indices must be integers or have an __index__ method")};
+        }
+        const auto n = static_cast<long long>(items.size());
+        long long i = static_cast<Int*>(op)->value();
+        i = i < 0 ? std::max(i + n, 0LL) : std::min(i, n);
+        return static_cast<std::size_t>(i);
     }
     Ref<Object> repeated(Object* times) const {
+        if (!Int::check(times)) {
+            throw RemoteException{"TypeError",
+                                  Str::create(std::string("can't multiply sequence by non-int of "
+                                                          "type '") +
+                                              times->ob_type->tp_name + "'")};
+        }
         std::vector<Ref<Object>> out;
-        for (long long k = 0; k < integer(times, "can't multiply sequence by non-int: counts");
-             ++k) {
+        for (long long k = 0; k < static_cast<Int*>(times)->value(); ++k) {
             out.insert(out.end(), items.begin(), items.end());
         }
         return as_list(out);
@@ -482,8 +502,11 @@ struct ListReferent : Referent {
             items.erase(items.begin() + static_cast<std::ptrdiff_t>(at));
             return item;
         }
-        if (method == "remove" || method == "index") {
-            const std::size_t at = find(arg(args, 0));
+        if (method == "remove" || method == "index") {  // index(x, start=0, stop=maxsize)
+            const bool ranged = method == "index" && args->size() > 1;
+            const std::size_t at =
+                find(arg(args, 0), ranged ? bound(args->item(1)) : 0,
+                     ranged && args->size() > 2 ? bound(args->item(2)) : items.size());
             if (at == items.size()) {
                 throw RemoteException{
                     "ValueError",
