@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "helpers.hpp"
 #include "py/containers.hpp"
@@ -119,6 +120,51 @@ void conditions(SyncManager& manager) {
     EXPECT_EQ(error_of<py::RuntimeError>([&] { cond.release(); }),
               "cannot release un-acquired lock")
         << "wait() gave the recursion count back";
+}
+
+// test_notify_n: three children wait, notify(2) wakes two of them, notify_all the third.
+void notify_n(SyncManager& manager) {
+    auto cond = manager.Condition();
+    auto waiting = manager.Value('i', I(0).get());
+    auto woken = manager.Value('i', I(0).get());
+    auto bump = [](py::multiprocessing::managers::ValueProxy& value) {
+        value.set(I(V(value.get()) + 1).get());
+    };
+    std::vector<pid_t> children;
+    for (int k = 0; k < 3; ++k) {
+        children.push_back(fork_child([&] {
+            cond.acquire();
+            bump(waiting);  // under the lock, which only wait() gives up
+            if (!cond.wait(10.0)) {
+                throw std::runtime_error("not notified");
+            }
+            bump(woken);
+            cond.release();
+        }));
+    }
+    // Holding the lock and seeing n, the parent knows n children are inside wait().
+    auto until = [&](py::multiprocessing::managers::ValueProxy& value, long long n) {
+        for (;;) {
+            cond.acquire();
+            if (V(value.get()) == n) {
+                return;  // with the lock held
+            }
+            cond.release();
+            std::this_thread::yield();  // the test's timeout bounds this loop
+        }
+    };
+    until(waiting, 3);
+    cond.notify(2);
+    cond.release();
+    until(woken, 2);
+    EXPECT_EQ(V(woken.get()), 2) << "notify(2) woke two of the three waiters (§7)";
+    cond.notify_all();
+    cond.release();
+    until(woken, 3);
+    cond.release();
+    for (const pid_t child : children) {
+        EXPECT_EQ(wait_child(child), 0);
+    }
 }
 
 void barriers(SyncManager& manager) {
@@ -246,6 +292,7 @@ TEST(Sharing, Step51_SemaphoreConditionBarrierAndArrayLiveInTheServer) {
     manager.start();
     semaphores(manager);
     conditions(manager);
+    notify_n(manager);
     barriers(manager);
     arrays(manager);
 
