@@ -131,6 +131,7 @@ void notify_n(SyncManager& manager) {
         value.set(I(V(value.get()) + 1).get());
     };
     std::vector<pid_t> children;
+    children.reserve(3);
     for (int k = 0; k < 3; ++k) {
         children.push_back(fork_child([&] {
             cond.acquire();
