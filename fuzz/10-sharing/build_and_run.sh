@@ -16,6 +16,7 @@ includes=(-Icommon/include -Igiven/10-sharing/include -Igiven/10-sharing/src
 sources=(fuzz/10-sharing/connection_fuzz.cpp common/src/kata.cpp
          solutions/10-sharing/src/connection.cpp solutions/10-sharing/src/handshake.cpp
          given/10-sharing/src/os_error.cpp given/10-sharing/src/hmac.cpp
+         given/10-sharing/src/slice_wire.cpp
          solutions/01-refcount/src/*.cpp
          solutions/09-process-pools/src/pickle_dump.cpp solutions/09-process-pools/src/pickle_load.cpp
          given/09-process-pools/src/bytes.cpp given/09-process-pools/src/utf8.cpp)
@@ -28,5 +29,7 @@ printf '\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x02hi' > "$out/corp
 printf '\x01\x00\x00\x00\x00\x33#CHALLENGE#{sha256}0123456789012345678901234567890123456789' > "$out/corpus/challenge312"
 printf '\x01\x00\x00\x00\x00\x1f#CHALLENGE#01234567890123456789' > "$out/corpus/challenge311"
 printf '\x02\x00\x00\x00\x00\x10abcdefghijklmnop' > "$out/corpus/md5reply"
+# A python3 request for l[2:5]: ('7f', '__getitem__', (slice(2, 5, None),), {}).
+printf '\x03\x00\x80\x04\x959\x00\x00\x00\x00\x00\x00\x00(\x8c\x027f\x94\x8c\x0b__getitem__\x94\x8c\x08builtins\x94\x8c\x05slice\x94\x93\x94K\x02K\x05N\x87\x94R\x94\x85\x94}\x94t\x94.' > "$out/corpus/slice"
 "$out/connection_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -artifact_prefix="$out/" "$out/corpus"

@@ -5,7 +5,10 @@
 //   0: recv_bytes() over and over, with a maxlength from the second byte (or none), until EOF;
 //   1: answer_challenge(): the input is the server's side of the stream (a challenge frame, then
 //      a verdict frame); our answer goes into the other end, which nobody reads (buffers suffice);
-//   2: deliver_challenge(): the input is the client's reply.
+//   2: deliver_challenge(): the input is the client's reply;
+//   3: what the manager's server does with a request's bytes: slices_from_wire() (which must
+//      keep the length: it swaps bytes in place), then pickle::loads, whose own errors (chapter
+//      09's, fuzzed there) are expected.
 // Every outcome must be one of the documented Python errors; anything else (a crash, a hang, an
 // unexpected exception type, a read past the input) is a finding.
 #include <sys/socket.h>
@@ -18,6 +21,8 @@
 
 #include "py/connection.hpp"
 #include "py/exceptions.hpp"
+#include "py/pickle.hpp"
+#include "slice_wire.hpp"
 
 using py::multiprocessing::connection::Connection;
 
@@ -31,9 +36,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 2 || size > kMaxInput) {
         return 0;
     }
-    const int mode = data[0] % 3;
+    const int mode = data[0] % 4;
     const std::uint8_t limit = data[1];
     const std::string wire(reinterpret_cast<const char*>(data + 2), size - 2);
+    if (mode == 3) {
+        const std::string request = py::multiprocessing::detail::slices_from_wire(wire);
+        if (request.size() != wire.size()) {
+            std::abort();
+        }
+        try {
+            (void)py::pickle::loads(request);
+        } catch (const py::BaseException&) {  // the unpickler's documented errors
+        }
+        return 0;
+    }
 
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {

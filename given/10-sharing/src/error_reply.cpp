@@ -17,6 +17,9 @@ std::string_view module_of(std::string_view name) {
     if (name == "Empty" || name == "Full") {
         return "queue";
     }
+    if (name == "BrokenBarrierError") {
+        return "threading";
+    }
     if (name == "PickleError" || name == "PicklingError" || name == "UnpicklingError") {
         return "pickle";
     }

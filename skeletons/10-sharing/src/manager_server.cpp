@@ -20,11 +20,13 @@
 #include <vector>
 
 #include "error_reply.hpp"
+#include "py/bytes.hpp"
 #include "py/containers.hpp"
 #include "py/kata.hpp"
 #include "py/managers.hpp"
 #include "py/pickle.hpp"
 #include "py/scalars.hpp"
+#include "slice_wire.hpp"
 #include "sockets.hpp"
 
 // libgcov's entry point exists only in a coverage build; a weak reference is null otherwise.
@@ -35,7 +37,8 @@ namespace {
 
 using connection::Connection;
 
-// An error whose Python argument is an object (KeyError(key)), not just a message.
+// An error whose Python argument is an object (KeyError(key)), not just a message; an empty
+// `arg` is an exception raised without arguments.
 struct RemoteException {
     std::string name;
     Ref<Object> arg;
@@ -74,6 +77,7 @@ struct Signature {
     std::string qualname;
     std::vector<Parameter> parameters;
     bool positional_only = false;
+    bool keyword_only = false;  // list.sort(*, key=None, reverse=False)
 };
 
 struct Referent {
@@ -85,7 +89,9 @@ struct Referent {
 // A request's (args, kwds) as the positional arguments of `signature`, with Python's TypeErrors:
 // q.get(timeout=0.5) from a python3 proxy is get(True, 0.5) here.
 Ref<Object> bind_arguments(const Signature& signature, Tuple* args, Object* kwds) {
-    if (kwds == nullptr || kwds->ob_type != &Dict::Type || static_cast<Dict*>(kwds)->size() == 0) {
+    const bool no_keywords =
+        kwds == nullptr || kwds->ob_type != &Dict::Type || static_cast<Dict*>(kwds)->size() == 0;
+    if (no_keywords && !signature.keyword_only) {
         return Ref<Object>::borrow(args);
     }
     auto type_error = [](const std::string& text) {
@@ -93,6 +99,9 @@ Ref<Object> bind_arguments(const Signature& signature, Tuple* args, Object* kwds
     };
     if (signature.positional_only) {
         throw type_error(signature.qualname + "() takes no keyword arguments");
+    }
+    if (signature.keyword_only && args->size() > 0) {
+        throw type_error(signature.qualname + "() takes no positional arguments");
     }
     const auto& parameters = signature.parameters;
     std::vector<Object*> bound(parameters.size(), nullptr);
@@ -105,13 +114,19 @@ Ref<Object> bind_arguments(const Signature& signature, Tuple* args, Object* kwds
     for (std::size_t i = 0; i < given; ++i) {
         bound[i] = args->item(static_cast<ssize_t>(i));
     }
-    for (const auto& [key, value] : static_cast<Dict*>(kwds)->items()) {
+    const auto keywords = no_keywords ? std::vector<std::pair<Object*, Object*>>{}
+                                      : static_cast<Dict*>(kwds)->items();
+    for (const auto& [key, value] : keywords) {
         if (key->ob_type != &Str::Type) {
             throw type_error("keywords must be strings");
         }
         const std::string_view name = static_cast<Str*>(key)->view();
         const auto found = std::find_if(parameters.begin(), parameters.end(),
                                         [&](const Parameter& p) { return p.name == name; });
+        if (found == parameters.end() && signature.keyword_only) {
+            throw type_error("'" + std::string(name) + "' is an invalid keyword argument for " +
+                             signature.qualname + "()");
+        }
         if (found == parameters.end()) {
             throw type_error(signature.qualname + "() got an unexpected keyword argument '" +
                              std::string(name) + "'");
@@ -291,6 +306,50 @@ long long integer(Object* op, const char* what) {
     return static_cast<Int*>(op)->value();
 }
 
+// A slice's parts made concrete for a sequence of n items (PySlice_Unpack and
+// PySlice_AdjustIndices, Objects/sliceobject.c): the first index, the step and how many.
+struct SliceIndices {
+    long long start;
+    long long step;
+    long long length;
+};
+
+SliceIndices slice_indices(Object* start_part, Object* stop_part, Object* step_part, long long n) {
+    PY_KATA_TODO("§7");
+}
+
+// Python's a < b for the values a manager's list sorts: numbers, str, bytes, and tuples and
+// lists of them (lexicographic); other pairs are the TypeError CPython raises.
+bool less(Object* a, Object* b) {
+    auto is_number = [](Object* op) { return Int::check(op) || op->ob_type == &Float::Type; };
+    if (is_number(a) && is_number(b)) {
+        if (Int::check(a) && Int::check(b)) {
+            return static_cast<Int*>(a)->value() < static_cast<Int*>(b)->value();
+        }
+        return number(a) < number(b);
+    }
+    if (a->ob_type == b->ob_type && a->ob_type == &Str::Type) {
+        return static_cast<Str*>(a)->view() < static_cast<Str*>(b)->view();  // UTF-8 keeps order
+    }
+    if (a->ob_type == b->ob_type && a->ob_type == &Bytes::Type) {
+        return static_cast<Bytes*>(a)->view() < static_cast<Bytes*>(b)->view();
+    }
+    if (a->ob_type == b->ob_type && (a->ob_type == &Tuple::Type || a->ob_type == &List::Type)) {
+        const std::vector<Ref<Object>> left = items_of(a);
+        const std::vector<Ref<Object>> right = items_of(b);
+        for (std::size_t i = 0; i < left.size() && i < right.size(); ++i) {
+            if (!equal(left[i].get(), right[i].get())) {
+                return less(left[i].get(), right[i].get());
+            }
+        }
+        return left.size() < right.size();
+    }
+    throw RemoteException{"TypeError",
+                          Str::create(std::string("'<' not supported between "
+                                                  "instances of '") +
+                                      a->ob_type->tp_name + "' and '" + b->ob_type->tp_name + "'")};
+}
+
 // The list lives as a vector of references, so that insert, remove and del are plain vector
 // operations; a reply that is a list (copy, +, *) is built from it.
 struct ListReferent : Referent {
@@ -298,7 +357,13 @@ struct ListReferent : Referent {
 
     // items[i] for a Python index (negative from the end); IndexError(message) outside.
     std::size_t position(Object* index, const char* message) const {
-        long long i = integer(index, "list indices");
+        if (!Int::check(index)) {
+            throw RemoteException{"TypeError",
+                                  Str::create(std::string("list indices must be integers or "
+                                                          "slices, not ") +
+                                              index->ob_type->tp_name)};
+        }
+        long long i = static_cast<Int*>(index)->value();
         const auto n = static_cast<long long>(items.size());
         if (i < 0) {
             i += n;
@@ -308,18 +373,38 @@ struct ListReferent : Referent {
         }
         return static_cast<std::size_t>(i);
     }
-    // The first position of an item equal to x, or items.size().
-    std::size_t find(Object* x) const {
-        std::size_t i = 0;
-        while (i < items.size() && !equal(items[i].get(), x)) {
-            ++i;
+    // The first position in [from, to) of an item equal to x, or items.size().
+    std::size_t find(Object* x, std::size_t from = 0,
+                     std::size_t to = static_cast<std::size_t>(-1)) const {
+        to = std::min(to, items.size());
+        for (std::size_t i = from; i < to; ++i) {
+            if (equal(items[i].get(), x)) {
+                return i;
+            }
         }
-        return i;
+        return items.size();
+    }
+    // list.index's start and stop: slice-style bounds (negative from the end, then clamped).
+    [[nodiscard]] std::size_t bound(Object* op) const {
+        if (!Int::check(op)) {
+            throw RemoteException{
+                "TypeError",
+                Str::create("slice indices must be integers or have an __index__ method")};
+        }
+        const auto n = static_cast<long long>(items.size());
+        long long i = static_cast<Int*>(op)->value();
+        i = i < 0 ? std::max(i + n, 0LL) : std::min(i, n);
+        return static_cast<std::size_t>(i);
     }
     Ref<Object> repeated(Object* times) const {
+        if (!Int::check(times)) {
+            throw RemoteException{"TypeError",
+                                  Str::create(std::string("can't multiply sequence by non-int of "
+                                                          "type '") +
+                                              times->ob_type->tp_name + "'")};
+        }
         std::vector<Ref<Object>> out;
-        for (long long k = 0; k < integer(times, "can't multiply sequence by non-int: counts");
-             ++k) {
+        for (long long k = 0; k < static_cast<Int*>(times)->value(); ++k) {
             out.insert(out.end(), items.begin(), items.end());
         }
         return as_list(out);
@@ -343,12 +428,26 @@ struct ListReferent : Referent {
             items.insert(items.begin() + at, Ref<Object>::borrow(arg(args, 1)));
             return none();
         }
+        if (Object* parts =
+                args->size() > 0 ? multiprocessing::detail::slice_parts(args->item(0)) : nullptr;
+            parts != nullptr &&
+            (method == "__getitem__" || method == "__setitem__" || method == "__delitem__")) {
+            return call_with_slice(method, static_cast<Tuple*>(parts), args);
+        }
         if (method == "__getitem__") {
             return items[position(arg(args, 0), "list index out of range")];
         }
         if (method == "__setitem__") {
             items[position(arg(args, 0), "list assignment index out of range")] =
                 Ref<Object>::borrow(arg(args, 1));
+            return none();
+        }
+        if (method == "sort") {  // sort(*, key=None, reverse=False), bound by signature()
+            if (!is_none(arg(args, 0))) {
+                throw RemoteException{"TypeError",
+                                      Str::create("the manager's list sorts with key=None only")};
+            }
+            sort(truthy(arg(args, 1)));
             return none();
         }
         if (method == "__delitem__") {
@@ -367,8 +466,11 @@ struct ListReferent : Referent {
             items.erase(items.begin() + static_cast<std::ptrdiff_t>(at));
             return item;
         }
-        if (method == "remove" || method == "index") {
-            const std::size_t at = find(arg(args, 0));
+        if (method == "remove" || method == "index") {  // index(x, start=0, stop=maxsize)
+            const bool ranged = method == "index" && args->size() > 1;
+            const std::size_t at =
+                find(arg(args, 0), ranged ? bound(args->item(1)) : 0,
+                     ranged && args->size() > 2 ? bound(args->item(2)) : items.size());
             if (at == items.size()) {
                 throw RemoteException{
                     "ValueError",
@@ -424,7 +526,84 @@ struct ListReferent : Referent {
         return {};  // not exposed
     }
     [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "sort") {
+            return {"sort", {{"key", None()}, {"reverse", False()}}, false, true};
+        }
         return builtin_signature("list", method);
+    }
+
+    // l[start:stop:step] for the three parts of a slice: get, set (l[1:3] = [...]) or delete.
+    Ref<Object> call_with_slice(const std::string& method, Tuple* parts, Tuple* args) {
+        const SliceIndices at = slice_indices(parts->item(0), parts->item(1), parts->item(2),
+                                              static_cast<long long>(items.size()));
+        std::vector<std::size_t> chosen;
+        chosen.reserve(static_cast<std::size_t>(at.length));
+        for (long long k = 0, i = at.start; k < at.length; ++k, i += at.step) {
+            chosen.push_back(static_cast<std::size_t>(i));
+        }
+        if (method == "__getitem__") {
+            std::vector<Ref<Object>> out;
+            out.reserve(chosen.size());
+            for (const std::size_t i : chosen) {
+                out.push_back(items[i]);
+            }
+            return as_list(out);
+        }
+        if (method == "__delitem__") {
+            std::vector<bool> drop(items.size(), false);
+            for (const std::size_t i : chosen) {
+                drop[i] = true;
+            }
+            std::vector<Ref<Object>> kept;
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (!drop[i]) {
+                    kept.push_back(items[i]);
+                }
+            }
+            items = std::move(kept);
+            return none();
+        }
+        Object* value = arg(args, 1);
+        if (value->ob_type != &List::Type && value->ob_type != &Tuple::Type) {
+            throw RemoteException{"TypeError",
+                                  Str::create(at.step == 1 ? "can only assign an iterable"
+                                                           : "must assign iterable to "
+                                                             "extended slice")};
+        }
+        std::vector<Ref<Object>> replacement = items_of(value);
+        if (at.step == 1) {  // a plain slice may change the list's length
+            const auto begin = items.begin() + at.start;
+            items.erase(begin, begin + at.length);
+            items.insert(items.begin() + at.start, replacement.begin(), replacement.end());
+            return none();
+        }
+        if (static_cast<long long>(replacement.size()) != at.length) {
+            throw RemoteException{"ValueError", Str::create("attempt to assign sequence of size " +
+                                                            std::to_string(replacement.size()) +
+                                                            " to extended slice of size " +
+                                                            std::to_string(at.length))};
+        }
+        for (std::size_t k = 0; k < chosen.size(); ++k) {
+            items[chosen[k]] = replacement[k];
+        }
+        return none();
+    }
+
+    // list.sort(reverse=...): stable, with `<` only; reverse=True reverses before and after, so
+    // equal items keep their order (as listobject.c does). A failing comparison leaves the list
+    // as it was (CPython leaves some permutation of it).
+    void sort(bool reverse) {
+        std::vector<Ref<Object>> sorted = items;
+        if (reverse) {
+            std::reverse(sorted.begin(), sorted.end());
+        }
+        std::stable_sort(
+            sorted.begin(), sorted.end(),
+            [](const Ref<Object>& a, const Ref<Object>& b) { return less(a.get(), b.get()); });
+        if (reverse) {
+            std::reverse(sorted.begin(), sorted.end());
+        }
+        items = std::move(sorted);
     }
 };
 
@@ -591,6 +770,347 @@ struct EventReferent : Referent {
     }
 };
 
+// threading.Semaphore / BoundedSemaphore (Lib/threading.py): a counter, waited on under the GIL.
+struct SemaphoreReferent : Referent {
+    SemaphoreReferent(long long value, bool bounded)
+        : value(value), initial(value), bounded(bounded) {}
+    long long value;
+    long long initial;
+    bool bounded;
+    std::condition_variable available;
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) override {
+        if (method == "acquire") {  // acquire(blocking=True, timeout=None)
+            // AcquirerProxy sends (blocking,) or (blocking, timeout): the defaults fill the rest.
+            const bool blocking = args->size() < 1 || truthy(args->item(0));
+            Object* timeout = args->size() < 2 ? none().get() : args->item(1);
+            if (!blocking && !is_none(timeout)) {
+                throw RemoteException{
+                    "ValueError", Str::create("can't specify timeout for non-blocking acquire")};
+            }
+            auto ready = [&] { return value > 0; };
+            if (blocking && is_none(timeout)) {
+                available.wait(lock, ready);
+            } else if (blocking) {
+                available.wait_for(lock, std::chrono::duration<double>(number(timeout)), ready);
+            }
+            if (!ready()) {
+                return False();
+            }
+            --value;
+            return True();
+        }
+        if (method == "release") {  // release(n=1)
+            const long long n = args->size() < 1 ? 1 : integer(args->item(0), "n");
+            if (n < 1) {
+                throw RemoteException{"ValueError", Str::create("n must be one or more")};
+            }
+            if (bounded && value + n > initial) {
+                throw RemoteException{"ValueError",
+                                      Str::create("Semaphore released too many times")};
+            }
+            value += n;
+            for (long long i = 0; i < n; ++i) {
+                available.notify_one();
+            }
+            return none();
+        }
+        return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        const std::string type = bounded ? "BoundedSemaphore." : "Semaphore.";
+        if (method == "acquire") {
+            return {type + method, {{"blocking", True()}, {"timeout", None()}}};
+        }
+        if (method == "release") {
+            return {type + method, {{"n", Int::create(1)}}};
+        }
+        return {type + method, {}};
+    }
+};
+
+// threading.Condition() of an RLock: notify(n) wakes the n longest waiters, each of which takes
+// the lock back (with its recursion count) before wait() returns.
+struct ConditionReferent : Referent {
+    LockReferent lock{true};
+    struct Waiter {
+        bool notified = false;
+        std::condition_variable woken;
+    };
+    std::deque<Waiter*> waiters;
+
+    [[nodiscard]] bool owned() const {
+        return lock.count > 0 && lock.owner == std::this_thread::get_id();
+    }
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& gil_lock) override {
+        if (method == "acquire" || method == "release") {
+            return lock.call(method, args, gil_lock);
+        }
+        if (method == "wait") {  // wait(timeout=None)
+            if (!owned()) {
+                throw RemoteException{"RuntimeError",
+                                      Str::create("cannot wait on un-acquired lock")};
+            }
+            Waiter me;
+            waiters.push_back(&me);
+            const int saved = std::exchange(lock.count, 0);  // _release_save: all the way
+            lock.freed.notify_one();
+            Object* timeout = args->size() < 1 ? none().get() : args->item(0);
+            if (is_none(timeout)) {
+                me.woken.wait(gil_lock, [&] { return me.notified; });
+            } else {
+                me.woken.wait_for(gil_lock, std::chrono::duration<double>(number(timeout)),
+                                  [&] { return me.notified; });
+            }
+            if (!me.notified) {
+                waiters.erase(std::find(waiters.begin(), waiters.end(), &me));
+            }
+            lock.freed.wait(gil_lock, [&] { return lock.count == 0; });  // _acquire_restore
+            lock.owner = std::this_thread::get_id();
+            lock.count = saved;
+            return to_bool(me.notified);
+        }
+        if (method == "notify" || method == "notify_all") {
+            if (!owned()) {
+                throw RemoteException{"RuntimeError",
+                                      Str::create("cannot notify on un-acquired lock")};
+            }
+            long long n = method == "notify_all" ? static_cast<long long>(waiters.size())
+                          : args->size() < 1     ? 1
+                                                 : integer(args->item(0), "n");
+            while (n-- > 0 && !waiters.empty()) {
+                Waiter* waiter = waiters.front();
+                waiters.pop_front();
+                waiter->notified = true;
+                waiter->woken.notify_one();
+            }
+            return none();
+        }
+        return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "acquire" || method == "release") {
+            return lock.signature(method);
+        }
+        if (method == "wait") {
+            return {"Condition.wait", {{"timeout", None()}}};
+        }
+        if (method == "notify") {
+            return {"Condition.notify", {{"n", Int::create(1)}}};
+        }
+        return {"Condition." + method, {}};
+    }
+};
+
+// threading.Barrier(parties, action=None, timeout=None): its states as Lib/threading.py has them.
+struct BarrierReferent : Referent {
+    enum State { Filling = 0, Draining = 1, Resetting = -1, Broken = -2 };
+    BarrierReferent(long long parties, Ref<Object> timeout)
+        : parties(parties), default_timeout(std::move(timeout)) {}
+    long long parties;
+    Ref<Object> default_timeout;
+    State state = Filling;
+    long long count = 0;
+    std::condition_variable changed;
+
+    static RemoteException broken_error() { return RemoteException{"BrokenBarrierError", {}}; }
+    void break_barrier() {  // _break
+        state = Broken;
+        changed.notify_all();
+    }
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) override {
+        if (method == "wait") {
+            Object* given = args->size() < 1 ? none().get() : args->item(0);
+            Object* timeout = is_none(given) ? default_timeout.get() : given;
+            return Int::create(wait(timeout, lock));
+        }
+        if (method == "abort") {
+            break_barrier();
+            return none();
+        }
+        if (method == "reset") {
+            if (count > 0) {
+                if (state == Filling || state == Broken) {
+                    state = Resetting;  // cleared by the last thread to leave
+                }
+            } else {
+                state = Filling;
+            }
+            changed.notify_all();
+            return none();
+        }
+        if (method == "__getattribute__") {
+            Object* attribute = arg(args, 0);
+            if (attribute->ob_type != &Str::Type) {
+                throw RemoteException{"TypeError",
+                                      Str::create(std::string("attribute name must be string, "
+                                                              "not '") +
+                                                  attribute->ob_type->tp_name + "'")};
+            }
+            const std::string_view name = static_cast<Str*>(attribute)->view();
+            if (name == "parties") {
+                return Int::create(parties);
+            }
+            if (name == "n_waiting") {
+                return Int::create(state == Filling ? count : 0);
+            }
+            if (name == "broken") {
+                return to_bool(state == Broken);
+            }
+            throw RemoteException{
+                "AttributeError",
+                Str::create("'Barrier' object has no attribute '" + std::string(name) + "'")};
+        }
+        if (method == "__repr__") {
+            return Str::create(state == Broken ? "<threading.Barrier: broken>"
+                                               : "<threading.Barrier: waiters=" +
+                                                     std::to_string(state == Filling ? count : 0) +
+                                                     "/" + std::to_string(parties) + ">");
+        }
+        return {};  // not exposed
+    }
+    long long wait(Object* timeout, Gil& lock) { PY_KATA_TODO("§7"); }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        if (method == "wait") {
+            return {"Barrier.wait", {{"timeout", None()}}};
+        }
+        return {"Barrier." + method, {}};
+    }
+};
+
+// array.array(typecode, sequence): the items kept as objects, each checked on the way in as
+// Modules/arraymodule.c checks it for its typecode.
+struct ArrayReferent : Referent {
+    char typecode;
+    std::vector<Ref<Object>> items;
+
+    ArrayReferent(Object* code, Object* sequence) {
+        if (code->ob_type != &Str::Type || static_cast<Str*>(code)->view().size() != 1) {
+            throw RemoteException{"TypeError",
+                                  Str::create(std::string("array() argument 1 must be a unicode "
+                                                          "character, not ") +
+                                              code->ob_type->tp_name)};
+        }
+        typecode = static_cast<Str*>(code)->view()[0];
+        if (std::string_view("bBuhHiIlLqQfd").find(typecode) == std::string_view::npos) {
+            throw RemoteException{
+                "ValueError",
+                Str::create("bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d)")};
+        }
+        for (auto& item : items_of(sequence)) {
+            items.push_back(checked(item.get()));
+        }
+    }
+    // The item as the array stores it (an int, a float, a one-character str), or the error.
+    [[nodiscard]] Ref<Object> checked(Object* item) const {
+        if (typecode == 'u') {
+            // One code point: exactly one byte of the UTF-8 that is not a continuation byte.
+            auto code_points = [](std::string_view text) {
+                return std::count_if(text.begin(), text.end(), [](char c) {
+                    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+                });
+            };
+            if (item->ob_type != &Str::Type || code_points(static_cast<Str*>(item)->view()) != 1) {
+                throw RemoteException{"TypeError",
+                                      Str::create("array item must be unicode character")};
+            }
+            return Ref<Object>::borrow(item);
+        }
+        if (typecode == 'f' || typecode == 'd') {
+            if (!Int::check(item) && item->ob_type != &Float::Type) {
+                throw RemoteException{
+                    "TypeError",
+                    Str::create(std::string("must be real number, not ") + item->ob_type->tp_name)};
+            }
+            return Float::create(number(item));
+        }
+        if (!Int::check(item)) {
+            throw RemoteException{"TypeError",
+                                  Str::create("'" + std::string(item->ob_type->tp_name) +
+                                              "' object cannot be interpreted as "
+                                              "an integer")};
+        }
+        const long long value = static_cast<Int*>(item)->value();
+        struct Range {
+            char code;
+            long long low;
+            long long high;
+            const char* name;
+        };
+        // The messages of arraymodule.c's setters (b, B, h, H, i); the wider unsigned codes say
+        // "can't convert negative value to unsigned int" (I, L) or "...negative int to unsigned".
+        static constexpr Range ranges[] = {
+            {'b', -128, 127, "signed char is "},
+            {'B', 0, 255, "unsigned byte integer is "},
+            {'h', -32768, 32767, "signed short integer is "},
+            {'H', 0, 65535, "unsigned short is "},
+            {'i', -2147483648LL, 2147483647LL, "signed integer is "},
+        };
+        for (const auto& range : ranges) {
+            if (range.code == typecode && (value < range.low || value > range.high)) {
+                throw RemoteException{"OverflowError",
+                                      Str::create(std::string(range.name) +
+                                                  (value < range.low ? "less than minimum"
+                                                                     : "greater than maximum"))};
+            }
+        }
+        if (value < 0 && (typecode == 'I' || typecode == 'L')) {
+            throw RemoteException{"OverflowError",
+                                  Str::create("can't convert negative value to unsigned int")};
+        }
+        if (value < 0 && typecode == 'Q') {
+            throw RemoteException{"OverflowError",
+                                  Str::create("can't convert negative int to unsigned")};
+        }
+        if (typecode == 'I' && value > 4294967295LL) {
+            throw RemoteException{"OverflowError",
+                                  Str::create("unsigned int is greater than maximum")};
+        }
+        return Int::create(value);
+    }
+    std::size_t position(Object* index, const char* message) const {
+        if (!Int::check(index)) {
+            throw RemoteException{"TypeError", Str::create("array indices must be integers")};
+        }
+        long long i = static_cast<Int*>(index)->value();
+        const auto n = static_cast<long long>(items.size());
+        i = i < 0 ? i + n : i;
+        if (i < 0 || i >= n) {
+            throw RemoteException{"IndexError", Str::create(message)};
+        }
+        return static_cast<std::size_t>(i);
+    }
+    Ref<Object> call(const std::string& method, Tuple* args, Gil& /*lock*/) override {
+        if (method == "__len__") {
+            return Int::create(static_cast<long long>(items.size()));
+        }
+        if (method == "__getitem__") {
+            return items[position(arg(args, 0), "array index out of range")];
+        }
+        if (method == "__setitem__") {
+            const std::size_t at = position(arg(args, 0), "array assignment index out of range");
+            items[at] = checked(arg(args, 1));
+            return none();
+        }
+        if (method == "__repr__") {  // array('i', [1, 2]), array('u', 'ab'), array('d')
+            std::string out = "array('" + std::string(1, typecode) + "'";
+            if (!items.empty() && typecode == 'u') {  // the characters as one str
+                std::string text;
+                for (const auto& item : items) {
+                    text += static_cast<Str*>(item.get())->view();
+                }
+                out += ", " + repr(Str::create(text).get());
+            } else if (!items.empty()) {
+                out += ", " + repr(as_list(items).get());
+            }
+            return Str::create(out + ")");
+        }
+        return {};  // not exposed
+    }
+    [[nodiscard]] Signature signature(const std::string& method) const override {
+        return builtin_signature("array", method);
+    }
+};
+
 struct QueueReferent : Referent {
     std::deque<Ref<Object>> items;
     std::condition_variable not_empty;
@@ -694,6 +1214,33 @@ int listening_socket = -1;
     }
     if (type_id == "Event") {
         return std::make_unique<EventReferent>();
+    }
+    if (type_id == "Semaphore" || type_id == "BoundedSemaphore") {  // (value=1)
+        const long long value = args->size() > 1 ? integer(args->item(1), "value") : 1;
+        if (value < 0) {
+            throw RemoteException{"ValueError",
+                                  Str::create("semaphore initial value must be >= 0")};
+        }
+        return std::make_unique<SemaphoreReferent>(value, type_id == "BoundedSemaphore");
+    }
+    if (type_id == "Condition") {
+        if (args->size() > 1 && !is_none(args->item(1))) {
+            throw RemoteException{"TypeError",
+                                  Str::create("the manager's Condition makes its own RLock")};
+        }
+        return std::make_unique<ConditionReferent>();
+    }
+    if (type_id == "Barrier") {  // (parties, action=None, timeout=None)
+        if (args->size() > 2 && !is_none(args->item(2))) {
+            throw RemoteException{"TypeError",
+                                  Str::create("the manager's Barrier takes no action")};
+        }
+        return std::make_unique<BarrierReferent>(
+            integer(arg(args, 1), "parties"),
+            Ref<Object>::borrow(args->size() > 3 ? args->item(3) : none().get()));
+    }
+    if (type_id == "Array") {  // Array(typecode, sequence, lock=True)
+        return std::make_unique<ArrayReferent>(arg(args, 1), arg(args, 2));
     }
     if (type_id == "Queue") {
         return std::make_unique<QueueReferent>();

@@ -15,6 +15,7 @@
 #include "py/pickle.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
+#include "slice_wire.hpp"
 #include "sockets.hpp"
 
 namespace py::multiprocessing::managers {
@@ -35,7 +36,7 @@ using connection::Connection;
 // convert_to_error: the Python exception a reply carries, as ours.
 [[noreturn]] [[maybe_unused]] void raise_error_reply(
     const multiprocessing::detail::ErrorReply& error) {
-    // kata: begin step44 §7
+    // kata: begin step44 step51 §7
     auto* args = static_cast<Tuple*>(error.args.get());
     Object* first = args->size() > 0 ? args->item(0) : nullptr;
     const std::string text = first == nullptr ? ""
@@ -60,6 +61,12 @@ using connection::Connection;
     if (error.name == "RuntimeError") {
         throw RuntimeError(text);
     }
+    if (error.name == "OverflowError") {
+        throw OverflowError(text);
+    }
+    if (error.name == "BrokenBarrierError") {
+        throw BrokenBarrierError(text);
+    }
     if (error.name == "Empty") {
         throw queue::Empty(text);
     }
@@ -76,7 +83,7 @@ Connection connect(const connection::Address& address, const std::string& authke
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
                      const std::string& method, const std::vector<Ref<Object>>& args,
                      const Kwargs& kwds) {
-    // kata: begin step42 step43 step44 §7
+    // kata: begin step42 step43 step44 step50 §7
     auto keywords = Dict::create();
     for (const auto& [name, value] : kwds) {
         keywords->setitem(Str::create(name).get(), value.get());
@@ -84,7 +91,8 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
     const Ref<Object> request =
         Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
                      pack_args(args).get(), keywords.get()});
-    connection.send_bytes(pickle::dumps(request.get()));
+    // A slice (ListProxy::getitem(Slice)) goes out as CPython pickles one (slice_wire.hpp).
+    connection.send_bytes(multiprocessing::detail::slices_to_wire(pickle::dumps(request.get())));
     const std::string reply = connection.recv_bytes();
     if (auto error = multiprocessing::detail::parse_error_reply(reply)) {
         raise_error_reply(*error);
@@ -154,9 +162,13 @@ std::string BaseProxy::str() {
 std::string BaseProxy::repr() const {
     // SyncManager's registrations: which proxy type each typeid gets (Queue an AutoProxy).
     static const std::map<std::string, std::string> proxy_types = {
-        {"dict", "DictProxy"},           {"list", "ListProxy"},        {"Value", "ValueProxy"},
-        {"Lock", "AcquirerProxy"},       {"RLock", "AcquirerProxy"},   {"Event", "EventProxy"},
-        {"Namespace", "NamespaceProxy"}, {"Queue", "AutoProxy[Queue]"}};
+        {"dict", "DictProxy"},           {"list", "ListProxy"},
+        {"Value", "ValueProxy"},         {"Lock", "AcquirerProxy"},
+        {"RLock", "AcquirerProxy"},      {"Event", "EventProxy"},
+        {"Namespace", "NamespaceProxy"}, {"Queue", "AutoProxy[Queue]"},
+        {"Semaphore", "AcquirerProxy"},  {"BoundedSemaphore", "AcquirerProxy"},
+        {"Condition", "ConditionProxy"}, {"Barrier", "BarrierProxy"},
+        {"Array", "ArrayProxy"}};
     const auto found = proxy_types.find(token_.type_id);
     const std::string type = found != proxy_types.end() ? found->second : "BaseProxy";
     std::ostringstream out;
@@ -192,16 +204,82 @@ void ListProxy::delitem(long long index) {
 Ref<Object> ListProxy::pop(long long index) {
     return _callmethod("pop", {Int::create(index)});
 }
-void ListProxy::imul(long long times) {
+ListProxy& ListProxy::imul(long long times) {
     _callmethod("__imul__", {Int::create(times)});
+    return *this;
+}
+ListProxy& ListProxy::iadd(Object* iterable) {
+    _callmethod("extend", {Ref<Object>::borrow(iterable)});
+    return *this;
+}
+namespace {
+Ref<Object> slice_object(const Slice& slice) {
+    auto part = [](std::optional<long long> value) {
+        return value ? Ref<Object>(Int::create(*value)) : None();
+    };
+    return multiprocessing::detail::make_slice(part(slice.start).get(), part(slice.stop).get(),
+                                               part(slice.step).get());
+}
+}  // namespace
+Ref<Object> ListProxy::getitem(const Slice& slice) {
+    return _callmethod("__getitem__", {slice_object(slice)});
+}
+void ListProxy::setitem(const Slice& slice, Object* items) {
+    _callmethod("__setitem__", {slice_object(slice), Ref<Object>::borrow(items)});
+}
+void ListProxy::delitem(const Slice& slice) {
+    _callmethod("__delitem__", {slice_object(slice)});
+}
+bool ListProxy::contains(Object* item) {
+    return static_cast<Int*>(_callmethod("__contains__", {Ref<Object>::borrow(item)}).get())
+               ->value() != 0;
+}
+void ListProxy::sort(bool reverse) {
+    _callmethod("sort", {}, {{"reverse", to_bool(reverse)}});
 }
 long long ListProxy::len() {
     return static_cast<Int*>(_callmethod("__len__").get())->value();
 }
-bool AcquirerProxy::acquire(bool blocking, double timeout) {
+bool AcquirerProxy::acquire(bool blocking, std::optional<double> timeout) {
+    std::vector<Ref<Object>> args{to_bool(blocking)};
+    if (timeout) {
+        args.emplace_back(Float::create(*timeout));
+    }
+    return static_cast<Int*>(_callmethod("acquire", args).get())->value() != 0;
+}
+bool ConditionProxy::wait(std::optional<double> timeout) {
     return static_cast<Int*>(
-               _callmethod("acquire", {to_bool(blocking), Float::create(timeout)}).get())
+               _callmethod("wait", {timeout ? Ref<Object>(Float::create(*timeout)) : None()}).get())
                ->value() != 0;
+}
+void ConditionProxy::notify(long long n) {
+    _callmethod("notify", {Int::create(n)});
+}
+long long BarrierProxy::wait(std::optional<double> timeout) {
+    return static_cast<Int*>(
+               _callmethod("wait", {timeout ? Ref<Object>(Float::create(*timeout)) : None()}).get())
+        ->value();
+}
+long long BarrierProxy::parties() {
+    return static_cast<Int*>(_callmethod("__getattribute__", {Str::create("parties")}).get())
+        ->value();
+}
+long long BarrierProxy::n_waiting() {
+    return static_cast<Int*>(_callmethod("__getattribute__", {Str::create("n_waiting")}).get())
+        ->value();
+}
+bool BarrierProxy::broken() {
+    return static_cast<Int*>(_callmethod("__getattribute__", {Str::create("broken")}).get())
+               ->value() != 0;
+}
+long long ArrayProxy::len() {
+    return static_cast<Int*>(_callmethod("__len__").get())->value();
+}
+Ref<Object> ArrayProxy::getitem(long long index) {
+    return _callmethod("__getitem__", {Int::create(index)});
+}
+void ArrayProxy::setitem(long long index, Object* item) {
+    _callmethod("__setitem__", {Int::create(index), Ref<Object>::borrow(item)});
 }
 bool EventProxy::is_set() {
     return static_cast<Int*>(_callmethod("is_set").get())->value() != 0;
@@ -313,6 +391,26 @@ AcquirerProxy SyncManager::Lock() {
 }
 AcquirerProxy SyncManager::RLock() {
     return AcquirerProxy(create("RLock"), authkey_);
+}
+AcquirerProxy SyncManager::Semaphore(long long value) {
+    return AcquirerProxy(create("Semaphore", {Int::create(value)}), authkey_);
+}
+AcquirerProxy SyncManager::BoundedSemaphore(long long value) {
+    return AcquirerProxy(create("BoundedSemaphore", {Int::create(value)}), authkey_);
+}
+ConditionProxy SyncManager::Condition() {
+    return ConditionProxy(create("Condition"), authkey_);
+}
+BarrierProxy SyncManager::Barrier(long long parties, std::optional<double> timeout) {
+    return BarrierProxy(
+        create("Barrier", {Int::create(parties), None(),
+                           timeout ? Ref<Object>(Float::create(*timeout)) : None()}),
+        authkey_);
+}
+ArrayProxy SyncManager::Array(char typecode, Object* sequence) {
+    return ArrayProxy(
+        create("Array", {Str::create(std::string(1, typecode)), Ref<Object>::borrow(sequence)}),
+        authkey_);
 }
 EventProxy SyncManager::Event() {
     return EventProxy(create("Event"), authkey_);

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,16 @@ namespace py::multiprocessing::managers {
 
 // managers.RemoteError: a '#TRACEBACK' reply, or an '#ERROR' of a type we cannot raise as itself.
 PY_DECLARE_EXCEPTION(RemoteError, Exception);
+// threading.BrokenBarrierError, as a manager's Barrier raises it.
+PY_DECLARE_EXCEPTION(BrokenBarrierError, RuntimeError);
+
+// A slice, l[start:stop:step]; an empty part is Python's None. Slice{2, 5} is l[2:5],
+// Slice{{}, {}, 2} is l[::2]. It travels as CPython pickles slice(2, 5, None).
+struct Slice {
+    std::optional<long long> start = std::nullopt;
+    std::optional<long long> stop = std::nullopt;
+    std::optional<long long> step = std::nullopt;
+};
 
 // managers.Token: what names an object on a server.
 struct Token {
@@ -123,8 +134,24 @@ class ListProxy : public BaseProxy {
     Ref<Object> pop(long long index);
     long long len();
     Ref<Object> copy() { return _callmethod("copy"); }
-    // l *= n, in the server.
-    void imul(long long times);
+    // l *= n, in the server; returns this proxy (ListProxy.__imul__).
+    ListProxy& imul(long long times);
+    // l += iterable: ListProxy.__iadd__ sends extend and returns this proxy.
+    ListProxy& iadd(Object* iterable);
+    ListProxy& operator*=(long long times) { return imul(times); }
+    ListProxy& operator+=(Object* iterable) { return iadd(iterable); }
+
+    // BaseListProxy's other exposed methods (managers.py, 3.11):
+    // l[2:5] (a plain list), l[1:3] = [..] (a list or tuple; an extended slice takes exactly as
+    // many items: ValueError otherwise), del l[::2]. A step of 0: ValueError.
+    Ref<Object> getitem(const Slice& slice);
+    void setitem(const Slice& slice, Object* items);
+    void delitem(const Slice& slice);
+    // x in l, compared with ==.
+    bool contains(Object* item);
+    // l.sort(reverse=...): stable, with Python's `<` (TypeError for '<' between str and int);
+    // key= is keyword-only in CPython and must be None here (a function does not pickle).
+    void sort(bool reverse = false);
 };
 
 // manager.Value(typecode, value): get() / set(value) (CPython's ValueProxy).
@@ -137,11 +164,78 @@ class ValueProxy : public BaseProxy {
 
 // manager.Lock() and manager.RLock() (AcquirerProxy): the lock lives in the server; an RLock is
 // owned by the server thread that serves this proxy's connection.
+//
+// manager.Semaphore(value=1) and manager.BoundedSemaphore(value=1) are AcquirerProxies too, of a
+// threading.Semaphore in the server: ValueError('semaphore initial value must be >= 0') from
+// create (a RemoteError, as every failing create), and a BoundedSemaphore released above its
+// initial value raises ValueError('Semaphore released too many times').
 class AcquirerProxy : public BaseProxy {
   public:
     using BaseProxy::BaseProxy;
-    bool acquire(bool blocking = true, double timeout = -1);
+    // AcquirerProxy.acquire: sends (blocking,) without a timeout, (blocking, timeout) with one.
+    bool acquire(bool blocking = true, std::optional<double> timeout = std::nullopt);
     void release() { _callmethod("release"); }
+};
+
+// manager.Condition() (ConditionProxy): a threading.Condition of an RLock in the server, owned by
+// the server thread of this proxy's connection. wait/notify without the lock: RuntimeError
+// ('cannot wait on un-acquired lock' / 'cannot notify on un-acquired lock').
+class ConditionProxy : public AcquirerProxy {
+  public:
+    using AcquirerProxy::AcquirerProxy;
+    // True when notified, False when the timeout ran out.
+    bool wait(std::optional<double> timeout = std::nullopt);
+    void notify(long long n = 1);
+    void notify_all() { _callmethod("notify_all"); }
+    // ConditionProxy.wait_for runs in the client: predicate(), then wait() until it holds or the
+    // timeout has run out; returns the predicate's last value.
+    template <class Predicate>
+    bool wait_for(Predicate predicate, std::optional<double> timeout = std::nullopt) {
+        bool result = predicate();
+        const auto end = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(timeout.value_or(0)));
+        while (!result) {
+            std::optional<double> left;
+            if (timeout) {
+                left =
+                    std::chrono::duration<double>(end - std::chrono::steady_clock::now()).count();
+                if (*left <= 0) {
+                    break;
+                }
+            }
+            wait(left);
+            result = predicate();
+        }
+        return result;
+    }
+};
+
+// manager.Barrier(parties, action=None, timeout=None) (BarrierProxy): threading.Barrier in the
+// server. wait() returns the arrival index 0..parties-1; BrokenBarrierError once broken (abort(),
+// a wait that timed out, a reset() while threads wait) until reset().
+class BarrierProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    long long wait(std::optional<double> timeout = std::nullopt);
+    void abort() { _callmethod("abort"); }
+    void reset() { _callmethod("reset"); }
+    // The attributes, read with __getattribute__ as BarrierProxy's properties do.
+    long long parties();
+    long long n_waiting();
+    bool broken();
+};
+
+// manager.Array(typecode, sequence) (ArrayProxy): an array.array in the server; len, a[i] and
+// a[i] = x only (ArrayProxy._exposed_). Items are checked as array.array checks them:
+// TypeError, OverflowError ('signed char is greater than maximum'), IndexError('array index out
+// of range').
+class ArrayProxy : public BaseProxy {
+  public:
+    using BaseProxy::BaseProxy;
+    long long len();
+    Ref<Object> getitem(long long index);
+    void setitem(long long index, Object* item);
 };
 
 // manager.Event() (EventProxy).
@@ -194,6 +288,12 @@ class SyncManager {
     ValueProxy Value(char typecode, Object* value);
     AcquirerProxy Lock();
     AcquirerProxy RLock();
+    AcquirerProxy Semaphore(long long value = 1);
+    AcquirerProxy BoundedSemaphore(long long value = 1);
+    ConditionProxy Condition();
+    BarrierProxy Barrier(long long parties, std::optional<double> timeout = std::nullopt);
+    // Array(typecode, sequence): the sequence a list or tuple.
+    ArrayProxy Array(char typecode, Object* sequence);
     EventProxy Event();
     NamespaceProxy Namespace();
     QueueProxy Queue();
