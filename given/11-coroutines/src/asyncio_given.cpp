@@ -17,8 +17,10 @@
 namespace py::asyncio {
 
 namespace {
-thread_local EventLoop* running_loop = nullptr;
-thread_local TaskBase* running_task = nullptr;
+// initial-exec: read on every task step; the chapter is a shared library loaded with the program
+// (never dlopen'ed), so these need no call to __tls_get_addr.
+[[gnu::tls_model("initial-exec")]] constinit thread_local EventLoop* running_loop = nullptr;
+[[gnu::tls_model("initial-exec")]] constinit thread_local TaskBase* running_task = nullptr;
 thread_local std::shared_ptr<EventLoop> thread_loop;  // set_event_loop / get_event_loop
 std::atomic<unsigned long> task_counter{0};
 

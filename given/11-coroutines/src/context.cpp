@@ -14,36 +14,7 @@
 
 #include "switch_asm.hpp"
 
-// AddressSanitizer keeps shadow state per stack and ThreadSanitizer per thread of execution:
-// both must be told when the stack changes under them, or they report bogus errors.
-#if defined(__SANITIZE_ADDRESS__)
-#define PY_GREENLET_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PY_GREENLET_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define PY_GREENLET_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PY_GREENLET_TSAN 1
-#endif
-#endif
-
-#ifdef PY_GREENLET_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/common_interface_defs.h>
-#endif
-#ifdef PY_GREENLET_TSAN
-#include <sanitizer/tsan_interface.h>
-#endif
-
 namespace py::greenlet::detail {
-
-namespace {
-thread_local Context* running = nullptr;
-}
 
 void prepare_context(Context& context, Entry entry) {
     void* top = static_cast<char*>(context.bottom) + context.size;
@@ -52,38 +23,6 @@ void prepare_context(Context& context, Entry entry) {
     context.tsan_fiber = __tsan_create_fiber(0);
     context.owns_tsan_fiber = true;
 #endif
-}
-
-Context* switch_context(Context& from, Context& to, bool dying) {
-#ifdef PY_GREENLET_ASAN
-    __sanitizer_start_switch_fiber(dying ? nullptr : &from.asan_fake_stack, to.bottom, to.size);
-#endif
-#ifdef PY_GREENLET_TSAN
-    if (from.tsan_fiber == nullptr) {
-        from.tsan_fiber = __tsan_get_current_fiber();
-    }
-    __tsan_switch_to_fiber(to.tsan_fiber, 0);
-#endif
-    (void)dying;
-    void* target = to.sp;
-    to.sp = nullptr;
-    running = &to;
-    return static_cast<Context*>(py_greenlet_swap(&from.sp, target, &from));
-}
-
-void finish_switch(Context& self, Context* from) {
-#ifdef PY_GREENLET_ASAN
-    const void* bottom = nullptr;
-    std::size_t size = 0;
-    __sanitizer_finish_switch_fiber(self.asan_fake_stack, &bottom, &size);
-    // A thread's own stack is never prepared by us: learn its bounds the first time we leave it.
-    if (from != nullptr && from->bottom == nullptr) {
-        from->bottom = const_cast<void*>(bottom);
-        from->size = size;
-    }
-#endif
-    (void)from;
-    running = &self;
 }
 
 void forget_stack_memory(void* memory, std::size_t size) noexcept {

@@ -42,8 +42,21 @@ struct ThreadState {
     std::exception_ptr error;  // ...or an exception to raise at the arrival point
 };
 
+// The calling thread's state once it exists (see thread_state()). The chapter is a shared
+// library: a plain thread_local there is reached through a call to __tls_get_addr, several times
+// per switch. The library is loaded with the program, never dlopen'ed, so the initial-exec model
+// (a fixed offset from the thread pointer, one instruction) is valid; constinit and a trivial type
+// mean no per-access initialisation guard either.
+[[gnu::tls_model("initial-exec")]] inline constinit thread_local ThreadState* tls_state = nullptr;
+
+// Creates the calling thread's state the first time; null while the thread is exiting.
+ThreadState* thread_state_slow() noexcept;
+
 // The calling thread's state; null while the thread is exiting (its state is gone).
-ThreadState* thread_state() noexcept;
+inline ThreadState* thread_state() noexcept {
+    ThreadState* state = tls_state;
+    return state != nullptr ? state : thread_state_slow();
+}
 
 // A new main greenlet for the calling thread: Active, no parent, no stack of its own.
 ImplPtr make_main_greenlet();

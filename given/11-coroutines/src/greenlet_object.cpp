@@ -20,6 +20,7 @@ struct ThreadStateOwner {
     ThreadStateOwner& operator=(const ThreadStateOwner&) = delete;
     ~ThreadStateOwner() {
         exiting = true;
+        tls_state = nullptr;  // from now on thread_state() takes the slow path and sees null
         ThreadState* doomed = state;
         // Drop the references one at a time while the state is still reachable: destroying a
         // greenlet may need it.
@@ -38,9 +39,10 @@ thread_local ThreadStateOwner owner;
 
 }  // namespace
 
-ThreadState* thread_state() noexcept {
+ThreadState* thread_state_slow() noexcept {
     if (owner.state == nullptr && !owner.exiting) {
         owner.state = new (std::nothrow) ThreadState();  // null: reported as an error by callers
+        tls_state = owner.state;
     }
     return owner.state;
 }

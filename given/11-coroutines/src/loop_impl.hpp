@@ -55,14 +55,19 @@ struct EventLoop::Impl {
     std::unique_ptr<Tracer, TracerDeleter> tracer;  // set_trace: the Chrome trace, or null
 };
 
-// heapq's order: earliest `when` first, then first scheduled.
-inline bool later_than(const std::shared_ptr<HandleState>& a,
-                       const std::shared_ptr<HandleState>& b) {
-    if (a->when != b->when) {
-        return a->when > b->when;
+// heapq's order: earliest `when` first, then first scheduled. A function object rather than a
+// function: std::push_heap/pop_heap given a function pointer call it indirectly at every level
+// (a quarter of the time of 10k timers firing together went there); an object's call inlines.
+struct LaterThan {
+    bool operator()(const std::shared_ptr<HandleState>& a,
+                    const std::shared_ptr<HandleState>& b) const noexcept {
+        if (a->when != b->when) {
+            return a->when > b->when;
+        }
+        return a->sequence > b->sequence;
     }
-    return a->sequence > b->sequence;
-}
+};
+inline constexpr LaterThan later_than{};
 
 // Sets/clears the thread's running loop and current task (asyncio's _running_loop, _current_tasks).
 void set_running_loop(EventLoop* loop) noexcept;

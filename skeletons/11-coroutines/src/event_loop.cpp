@@ -17,7 +17,8 @@ namespace py::asyncio {
 namespace {
 
 std::shared_ptr<HandleState> make_handle(EventLoop& loop, Callback callback) {
-    auto handle = std::make_shared<HandleState>();
+    // From the thread's block pool: one per call_soon, so one per task step (py/block_pool.hpp).
+    auto handle = std::allocate_shared<HandleState>(detail::PoolAllocator<HandleState>{});
     handle->callback = std::move(callback);
     handle->loop = &loop;
     return handle;
@@ -33,8 +34,10 @@ void check_closed(const EventLoop::Impl& impl) {
 [[maybe_unused]] void run_handle(EventLoop& loop, HandleState& handle) {
     // A reader or writer stays registered and runs again: call a copy of its callback.
     Callback callback = handle.persistent ? handle.callback : std::move(handle.callback);
+    std::shared_ptr<void> keep_alive;  // released once the callback has run
     if (!handle.persistent) {
         handle.callback = nullptr;
+        keep_alive = std::move(handle.keep_alive);
     }
     if (!callback) {
         return;

@@ -16,9 +16,9 @@ namespace {
 
 using State = greenlet::Impl::State;
 
-ThreadState& state_or_error() {
+inline ThreadState& state_or_error() {
     ThreadState* state = thread_state();
-    if (state == nullptr) {
+    if (state == nullptr) [[unlikely]] {
         throw error("cannot switch to a different thread (which happens to have exited)");
     }
     return *state;
@@ -28,9 +28,8 @@ ThreadState& state_or_error() {
 [[maybe_unused]] Value take_transfer(ThreadState& state) {
     Value value = std::move(state.transfer);
     state.transfer.reset();
-    std::exception_ptr raised = std::exchange(state.error, nullptr);
-    if (raised) {
-        std::rethrow_exception(raised);
+    if (state.error) [[unlikely]] {
+        std::rethrow_exception(std::exchange(state.error, nullptr));
     }
     return value;
 }
@@ -38,14 +37,18 @@ ThreadState& state_or_error() {
 // Runs first on a greenlet that has just been switched to: collects what the switch carried
 // and lets go of the greenlet it came from. That may free it (its last handle may have been
 // dropped while it ran), which is safe now that its stack is no longer in use.
-[[maybe_unused]] Value arrive(greenlet::Impl& self, detail::Context* from) {
+[[maybe_unused]] inline Value arrive(greenlet::Impl& self, detail::Context* from) {
     detail::finish_switch(self.context, from);
     ThreadState& state = *thread_state();
     Value value = std::move(state.transfer);
     state.transfer.reset();
-    std::exception_ptr raised = std::exchange(state.error, nullptr);
+    // Taken out before `previous` goes: letting go of it may kill it, a switch of its own.
+    std::exception_ptr raised;
+    if (state.error) [[unlikely]] {
+        raised = std::exchange(state.error, nullptr);
+    }
     state.previous.reset();
-    if (raised) {
+    if (raised) [[unlikely]] {
         std::rethrow_exception(raised);
     }
     return value;
@@ -68,7 +71,7 @@ void check_thread(const greenlet::Impl& target) {
 // Where a switch to state.next really goes (greenlet's g_switch): past dead greenlets to their
 // parents, and past unstarted ones that an exception is thrown into -- those die without
 // running, and a GreenletExit that kills one is handed on as a value.
-void resolve_target(ThreadState& state) {
+inline void resolve_target(ThreadState& state) {
     for (;;) {
         if (state.next->state == State::Dead) {
             PY_KATA_TODO("§4");
@@ -153,12 +156,16 @@ greenlet getcurrent() {
 }
 
 Value greenlet::switch_(Value args) {
-    (void)get();
+    if (impl_ == nullptr) [[unlikely]] {
+        (void)get();  // throws
+    }
     PY_KATA_TODO("§2");
 }
 
 Value greenlet::throw_(std::exception_ptr exception) {
-    (void)get();
+    if (impl_ == nullptr) [[unlikely]] {
+        (void)get();  // throws
+    }
     PY_KATA_TODO("§4");
 }
 

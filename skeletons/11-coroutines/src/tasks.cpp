@@ -18,6 +18,18 @@ TaskBase::~TaskBase() {
     }
 }
 
+namespace {
+
+// Schedules task.step() (asyncio: loop.call_soon(self.__step)). The handle keeps the task alive
+// until the step has run, as the bound method does in asyncio; the callback holds a plain pointer.
+void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task) {
+    TaskBase* raw = task.get();
+    Handle handle = loop.call_soon([raw] { raw->step(); });
+    handle.state()->keep_alive = std::move(task);
+}
+
+}  // namespace
+
 void TaskBase::schedule_first_step() {
     auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
     auto& tasks = loop_->impl().tasks;
@@ -25,7 +37,7 @@ void TaskBase::schedule_first_step() {
         std::erase_if(tasks, [](const std::weak_ptr<TaskBase>& t) { return t.expired(); });
     }
     tasks.push_back(self);
-    loop_->call_soon([self] { self->step(); });
+    call_step_soon(*loop_, std::move(self));
 }
 
 void TaskBase::step() {

@@ -18,6 +18,18 @@ TaskBase::~TaskBase() {
     }
 }
 
+namespace {
+
+// Schedules task.step() (asyncio: loop.call_soon(self.__step)). The handle keeps the task alive
+// until the step has run, as the bound method does in asyncio; the callback holds a plain pointer.
+void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task) {
+    TaskBase* raw = task.get();
+    Handle handle = loop.call_soon([raw] { raw->step(); });
+    handle.state()->keep_alive = std::move(task);
+}
+
+}  // namespace
+
 void TaskBase::schedule_first_step() {
     auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
     auto& tasks = loop_->impl().tasks;
@@ -25,7 +37,7 @@ void TaskBase::schedule_first_step() {
         std::erase_if(tasks, [](const std::weak_ptr<TaskBase>& t) { return t.expired(); });
     }
     tasks.push_back(self);
-    loop_->call_soon([self] { self->step(); });
+    call_step_soon(*loop_, std::move(self));
 }
 
 void TaskBase::step() {
@@ -39,7 +51,9 @@ void TaskBase::step() {
         must_cancel_ = false;
     }
     fut_waiter_.reset();
-    auto self = shared_from_this();  // the step may drop the last other reference
+    // No shared_from_this() here (an atomic compare-and-swap per step): whatever calls a step
+    // holds the task until it returns, the step's handle (call_step_soon) or the done callback
+    // that captured it (suspend_on), even when the step drops the last other reference.
     enter_task(this);
     resume_point_.resume();  // runs until the next suspension point, or the end
     leave_task(this);
@@ -55,7 +69,7 @@ void TaskBase::suspend_on(const std::shared_ptr<FutureBase>& future, std::corout
     auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
     if (future.get() == this) {
         pending_ = std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + repr()));
-        loop_->call_soon([self] { self->step(); });
+        call_step_soon(*loop_, std::move(self));
         return;
     }
     fut_waiter_ = future;
@@ -69,8 +83,7 @@ void TaskBase::suspend_on(const std::shared_ptr<FutureBase>& future, std::corout
 void TaskBase::yield_once(std::coroutine_handle<> at) {
     // kata: begin step26 §9
     resume_point_ = at;
-    auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
-    loop_->call_soon([self] { self->step(); });
+    call_step_soon(*loop_, std::static_pointer_cast<TaskBase>(shared_from_this()));
     // kata: end
 }
 

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "py/block_pool.hpp"
 #include "py/exceptions.hpp"
 
 namespace py::concurrent {
@@ -63,6 +64,10 @@ struct HandleState {
     bool persistent = false;     // a reader or writer: runs every time its fd is ready
     std::uint64_t sequence = 0;  // ties broken by order of scheduling
     EventLoop* loop = nullptr;
+    // What the callback needs alive until it has run, released right after (a task for its step:
+    // a callback that captured the shared_ptr itself would not fit std::function's local buffer,
+    // which takes only trivially copyable callables, and would cost an allocation per step).
+    std::shared_ptr<void> keep_alive;
 };
 
 class Handle {
@@ -364,6 +369,12 @@ class Coroutine {
         };
         Final final_suspend() noexcept { return {}; }
         void unhandled_exception() noexcept { error = std::current_exception(); }
+        // Frames come from the thread's block pool: every sleep(0) makes one and drops it a
+        // loop iteration later (py/block_pool.hpp).
+        static void* operator new(std::size_t size) { return detail::pool_allocate(size); }
+        static void operator delete(void* frame, std::size_t size) noexcept {
+            detail::pool_deallocate(frame, size);
+        }
     };
     using handle_type = std::coroutine_handle<promise_type>;
 
