@@ -13,6 +13,7 @@
 #include "py/pickle.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
+#include "values.hpp"
 
 namespace {
 
@@ -21,17 +22,10 @@ using py::multiprocessing::connection::Client;
 using py::multiprocessing::connection::Connection;
 using py::multiprocessing::managers::SyncManager;
 using sharing_test::fork_child;
+using sharing_test::I;
+using sharing_test::R;
+using sharing_test::S;
 using sharing_test::wait_child;
-
-py::Ref<py::Object> I(long long v) {
-    return py::Int::create(v);
-}
-py::Ref<py::Object> S(std::string_view s) {
-    return py::Str::create(s);
-}
-std::string R(const py::Ref<py::Object>& obj) {
-    return py::repr(obj.get());
-}
 
 TEST(Sharing, Step42_ManagerDictAndListFromAChildProcess) {
     // The seed's example: with Manager() as manager: d = manager.dict(); l = manager.list(); a

@@ -10,38 +10,24 @@
 #include "py/exceptions.hpp"
 #include "py/managers.hpp"
 #include "py/scalars.hpp"
+#include "values.hpp"
 
 namespace {
 
 using py::multiprocessing::managers::ListProxy;
 using py::multiprocessing::managers::Slice;
 using py::multiprocessing::managers::SyncManager;
+using sharing_test::error_of;
+using sharing_test::I;
+using sharing_test::R;
+using sharing_test::S;
 
-py::Ref<py::Object> I(long long v) {
-    return py::Int::create(v);
-}
-py::Ref<py::Object> S(std::string_view s) {
-    return py::Str::create(s);
-}
-std::string R(const py::Ref<py::Object>& obj) {
-    return py::repr(obj.get());
-}
 py::Ref<py::Object> range_list(long long n) {
     auto list = py::List::create();
     for (long long i = 0; i < n; ++i) {
         list->append(I(i).get());
     }
     return list;
-}
-// The message of the exception E that `call` raises, or a note that it raised none.
-template <class E, class F>
-std::string error_of(F call) {
-    try {
-        call();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "no exception";
 }
 
 // python3's own ListProxy, through our server: test_list's slices, then sort, in, +=, *=, del.

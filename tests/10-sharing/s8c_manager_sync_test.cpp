@@ -13,32 +13,21 @@
 #include "py/exceptions.hpp"
 #include "py/managers.hpp"
 #include "py/scalars.hpp"
+#include "values.hpp"
 
 namespace {
 
 using py::multiprocessing::managers::BrokenBarrierError;
 using py::multiprocessing::managers::RemoteError;
 using py::multiprocessing::managers::SyncManager;
+using sharing_test::error_of;
 using sharing_test::fork_child;
+using sharing_test::I;
+using sharing_test::S;
 using sharing_test::wait_child;
 
-py::Ref<py::Object> I(long long v) {
-    return py::Int::create(v);
-}
-py::Ref<py::Object> S(std::string_view s) {
-    return py::Str::create(s);
-}
 long long V(const py::Ref<py::Object>& obj) {
     return static_cast<py::Int*>(obj.get())->value();
-}
-template <class E, class F>
-std::string error_of(F call) {
-    try {
-        call();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "no exception";
 }
 // A failing create is a RemoteError whose traceback ends in the server's exception.
 testing::Matcher<std::string> traceback_ending(const std::string& last_line) {
