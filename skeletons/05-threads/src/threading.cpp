@@ -63,7 +63,9 @@ void register_alive(Thread* thread, const std::shared_ptr<Thread::State>& state)
     PY_KATA_TODO("§1");
 }
 
-// The thread has ended: it leaves threading._active.
+// The thread has ended: it leaves threading._active and is_alive() turns false in one step.
+// Both happen under the registry's lock, so shutdown(), which reads _active under that lock,
+// sees every thread either still registered or already finished, never between the two.
 void unregister(Thread::State& state) {
     PY_KATA_TODO_NOEXCEPT("§1");
 }
@@ -104,9 +106,6 @@ struct DummyHolder {
     ~DummyHolder() {
         if (state) {
             unregister(*state);
-            std::lock_guard lock(state->mutex);
-            state->running = false;
-            state->finished = true;
         }
     }
 };

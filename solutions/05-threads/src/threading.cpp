@@ -68,12 +68,17 @@ void register_alive(Thread* thread, const std::shared_ptr<Thread::State>& state)
     // kata: end
 }
 
-// The thread has ended: it leaves threading._active.
+// The thread has ended: it leaves threading._active and is_alive() turns false in one step.
+// Both happen under the registry's lock, so shutdown(), which reads _active under that lock,
+// sees every thread either still registered or already finished, never between the two.
 void unregister(Thread::State& state) {
     // kata: begin step01 step10 §1 noexcept
     auto& reg = registry();
     std::lock_guard lock(reg.mutex);
     reg.active.erase(&state);
+    std::lock_guard state_lock(state.mutex);
+    state.running = false;
+    state.finished = true;
     // kata: end
 }
 
@@ -154,9 +159,6 @@ struct DummyHolder {
     ~DummyHolder() {
         if (state) {
             unregister(*state);
-            std::lock_guard lock(state->mutex);
-            state->running = false;
-            state->finished = true;
         }
     }
 };
@@ -270,11 +272,6 @@ void Thread::start() {
         }
         current = nullptr;
         unregister(*state);
-        {
-            std::lock_guard lock(state->mutex);
-            state->running = false;
-            state->finished = true;
-        }
         state->changed.notify_all();
     }).detach();
     // Like Thread.start(): wait until the new thread runs.
