@@ -1,10 +1,11 @@
 // Chapter 10: moving data between processes. Ours against python3's multiprocessing (the same
 // workload in a python3 process, timed by itself) and against a raw socketpair.
 //
-//   queue_200k/ours vs /python      200k small ints from a child to its parent through a Queue
-//   pipe_1mib/ours vs /socketpair   256 messages of 1 MiB from a child, Connection vs raw
-//   read/write value_inc_2proc/ours vs /python 2 processes x 100k increments of a Value under its
-//   lock
+// - queue_200k: 200k small ints from a child to its parent through a Queue (vs /python).
+// - pipe_1mib: 256 messages of 1 MiB from a child, Connection vs raw read/write (/socketpair).
+// - value_inc_2proc: 2 processes x 100k increments of a Value under its lock (vs /python).
+// - manager_dict_set_get: 5000 x (d[k] = i; d[k]) through a Manager dict proxy, against
+//   Python's Manager (/python) and against as many bare round trips (/socketpair, the floor).
 #include <benchmark/benchmark.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -277,6 +278,71 @@ if __name__ == "__main__":
 }
 BENCHMARK(manager_python)
     ->Name("manager_dict_set_get/python")
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+
+// The floor under any server-process design: the same number of round trips (two per round)
+// between two processes over a bare socketpair, a 64-byte request answered by 16 bytes, one
+// write and one read on each side per message. A manager cannot beat this without spinning; the
+// ratio says how much of its time is its own (pickling, framing, dispatch) and how much is the
+// kernel waking the other process.
+void manager_socketpair(benchmark::State& state) {
+    constexpr std::size_t kRequest = 64;
+    constexpr std::size_t kReply = 16;
+    constexpr int kMessages = 2 * kManagerRounds;
+    for (auto _ : state) {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {
+            state.SkipWithError("socketpair failed");
+            return;
+        }
+        const pid_t child = fork_child([&] {
+            ::close(fds[0]);
+            char request[kRequest];
+            const char reply[kReply] = {};
+            for (int i = 0; i < kMessages; ++i) {
+                std::size_t got = 0;
+                while (got < kRequest) {
+                    const ssize_t n = ::read(fds[1], request + got, kRequest - got);
+                    if (n <= 0) {
+                        ::_exit(1);
+                    }
+                    got += static_cast<std::size_t>(n);
+                }
+                if (::write(fds[1], reply, kReply) != static_cast<ssize_t>(kReply)) {
+                    ::_exit(1);
+                }
+            }
+        });
+        ::close(fds[1]);
+        const char request[kRequest] = {};
+        char reply[kReply];
+        const auto start = Clock::now();
+        for (int i = 0; i < kMessages; ++i) {
+            if (::write(fds[0], request, kRequest) != static_cast<ssize_t>(kRequest)) {
+                state.SkipWithError("write failed");
+                break;
+            }
+            std::size_t got = 0;
+            while (got < kReply) {
+                const ssize_t n = ::read(fds[0], reply + got, kReply - got);
+                if (n <= 0) {
+                    state.SkipWithError("read failed");
+                    break;
+                }
+                got += static_cast<std::size_t>(n);
+            }
+        }
+        state.SetIterationTime(seconds_since(start));
+        ::close(fds[0]);
+        wait_for(child);
+    }
+    state.counters["round trips/s"] =
+        benchmark::Counter(kManagerRounds * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(manager_socketpair)
+    ->Name("manager_dict_set_get/socketpair")
     ->UseManualTime()
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);

@@ -113,21 +113,6 @@ struct SingletonKeys {
 };
 const SingletonKeys singleton_keys;
 
-// The latin-1 code of a one-character str (UTF-8: one ASCII byte, or 0xC2/0xC3 + one), or -1.
-int latin1_code(std::string_view text) {
-    if (text.size() == 1 && static_cast<unsigned char>(text[0]) < 0x80) {
-        return static_cast<unsigned char>(text[0]);
-    }
-    if (text.size() == 2) {
-        const auto lead = static_cast<unsigned char>(text[0]);
-        const auto next = static_cast<unsigned char>(text[1]);
-        if ((lead == 0xC2 || lead == 0xC3) && (next & 0xC0) == 0x80) {
-            return ((lead & 0x1F) << 6) | (next & 0x3F);
-        }
-    }
-    return -1;
-}
-
 const void* identity_key(Object* obj) noexcept {
     if (obj->ob_type == &Str::Type) {
         const std::string_view text = static_cast<Str*>(obj)->view();

@@ -51,18 +51,6 @@ const bool loaded = [] {
     return true;
 }();
 
-// The code point of a one-character latin-1 string, or -1.
-int latin1_code(std::string_view text) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    if (text.size() == 1 && byte(0) < 0x80) {
-        return byte(0);
-    }
-    if (text.size() == 2 && (byte(0) == 0xC2 || byte(0) == 0xC3) && (byte(1) & 0xC0) == 0x80) {
-        return ((byte(0) & 0x1F) << 6) | (byte(1) & 0x3F);
-    }
-    return -1;
-}
-
 // all_name_chars: [A-Za-z0-9_]* (CPython checks the characters, not the length).
 bool all_name_chars(std::string_view text) {
     for (const char c : text) {

@@ -6,6 +6,7 @@
 // (like PyBytesObject) instead of one of PEP 393's three fixed-width layouts.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include "py/object.hpp"
@@ -54,5 +55,20 @@ struct Str : VarObject {
     [[nodiscard]] std::string_view view() const noexcept;
     [[nodiscard]] const char* data() const noexcept;
 };
+
+// The code point of a one-character str whose character is latin-1 (U+0000-U+00FF), given as
+// our UTF-8 (one ASCII byte, or 0xC2/0xC3 and one continuation byte), or -1 for any other text.
+// CPython keeps one object for each of these 256 strs: chapter 04 caches them, chapter 09's
+// pickle memo keys them by value because of it.
+[[nodiscard]] inline int latin1_code(std::string_view utf8) noexcept {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(utf8[i]); };
+    if (utf8.size() == 1 && byte(0) < 0x80) {
+        return byte(0);
+    }
+    if (utf8.size() == 2 && (byte(0) == 0xC2 || byte(0) == 0xC3) && (byte(1) & 0xC0) == 0x80) {
+        return ((byte(0) & 0x1F) << 6) | (byte(1) & 0x3F);
+    }
+    return -1;
+}
 
 }  // namespace py
