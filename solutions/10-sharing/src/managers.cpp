@@ -10,6 +10,7 @@
 
 #include "error_reply.hpp"
 #include "hmac.hpp"
+#include "proxy_pickle.hpp"
 #include "py/containers.hpp"
 #include "py/kata.hpp"
 #include "py/pickle.hpp"
@@ -83,7 +84,7 @@ Connection connect(const connection::Address& address, const std::string& authke
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
                      const std::string& method, const std::vector<Ref<Object>>& args,
                      const Kwargs& kwds) {
-    // kata: begin step42 step43 step44 step50 §7
+    // kata: begin step42 step43 step44 step50 step52 §7
     auto keywords = Dict::create();
     for (const auto& [name, value] : kwds) {
         keywords->setitem(Str::create(name).get(), value.get());
@@ -97,7 +98,9 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
     if (auto error = multiprocessing::detail::parse_error_reply(reply)) {
         raise_error_reply(*error);
     }
-    const Ref<Object> message = pickle::loads(reply);
+    // A proxy in the reply (d["inner"]) loads as its reduction; a proxy built from it increfs.
+    const Ref<Object> message =
+        pickle::loads(reply, multiprocessing::detail::proxy_find_class([](const Token&) {}));
     auto* pair = static_cast<Tuple*>(message.get());
     const std::string_view kind = static_cast<Str*>(pair->item(0))->view();
     if (kind == "#RETURN") {
@@ -112,6 +115,25 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
 
 BaseProxy::BaseProxy(Token token, std::string authkey)
     : token_(std::move(token)), authkey_(std::move(authkey)) {}
+
+BaseProxy::BaseProxy(Object* stored, std::string authkey) : authkey_(std::move(authkey)) {
+    // kata: begin step52 §7
+    auto token = multiprocessing::detail::proxy_token(stored);
+    if (!token) {
+        throw TypeError(std::string("a proxy was expected, not '") + type_name(stored) + "'");
+    }
+    token_ = std::move(*token);
+    Connection connection = connect(token_.address, authkey_);
+    dispatch(connection, std::nullopt, "incref", {Str::create(token_.id)});
+    // kata: end
+}
+
+Ref<Object> BaseProxy::reduce() const {
+    // kata: begin step52 §7
+    return multiprocessing::detail::reduce_proxy(token_);
+    // kata: skeleton return {};
+    // kata: end
+}
 
 BaseProxy::BaseProxy(const BaseProxy& other) : token_(other.token_), authkey_(other.authkey_) {
     // kata: begin step45 §7
