@@ -8,6 +8,7 @@
 #include "py/containers.hpp"
 #include "py/exceptions.hpp"
 #include "py/scalars.hpp"
+#include "slices.hpp"
 
 namespace py::multiprocessing::detail {
 namespace {
@@ -121,9 +122,12 @@ std::optional<managers::Token> proxy_token(Object* value) {
     return token_of(args->item(1));
 }
 
-pickle::FindClass proxy_find_class(std::function<void(const managers::Token&)> rebuild) {
+pickle::FindClass manager_find_class(std::function<void(const managers::Token&)> rebuild) {
     return [rebuild = std::move(rebuild)](const std::string& module,
                                           const std::string& name) -> Ref<Object> {
+        if (module == "builtins" && name == "slice") {  // l[2:5] from any client
+            return pickle::make_global(module, name, &slice_from_args);
+        }
         if (module != kModule ||
             !(name == "RebuildProxy" || name == "Token" || is_proxy_class(name))) {
             throw UnpicklingError("py::pickle refuses to load the global '" + module + "." + name +

@@ -27,8 +27,9 @@ Ref<Object> reduce_proxy(const managers::Token& token);
 std::optional<managers::Token> proxy_token(Object* value);
 
 // find_class for a manager's requests and replies: multiprocessing.managers' RebuildProxy, its
-// proxy classes and Token. `rebuild(token)` is what RebuildProxy does besides building the proxy
-// (the server keeps the referent alive).
-pickle::FindClass proxy_find_class(std::function<void(const managers::Token&)> rebuild);
+// proxy classes and Token, and builtins.slice (slices.hpp); every other name is refused.
+// `rebuild(token)` is what RebuildProxy does besides building the proxy (the server keeps the
+// referent alive).
+pickle::FindClass manager_find_class(std::function<void(const managers::Token&)> rebuild);
 
 }  // namespace py::multiprocessing::detail

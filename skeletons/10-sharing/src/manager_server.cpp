@@ -27,7 +27,7 @@
 #include "py/managers.hpp"
 #include "py/pickle.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 // libgcov's entry point exists only in a coverage build; a weak reference is null otherwise.

@@ -16,7 +16,7 @@
 #include "py/pickle.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 namespace py::multiprocessing::managers {
@@ -152,8 +152,9 @@ Ref<Object> slice_object(const Slice& slice) {
     auto part = [](std::optional<long long> value) {
         return value ? Ref<Object>(Int::create(*value)) : None();
     };
-    return multiprocessing::detail::make_slice(part(slice.start).get(), part(slice.stop).get(),
-                                               part(slice.step).get());
+    // Pickled as CPython pickles slice(start, stop, step) (slices.hpp).
+    return multiprocessing::detail::reduce_slice(part(slice.start).get(), part(slice.stop).get(),
+                                                 part(slice.step).get());
 }
 }  // namespace
 Ref<Object> ListProxy::getitem(const Slice& slice) {

@@ -27,7 +27,7 @@
 #include "py/managers.hpp"
 #include "py/pickle.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 // libgcov's entry point exists only in a coverage build; a weak reference is null otherwise.
@@ -1407,17 +1407,16 @@ Ref<Object> exposed_methods(const std::string& type_id) {
 [[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
     // kata: begin step43 step50 step52 §7
     try {
-        // A slice in the request (l[2:5] from a python3 proxy) loads as its data (slice_wire.hpp).
-        // A proxy (d["inner"] = l) loads through RebuildProxy, which, for a token of this server,
-        // keeps the referent in id_to_local_proxy_obj; the stored proxy takes no reference.
-        const Ref<Object> request =
-            pickle::loads(multiprocessing::detail::slices_from_wire(request_bytes),
-                          multiprocessing::detail::proxy_find_class([](const Token& token) {
-                              const auto found = objects.find(token.id);
-                              if (token.address == server_address && found != objects.end()) {
-                                  found->second.local_proxy = true;
-                              }
-                          }));
+        // A slice in the request (l[2:5]) loads as its marker (slices.hpp). A proxy (d["inner"] =
+        // l) loads through RebuildProxy, which, for a token of this server, keeps the referent in
+        // id_to_local_proxy_obj; the stored proxy takes no reference.
+        const Ref<Object> request = pickle::loads(
+            request_bytes, multiprocessing::detail::manager_find_class([](const Token& token) {
+                const auto found = objects.find(token.id);
+                if (token.address == server_address && found != objects.end()) {
+                    found->second.local_proxy = true;
+                }
+            }));
         auto* request_tuple = static_cast<Tuple*>(request.get());
         Object* id = request_tuple->item(0);
         const std::string method(static_cast<Str*>(request_tuple->item(1))->view());

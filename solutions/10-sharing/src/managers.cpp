@@ -16,7 +16,7 @@
 #include "py/pickle.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 namespace py::multiprocessing::managers {
@@ -92,15 +92,14 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
     const Ref<Object> request =
         Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
                      pack_args(args).get(), keywords.get()});
-    // A slice (ListProxy::getitem(Slice)) goes out as CPython pickles one (slice_wire.hpp).
-    connection.send_bytes(multiprocessing::detail::slices_to_wire(pickle::dumps(request.get())));
+    connection.send_bytes(pickle::dumps(request.get()));
     const std::string reply = connection.recv_bytes();
     if (auto error = multiprocessing::detail::parse_error_reply(reply)) {
         raise_error_reply(*error);
     }
     // A proxy in the reply (d["inner"]) loads as its reduction; a proxy built from it increfs.
     const Ref<Object> message =
-        pickle::loads(reply, multiprocessing::detail::proxy_find_class([](const Token&) {}));
+        pickle::loads(reply, multiprocessing::detail::manager_find_class([](const Token&) {}));
     auto* pair = static_cast<Tuple*>(message.get());
     const std::string_view kind = static_cast<Str*>(pair->item(0))->view();
     if (kind == "#RETURN") {
@@ -239,8 +238,9 @@ Ref<Object> slice_object(const Slice& slice) {
     auto part = [](std::optional<long long> value) {
         return value ? Ref<Object>(Int::create(*value)) : None();
     };
-    return multiprocessing::detail::make_slice(part(slice.start).get(), part(slice.stop).get(),
-                                               part(slice.step).get());
+    // Pickled as CPython pickles slice(start, stop, step) (slices.hpp).
+    return multiprocessing::detail::reduce_slice(part(slice.start).get(), part(slice.stop).get(),
+                                                 part(slice.step).get());
 }
 }  // namespace
 Ref<Object> ListProxy::getitem(const Slice& slice) {
