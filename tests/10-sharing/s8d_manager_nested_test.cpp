@@ -1,5 +1,6 @@
 // Chapter 10, §7: proxies stored in managed containers (CPython's test_dict_proxy_nested and
 // test_list_proxy_in_list): they travel as RebuildProxy pickles and come back as working proxies.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -62,6 +63,9 @@ TEST(Sharing, Step52_AProxyStoredInAManagedDictComesBackAsAProxy) {
         ListProxy inner(outer.getitem(S("inner").get()).get(), manager.authkey());
         EXPECT_EQ(inner.str(), "[1, 2]") << "a working proxy again";
         EXPECT_EQ(manager.number_of_objects(), 2) << "unpickling it took a reference (incref)";
+        EXPECT_THAT(outer.str(), testing::StartsWith("{'inner': <ListProxy object, typeid 'list' "
+                                                     "at 0x"))
+            << "the server holds a proxy: its repr is BaseProxy's";
     }
     EXPECT_EQ(manager.number_of_objects(), 1);
 

@@ -27,7 +27,11 @@ std::string instance_repr(Object* self) {
 }
 
 std::string reduce_repr(Object* self) {
-    const auto* func = static_cast<Global*>(static_cast<Reduce*>(self)->func.get());
+    const auto* reduce = static_cast<Reduce*>(self);
+    if (!reduce->text.empty()) {
+        return reduce->text;
+    }
+    const auto* func = static_cast<Global*>(reduce->func.get());
     return "<reduce " + func->module + "." + func->name + ">";
 }
 
@@ -67,6 +71,7 @@ Ref<Reduce> make_reduce(Object* func, Object* args) {
     auto* reduce = static_cast<Reduce*>(alloc_object(&Reduce::Type));
     new (&reduce->func) Ref<Object>(Ref<Object>::borrow(func));
     new (&reduce->args) Ref<Object>(Ref<Object>::borrow(args));
+    new (&reduce->text) std::string();
     return Ref<Reduce>::steal(reduce);
 }
 

@@ -1,7 +1,9 @@
 // See proxy_pickle.hpp.
 #include "proxy_pickle.hpp"
 
+#include <cstdint>
 #include <map>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -81,7 +83,7 @@ std::optional<managers::Token> token_of(Object* op) {
                            std::string(static_cast<Str*>(parts->item(2))->view())};
 }
 
-Ref<Object> reduce_with(Object* rebuild_proxy, Object* cls, Object* token, Object* kwds) {
+Ref<pickle::Reduce> reduce_with(Object* rebuild_proxy, Object* cls, Object* token, Object* kwds) {
     return pickle::make_reduce(rebuild_proxy,
                                Tuple::pack({cls, token, Str::create("pickle").get(), kwds}).get());
 }
@@ -105,8 +107,15 @@ Ref<Object> reduce_proxy(const managers::Token& token) {
         Tuple::pack({Str::create(token.type_id).get(), address_object(token.address).get(),
                      Str::create(token.id).get()})
             .get());
-    return reduce_with(pickle::make_global(kModule, "RebuildProxy").get(),
-                       pickle::make_global(kModule, cls).get(), instance.get(), kwds.get());
+    auto reduce = reduce_with(pickle::make_global(kModule, "RebuildProxy").get(),
+                              pickle::make_global(kModule, cls).get(), instance.get(), kwds.get());
+    // BaseProxy.__repr__, for str() of a container holding it; the address is this object's.
+    std::ostringstream text;
+    text << "<" << (cls == "AutoProxy" ? "AutoProxy[" + token.type_id + "]" : cls)
+         << " object, typeid '" << token.type_id << "' at 0x" << std::hex
+         << reinterpret_cast<std::uintptr_t>(reduce.get()) << ">";
+    reduce->text = text.str();
+    return reduce;
 }
 
 std::optional<managers::Token> proxy_token(Object* value) {

@@ -612,7 +612,7 @@ Object* Unpickler::memo_get(std::uint64_t index) const {
 // --- Globals: only what protocol 2 needs for bytes --------------------------------------------
 
 void Unpickler::load_global(unsigned char op) {
-    // kata: begin step10 §3
+    // kata: begin step10 step35 §3
     std::string module;
     std::string name;
     if (op == GLOBAL) {
@@ -653,7 +653,7 @@ void Unpickler::load_global(unsigned char op) {
 
 // REDUCE: callable(*args), for bytes() and _codecs.encode(text, 'latin1').
 void Unpickler::load_reduce() {
-    // kata: begin step10 §3
+    // kata: begin step10 step35 §3
     Ref<Object> args = pop();
     Ref<Object> callable = pop();
     if (args->ob_type != &Tuple::Type) {

@@ -86,6 +86,8 @@ Ref<Instance> make_instance(Object* cls, Object* args, Object* state = nullptr);
 struct Reduce : Object {
     Ref<Object> func;  // a Global
     Ref<Object> args;  // a tuple
+    std::string
+        text;  // what repr() shows, when set (the object it stands for); else "<reduce m.f>"
     static TypeObject Type;
 };
 Ref<Reduce> make_reduce(Object* func, Object* args);
