@@ -1019,7 +1019,7 @@ struct BarrierReferent : Referent {
             throw broken_error();
         }
         const long long index = count++;
-        changed.notify_all();  // wakes a test's _wait_for_waiters; waiting parties wait on
+        changed.notify_all();  // for a test's _wait_for_waiters; waiting parties re-check, wait on
         // _exit, however wait() leaves: the last one out lets the next cycle fill.
         auto leave = [&] {
             if (--count == 0 && (state == Resetting || state == Draining)) {
