@@ -13,6 +13,7 @@ sources=(
     solutions/09-process-pools/src/pickle_load.cpp
     given/09-process-pools/src/bytes.cpp
     given/09-process-pools/src/utf8.cpp
+    given/09-process-pools/src/pickle_objects.cpp
     solutions/01-refcount/src/*.cpp
     common/src/kata.cpp
 )

@@ -16,10 +16,11 @@ includes=(-Icommon/include -Igiven/10-sharing/include -Igiven/10-sharing/src
 sources=(fuzz/10-sharing/connection_fuzz.cpp common/src/kata.cpp
          solutions/10-sharing/src/connection.cpp solutions/10-sharing/src/handshake.cpp
          given/10-sharing/src/os_error.cpp given/10-sharing/src/hmac.cpp
-         given/10-sharing/src/slice_wire.cpp
+         given/10-sharing/src/slices.cpp given/10-sharing/src/proxy_pickle.cpp
          solutions/01-refcount/src/*.cpp
          solutions/09-process-pools/src/pickle_dump.cpp solutions/09-process-pools/src/pickle_load.cpp
-         given/09-process-pools/src/bytes.cpp given/09-process-pools/src/utf8.cpp)
+         given/09-process-pools/src/bytes.cpp given/09-process-pools/src/utf8.cpp
+         given/09-process-pools/src/pickle_objects.cpp)
 "$CXX" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DWORKBOOK_CHAPTER_DIR='"chapters/10-sharing"' "${includes[@]}" "${sources[@]}" \
     -lcrypto -o "$out/connection_fuzz"

@@ -6,9 +6,9 @@
 //   1: answer_challenge(): the input is the server's side of the stream (a challenge frame, then
 //      a verdict frame); our answer goes into the other end, which nobody reads (buffers suffice);
 //   2: deliver_challenge(): the input is the client's reply;
-//   3: what the manager's server does with a request's bytes: slices_from_wire() (which must
-//      keep the length: it swaps bytes in place), then pickle::loads, whose own errors (chapter
-//      09's, fuzzed there) are expected.
+//   3: what the manager's server does with a request's bytes: pickle::loads with the manager's
+//      find_class (slices, proxies' RebuildProxy and Token; proxy_pickle.hpp), whose errors
+//      (chapter 09's unpickler's, fuzzed there, and the TypeErrors of a bad call) are expected.
 // Every outcome must be one of the documented Python errors; anything else (a crash, a hang, an
 // unexpected exception type, a read past the input) is a finding.
 #include <sys/socket.h>
@@ -19,10 +19,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "proxy_pickle.hpp"
 #include "py/connection.hpp"
 #include "py/exceptions.hpp"
 #include "py/pickle.hpp"
-#include "slice_wire.hpp"
 
 using py::multiprocessing::connection::Connection;
 
@@ -40,12 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t limit = data[1];
     const std::string wire(reinterpret_cast<const char*>(data + 2), size - 2);
     if (mode == 3) {
-        const std::string request = py::multiprocessing::detail::slices_from_wire(wire);
-        if (request.size() != wire.size()) {
-            std::abort();
-        }
+        static const auto find_class = py::multiprocessing::detail::manager_find_class(
+            [](const py::multiprocessing::managers::Token&) {});
         try {
-            (void)py::pickle::loads(request);
+            (void)py::pickle::loads(wire, find_class);
         } catch (const py::BaseException&) {  // the unpickler's documented errors
         }
         return 0;

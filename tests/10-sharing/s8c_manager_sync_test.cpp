@@ -2,10 +2,10 @@
 // (Semaphore, BoundedSemaphore, Condition, Barrier) and its Array, with CPython's errors.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -111,47 +111,72 @@ void conditions(SyncManager& manager) {
         << "wait() gave the recursion count back";
 }
 
+// One byte through a pipe: how a child tells the parent "I got here" (no polling).
+class Signal {
+  public:
+    Signal() {
+        if (::pipe(fds_) != 0) {
+            throw std::runtime_error("pipe failed");
+        }
+    }
+    Signal(const Signal&) = delete;
+    Signal& operator=(const Signal&) = delete;
+    ~Signal() {
+        ::close(fds_[0]);
+        ::close(fds_[1]);
+    }
+    void post() const {
+        if (::write(fds_[1], "x", 1) != 1) {
+            throw std::runtime_error("write failed");
+        }
+    }
+    // Blocks until `n` posts have arrived (the test's timeout bounds it).
+    void await(int n) const {
+        char byte = 0;
+        for (int i = 0; i < n; ++i) {
+            if (::read(fds_[0], &byte, 1) != 1) {
+                throw std::runtime_error("read failed");
+            }
+        }
+    }
+
+  private:
+    int fds_[2]{};
+};
+
 // test_notify_n: three children wait, notify(2) wakes two of them, notify_all the third.
 void notify_n(SyncManager& manager) {
     auto cond = manager.Condition();
-    auto waiting = manager.Value('i', I(0).get());
     auto woken = manager.Value('i', I(0).get());
-    auto bump = [](py::multiprocessing::managers::ValueProxy& value) {
-        value.set(I(V(value.get()) + 1).get());
-    };
+    const Signal entering;
+    const Signal left;
     std::vector<pid_t> children;
     children.reserve(3);
     for (int k = 0; k < 3; ++k) {
         children.push_back(fork_child([&] {
             cond.acquire();
-            bump(waiting);  // under the lock, which only wait() gives up
+            entering.post();  // with the lock held, which only wait() gives up
             if (!cond.wait(10.0)) {
                 throw std::runtime_error("not notified");
             }
-            bump(woken);
+            woken.set(I(V(woken.get()) + 1).get());  // under the lock
             cond.release();
+            left.post();
         }));
     }
-    // Holding the lock and seeing n, the parent knows n children are inside wait().
-    auto until = [&](py::multiprocessing::managers::ValueProxy& value, long long n) {
-        for (;;) {
-            cond.acquire();
-            if (V(value.get()) == n) {
-                return;  // with the lock held
-            }
-            cond.release();
-            std::this_thread::yield();  // the test's timeout bounds this loop
-        }
-    };
-    until(waiting, 3);
+    // Each child posted holding the lock and gives it up only inside wait(): once the parent has
+    // three posts and the lock, all three children wait.
+    entering.await(3);
+    cond.acquire();
     cond.notify(2);
     cond.release();
-    until(woken, 2);
+    left.await(2);
     EXPECT_EQ(V(woken.get()), 2) << "notify(2) woke two of the three waiters (§7)";
+    cond.acquire();
     cond.notify_all();
     cond.release();
-    until(woken, 3);
-    cond.release();
+    left.await(1);
+    EXPECT_EQ(V(woken.get()), 3);
     for (const pid_t child : children) {
         EXPECT_EQ(wait_child(child), 0);
     }
@@ -178,9 +203,9 @@ void barriers(SyncManager& manager) {
             outcome.set(I(1).get());
         }
     });
-    while (barrier.n_waiting() != 1) {
-        std::this_thread::yield();  // until the child waits; the test's timeout bounds it
-    }
+    // Until the child waits (the server's hand-off for tests, not CPython's; n_waiting is 1 then).
+    (void)barrier._callmethod("_wait_for_waiters", {I(1)});
+    EXPECT_EQ(barrier.n_waiting(), 1);
     barrier.reset();
     EXPECT_EQ(wait_child(child), 0);
     EXPECT_EQ(V(outcome.get()), 1) << "a reset breaks the current waits";

@@ -43,8 +43,10 @@ enum Opcode : std::uint8_t {
     SETITEMS = 'u',         // dict.update(pairs above the mark)
     BINFLOAT = 'G',         // a float: 8 bytes, big-endian IEEE 754
     GLOBAL = 'c',           // protocol 0-3: push module.name, both as text lines
+    BUILD = 'b',            // obj.__setstate__(state): pop the state, set it on the top
     // Protocol 2
     PROTO = 0x80,     // the protocol number, 1 byte
+    NEWOBJ = 0x81,    // cls.__new__(cls, *args): pop args and cls, push the instance
     TUPLE1 = 0x85,    // build a 1-tuple from the top item
     TUPLE2 = 0x86,    // ... 2-tuple
     TUPLE3 = 0x87,    // ... 3-tuple

@@ -58,7 +58,8 @@ TypeObject GlobalObject::Type = {.tp_name = "builtin_function_or_method",
 
 class Unpickler {
   public:
-    explicit Unpickler(std::string_view data) : data_(data) {}
+    explicit Unpickler(std::string_view data, const FindClass* find_class = nullptr)
+        : data_(data), find_class_(find_class) {}
     Ref<Object> load();
 
   private:
@@ -89,12 +90,15 @@ class Unpickler {
     void load_get(unsigned char op);
     void load_global(unsigned char op);
     void load_reduce();
+    void load_newobj();
+    void load_build();
     [[noreturn]] void invalid_load_key(unsigned char op) const;
 
     void memo_put(std::uint64_t index, Object* value);
     Object* memo_get(std::uint64_t index) const;
 
     std::string_view data_;
+    const FindClass* find_class_;  // the caller's, or null: only bytes and _codecs.encode
     std::size_t pos_ = 0;
     std::vector<Ref<Object>> stack_;
     std::vector<std::size_t> marks_;
@@ -242,6 +246,12 @@ void Unpickler::dispatch(unsigned char op) {
         case REDUCE:
             load_reduce();
             return;
+        case NEWOBJ:
+            load_newobj();
+            return;
+        case BUILD:
+            load_build();
+            return;
         default:
             invalid_load_key(op);
     }
@@ -366,6 +376,34 @@ void Unpickler::load_reduce() {
     PY_KATA_TODO("§3");
 }
 
+// NEWOBJ: cls.__new__(cls, *args) for a class a find_class allowed; the Instance keeps both, and
+// BUILD adds the state (load_newobj and load_build in Modules/_pickle.c).
+void Unpickler::load_newobj() {
+    Ref<Object> args = pop();
+    Ref<Object> cls = pop();
+    if (args->ob_type != &Tuple::Type) {
+        throw UnpicklingError("NEWOBJ expected an arg tuple.");
+    }
+    if (cls->ob_type != &Global::Type) {
+        throw UnpicklingError("NEWOBJ class argument isn't a type object");
+    }
+    push(make_instance(cls.get(), args.get()));
+}
+
+void Unpickler::load_build() {
+    Ref<Object> state = pop();
+    if (stack_.size() <= fence_) {
+        stack_underflow();
+    }
+    Object* target = stack_.back().get();
+    if (target->ob_type != &Instance::Type) {
+        // CPython would set the state on any object; ours have no attributes to set.
+        throw UnpicklingError(std::string("py::pickle cannot set the state of a '") +
+                              type_name(target) + "' object");
+    }
+    static_cast<Instance*>(target)->state = std::move(state);
+}
+
 // An opcode byte the machine does not know, with CPython's message.
 void Unpickler::invalid_load_key(unsigned char op) const {
     PY_KATA_TODO("§3");
@@ -375,6 +413,10 @@ void Unpickler::invalid_load_key(unsigned char op) const {
 
 Ref<Object> loads(std::string_view data) {
     return detail::Unpickler(data).load();
+}
+
+Ref<Object> loads(std::string_view data, const FindClass& find_class) {
+    return detail::Unpickler(data, &find_class).load();
 }
 
 }  // namespace py::pickle

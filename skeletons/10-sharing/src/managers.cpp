@@ -10,12 +10,13 @@
 
 #include "error_reply.hpp"
 #include "hmac.hpp"
+#include "proxy_pickle.hpp"
 #include "py/containers.hpp"
 #include "py/kata.hpp"
 #include "py/pickle.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 namespace py::multiprocessing::managers {
@@ -53,6 +54,15 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
 
 BaseProxy::BaseProxy(Token token, std::string authkey)
     : token_(std::move(token)), authkey_(std::move(authkey)) {}
+
+BaseProxy::BaseProxy(Object* stored, std::string authkey) : authkey_(std::move(authkey)) {
+    PY_KATA_TODO("§7");
+}
+
+Ref<Object> BaseProxy::reduce() const {
+    PY_KATA_TODO("§7");
+    return {};
+}
 
 BaseProxy::BaseProxy(const BaseProxy& other) : token_(other.token_), authkey_(other.authkey_) {
     PY_KATA_TODO("§7");
@@ -142,8 +152,9 @@ Ref<Object> slice_object(const Slice& slice) {
     auto part = [](std::optional<long long> value) {
         return value ? Ref<Object>(Int::create(*value)) : None();
     };
-    return multiprocessing::detail::make_slice(part(slice.start).get(), part(slice.stop).get(),
-                                               part(slice.step).get());
+    // Pickled as CPython pickles slice(start, stop, step) (slices.hpp).
+    return multiprocessing::detail::reduce_slice(part(slice.start).get(), part(slice.stop).get(),
+                                                 part(slice.step).get());
 }
 }  // namespace
 Ref<Object> ListProxy::getitem(const Slice& slice) {

@@ -164,6 +164,10 @@ class Pickler {
     void save_bytes(Object* obj);
     void save_bytes_by_reduce(Object* obj);
     void save_global(std::string_view module, std::string_view name, const void* key);
+    void save_class(Object* obj);
+    void save_instance(Object* obj);
+    void save_reduce(Object* obj);
+    Object* global_name(const std::string& text);
 
     // Containers.
     void save_tuple(Object* obj);
@@ -194,6 +198,9 @@ class Pickler {
     std::ptrdiff_t frame_start_ = -1;  // where the current frame's header was reserved
     PointerMemo memo_;
     std::vector<Ref<Object>> keep_alive_;  // temporaries whose addresses are memo keys
+    // One str per module or class name, as CPython's are one object each: a second global of a
+    // module fetches its name from the memo (BINGET), byte for byte what CPython writes.
+    std::unordered_map<std::string, Ref<Object>> global_names_;
     int depth_ = 0;
 };
 
@@ -322,6 +329,12 @@ void Pickler::save(Object* obj) {
         enter_recursive_call(2);
         save_dict(obj);
         depth_ -= 2;
+    } else if (obj->ob_type == &Global::Type) {
+        save_class(obj);
+    } else if (obj->ob_type == &Instance::Type) {
+        save_instance(obj);
+    } else if (obj->ob_type == &Reduce::Type) {
+        save_reduce(obj);
     } else {
         // What object.__reduce_ex__ says for a type without pickle support (copyreg.py).
         throw TypeError(std::string("cannot pickle '") + type_name(obj) + "' object");
@@ -492,6 +505,51 @@ void Pickler::save_global(std::string_view module, std::string_view name, const 
     data.append(module).append("\n").append(name).append("\n");
     write(data);
     memo_put(key);
+}
+
+// --- Classes, instances and reductions (pickle.hpp's Global, Instance, Reduce) ----------------
+
+Object* Pickler::global_name(const std::string& text) {
+    auto& name = global_names_[text];
+    if (!name) {
+        name = Str::create(text);
+    }
+    return name.get();
+}
+
+// save_global: STACK_GLOBAL after the two names (protocol 4+), GLOBAL before; memoized.
+void Pickler::save_class(Object* obj) {
+    auto* global = static_cast<Global*>(obj);
+    if (proto_ < 4) {
+        save_global(global->module, global->name, obj);
+        return;
+    }
+    save(global_name(global->module));
+    save(global_name(global->name));
+    write_op(STACK_GLOBAL);
+    memo_put(obj);
+}
+
+// save_reduce for copyreg.__newobj__: cls, args, NEWOBJ, memoized, then state and BUILD.
+void Pickler::save_instance(Object* obj) {
+    auto* instance = static_cast<Instance*>(obj);
+    save(instance->cls.get());
+    save(instance->args.get());
+    write_op(NEWOBJ);
+    memo_put(obj);
+    if (instance->state) {
+        save(instance->state.get());
+        write_op(BUILD);
+    }
+}
+
+// save_reduce for (func, args): func, args, REDUCE, then the result is memoized.
+void Pickler::save_reduce(Object* obj) {
+    auto* reduce = static_cast<Reduce*>(obj);
+    save(reduce->func.get());
+    save(reduce->args.get());
+    write_op(REDUCE);
+    memo_put(obj);
 }
 
 // --- Containers -------------------------------------------------------------------------------

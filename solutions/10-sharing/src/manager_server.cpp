@@ -20,13 +20,14 @@
 #include <vector>
 
 #include "error_reply.hpp"
+#include "proxy_pickle.hpp"
 #include "py/bytes.hpp"
 #include "py/containers.hpp"
 #include "py/kata.hpp"
 #include "py/managers.hpp"
 #include "py/pickle.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 // libgcov's entry point exists only in a coverage build; a weak reference is null otherwise.
@@ -996,6 +997,13 @@ struct BarrierReferent : Referent {
                 "AttributeError",
                 Str::create("'Barrier' object has no attribute '" + std::string(name) + "'")};
         }
+        if (method == "_wait_for_waiters") {
+            // Not CPython's: a test's hand-off. Returns once `n` parties wait in this barrier, so
+            // a test can reset() or abort() while they do without polling n_waiting.
+            const long long n = integer(arg(args, 0), "n");
+            changed.wait(lock, [&] { return state == Filling && count == n; });
+            return none();
+        }
         if (method == "__repr__") {
             return Str::create(state == Broken ? "<threading.Barrier: broken>"
                                                : "<threading.Barrier: waiters=" +
@@ -1011,6 +1019,7 @@ struct BarrierReferent : Referent {
             throw broken_error();
         }
         const long long index = count++;
+        changed.notify_all();  // for a test's _wait_for_waiters; waiting parties re-check, wait on
         // _exit, however wait() leaves: the last one out lets the next cycle fill.
         auto leave = [&] {
             if (--count == 0 && (state == Resetting || state == Draining)) {
@@ -1243,10 +1252,15 @@ struct QueueReferent : Referent {
 struct Entry {
     std::unique_ptr<Referent> referent;
     long long refcount = 0;
+    // In id_to_local_proxy_obj: a proxy of it is stored in one of the server's objects, so it
+    // stays (with refcount 0) when its last outside proxy goes, as CPython keeps it.
+    bool local_proxy = false;
 };
 
-// Server state: id_to_obj and id_to_refcount in one map.
+// Server state: id_to_obj, id_to_refcount and id_to_local_proxy_obj in one map; an entry with
+// refcount 0 is in id_to_local_proxy_obj only.
 std::map<std::string, Entry> objects;
+connection::Address server_address;  // Server.address: a token naming it is one of ours
 std::atomic<bool> stopping{false};
 int listening_socket = -1;
 
@@ -1335,7 +1349,7 @@ Ref<Object> exposed_methods(const std::string& type_id) {
 // shutdown, dummy. The reply value, or a RemoteException.
 [[maybe_unused]] Ref<Object> call_server_function(const std::string& name, Tuple* args,
                                                   Object* kwds) {
-    // kata: begin step43 step45 §7
+    // kata: begin step43 step45 step52 §7
     if (name == "create") {
         const std::string type_id(static_cast<Str*>(arg(args, 0))->view());
         auto referent = make_referent(type_id, args, kwds);
@@ -1350,14 +1364,20 @@ Ref<Object> exposed_methods(const std::string& type_id) {
         if (found == objects.end()) {
             throw RemoteException{"KeyError", Str::create(ident)};
         }
+        if (name == "decref" && found->second.refcount == 0) {
+            return none();  // only in id_to_local_proxy_obj: "Server DECREF skipping"
+        }
+        // An incref of an object only a stored proxy keeps restores it to id_to_refcount.
         found->second.refcount += name == "incref" ? 1 : -1;
-        if (found->second.refcount == 0) {
+        if (found->second.refcount == 0 && !found->second.local_proxy) {
             objects.erase(found);  // the last proxy is gone: so is the object
         }
         return none();
     }
-    if (name == "number_of_objects") {
-        return Int::create(static_cast<long long>(objects.size()));
+    if (name == "number_of_objects") {  // len(id_to_refcount)
+        return Int::create(static_cast<long long>(
+            std::count_if(objects.begin(), objects.end(),
+                          [](const auto& entry) { return entry.second.refcount > 0; })));
     }
     if (name == "shutdown") {
         stopping = true;
@@ -1385,11 +1405,18 @@ Ref<Object> exposed_methods(const std::string& type_id) {
 
 // Runs one request (id, methodname, args, kwds) and returns the pickled reply.
 [[maybe_unused]] std::string handle(const std::string& request_bytes, Gil& lock) {
-    // kata: begin step43 step50 §7
+    // kata: begin step43 step50 step52 §7
     try {
-        // A slice in the request (l[2:5] from a python3 proxy) loads as its data (slice_wire.hpp).
-        const Ref<Object> request =
-            pickle::loads(multiprocessing::detail::slices_from_wire(request_bytes));
+        // A slice in the request (l[2:5]) loads as its marker (slices.hpp). A proxy (d["inner"] =
+        // l) loads through RebuildProxy, which, for a token of this server, keeps the referent in
+        // id_to_local_proxy_obj; the stored proxy takes no reference.
+        const Ref<Object> request = pickle::loads(
+            request_bytes, multiprocessing::detail::manager_find_class([](const Token& token) {
+                const auto found = objects.find(token.id);
+                if (token.address == server_address && found != objects.end()) {
+                    found->second.local_proxy = true;
+                }
+            }));
         auto* request_tuple = static_cast<Tuple*>(request.get());
         Object* id = request_tuple->item(0);
         const std::string method(static_cast<Str*>(request_tuple->item(1))->view());
@@ -1417,7 +1444,7 @@ Ref<Object> exposed_methods(const std::string& type_id) {
             // exposed an AttributeError whose fallback_mapping[methodname] is a KeyError; both
             // come back as ('#TRACEBACK', format_exc()).
             const auto found = objects.find(std::string(static_cast<Str*>(id)->view()));
-            if (found == objects.end()) {
+            if (found == objects.end() || found->second.refcount == 0) {
                 return traceback_reply("serve_client", "KeyError: " + repr(id));
             }
             Referent& referent = *found->second.referent;
@@ -1474,6 +1501,7 @@ void serve_forever(connection::Address address, const std::string& authkey, Conn
     connection::Listener listener(address, 16);  // the handshake is done per connection, below
     listening_socket = listener.fileno();
     const auto& bound = listener.address();
+    server_address = bound;
     if (const auto* tcp = std::get_if<connection::TcpAddress>(&bound)) {
         ready.send_bytes(tcp->first + ":" + std::to_string(tcp->second));
     } else {

@@ -10,12 +10,13 @@
 
 #include "error_reply.hpp"
 #include "hmac.hpp"
+#include "proxy_pickle.hpp"
 #include "py/containers.hpp"
 #include "py/kata.hpp"
 #include "py/pickle.hpp"
 #include "py/queues.hpp"
 #include "py/scalars.hpp"
-#include "slice_wire.hpp"
+#include "slices.hpp"
 #include "sockets.hpp"
 
 namespace py::multiprocessing::managers {
@@ -83,7 +84,7 @@ Connection connect(const connection::Address& address, const std::string& authke
 Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
                      const std::string& method, const std::vector<Ref<Object>>& args,
                      const Kwargs& kwds) {
-    // kata: begin step42 step43 step44 step50 §7
+    // kata: begin step42 step43 step44 step50 step52 §7
     auto keywords = Dict::create();
     for (const auto& [name, value] : kwds) {
         keywords->setitem(Str::create(name).get(), value.get());
@@ -91,13 +92,14 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
     const Ref<Object> request =
         Tuple::pack({id ? Str::create(*id).get() : None().get(), Str::create(method).get(),
                      pack_args(args).get(), keywords.get()});
-    // A slice (ListProxy::getitem(Slice)) goes out as CPython pickles one (slice_wire.hpp).
-    connection.send_bytes(multiprocessing::detail::slices_to_wire(pickle::dumps(request.get())));
+    connection.send_bytes(pickle::dumps(request.get()));
     const std::string reply = connection.recv_bytes();
     if (auto error = multiprocessing::detail::parse_error_reply(reply)) {
         raise_error_reply(*error);
     }
-    const Ref<Object> message = pickle::loads(reply);
+    // A proxy in the reply (d["inner"]) loads as its reduction; a proxy built from it increfs.
+    const Ref<Object> message =
+        pickle::loads(reply, multiprocessing::detail::manager_find_class([](const Token&) {}));
     auto* pair = static_cast<Tuple*>(message.get());
     const std::string_view kind = static_cast<Str*>(pair->item(0))->view();
     if (kind == "#RETURN") {
@@ -112,6 +114,25 @@ Ref<Object> dispatch(Connection& connection, std::optional<std::string> id,
 
 BaseProxy::BaseProxy(Token token, std::string authkey)
     : token_(std::move(token)), authkey_(std::move(authkey)) {}
+
+BaseProxy::BaseProxy(Object* stored, std::string authkey) : authkey_(std::move(authkey)) {
+    // kata: begin step52 §7
+    auto token = multiprocessing::detail::proxy_token(stored);
+    if (!token) {
+        throw TypeError(std::string("a proxy was expected, not '") + type_name(stored) + "'");
+    }
+    token_ = std::move(*token);
+    Connection connection = connect(token_.address, authkey_);
+    dispatch(connection, std::nullopt, "incref", {Str::create(token_.id)});
+    // kata: end
+}
+
+Ref<Object> BaseProxy::reduce() const {
+    // kata: begin step52 §7
+    return multiprocessing::detail::reduce_proxy(token_);
+    // kata: skeleton return {};
+    // kata: end
+}
 
 BaseProxy::BaseProxy(const BaseProxy& other) : token_(other.token_), authkey_(other.authkey_) {
     // kata: begin step45 §7
@@ -217,8 +238,9 @@ Ref<Object> slice_object(const Slice& slice) {
     auto part = [](std::optional<long long> value) {
         return value ? Ref<Object>(Int::create(*value)) : None();
     };
-    return multiprocessing::detail::make_slice(part(slice.start).get(), part(slice.stop).get(),
-                                               part(slice.step).get());
+    // Pickled as CPython pickles slice(start, stop, step) (slices.hpp).
+    return multiprocessing::detail::reduce_slice(part(slice.start).get(), part(slice.stop).get(),
+                                                 part(slice.step).get());
 }
 }  // namespace
 Ref<Object> ListProxy::getitem(const Slice& slice) {

@@ -54,6 +54,10 @@ Ref<Object> dispatch(connection::Connection& connection, std::optional<std::stri
 class BaseProxy {
   public:
     BaseProxy(Token token, std::string authkey);
+    // A proxy of the value a managed dict or list gave back for a proxy stored in it
+    // (RebuildProxy): takes a reference of its own (incref), as CPython's unpickling does.
+    // TypeError for a value that is not a proxy.
+    BaseProxy(Object* stored, std::string authkey);
     // A copy is one more reference on the server (CPython: pickling a proxy increfs).
     BaseProxy(const BaseProxy& other);
     BaseProxy& operator=(const BaseProxy&) = delete;
@@ -66,6 +70,10 @@ class BaseProxy {
     Ref<Object> _callmethod(const std::string& method, const std::vector<Ref<Object>>& args = {},
                             const Kwargs& kwds = {});
     [[nodiscard]] const Token& token() const noexcept { return token_; }
+    // BaseProxy.__reduce__: the value to store in a managed dict or list (d["inner"] = l in
+    // Python), pickled as RebuildProxy(ListProxy, Token(...), 'pickle', {}). The server keeps the
+    // referent alive for as long as it runs, even after every proxy of it is gone.
+    [[nodiscard]] Ref<Object> reduce() const;
     // str(proxy): the referent's repr, asked of the server (BaseProxy.__str__), e.g. "[666]".
     std::string str();
     // repr(proxy): the proxy's own, "<DictProxy object, typeid 'dict' at 0x7f...>", no request.
