@@ -64,10 +64,6 @@ struct HandleState {
     bool persistent = false;     // a reader or writer: runs every time its fd is ready
     std::uint64_t sequence = 0;  // ties broken by order of scheduling
     EventLoop* loop = nullptr;
-    // What the callback needs alive until it has run, released right after (a task for its step:
-    // a callback that captured the shared_ptr itself would not fit std::function's local buffer,
-    // which takes only trivially copyable callables, and would cost an allocation per step).
-    std::shared_ptr<void> keep_alive;
 };
 
 class Handle {
@@ -454,14 +450,18 @@ class TaskBase : public FutureBase {
   protected:
     // The top coroutine finished: its value or exception into this future.
     virtual void complete_from_coroutine() = 0;
-    [[nodiscard]] virtual bool coroutine_done() const = 0;
+    // Not virtual: a step asks it every time, and the top frame's handle is all it needs.
+    [[nodiscard]] bool coroutine_done() const { return top_.done(); }
     void destroy_coroutine_frame_later();
 
+    // What a step reads, together: with 100k tasks each step finds its task cold in memory, and
+    // every cache line it touches is a miss.
     std::coroutine_handle<> resume_point_;
-    std::shared_ptr<FutureBase> fut_waiter_;
+    std::coroutine_handle<> top_;  // the top frame (owned by TaskState's Coroutine<T>)
+    std::exception_ptr pending_;
     bool must_cancel_ = false;
     int num_cancels_requested_ = 0;
-    std::exception_ptr pending_;
+    std::shared_ptr<FutureBase> fut_waiter_;
     std::string name_;
     friend class EventLoop;
 };
@@ -475,10 +475,10 @@ class TaskState : public FutureState<T, TaskBase> {
     TaskState(EventLoop& loop, Coroutine<T> coroutine, std::string name)
         : FutureState<T, TaskBase>(loop, std::move(name)), coroutine_(std::move(coroutine)) {
         this->resume_point_ = coroutine_.handle();
+        this->top_ = coroutine_.handle();
     }
 
   protected:
-    [[nodiscard]] bool coroutine_done() const override { return coroutine_.done(); }
     void complete_from_coroutine() override {
         try {
             if constexpr (std::is_void_v<T>) {
@@ -524,7 +524,10 @@ Task<T> create_task(Coroutine<T> coroutine, std::string name = {}, EventLoop* lo
     if (name.empty()) {
         name = next_task_name();
     }
-    auto state = std::make_shared<TaskState<T>>(target, std::move(coroutine), std::move(name));
+    // From the thread's block pool, like the frames: glibc gives a burst of 100k tasks fresh
+    // pages, and returns them to the kernel when the burst is over (py/block_pool.hpp).
+    auto state = std::allocate_shared<TaskState<T>>(detail::PoolAllocator<TaskState<T>>{}, target,
+                                                    std::move(coroutine), std::move(name));
     state->schedule_first_step();
     return Task<T>(std::move(state));
 }
