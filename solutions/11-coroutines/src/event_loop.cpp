@@ -82,10 +82,7 @@ Handle EventLoop::call_soon(Callback callback) {
 
 void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task) {
     check_closed(loop.impl());
-    // kata: begin step21 §8
     loop.impl().ready.emplace_back(std::move(task));
-    // kata: skeleton (void)task;
-    // kata: end
 }
 
 void call_step_soon(EventLoop& loop, TaskBase& task) {
