@@ -49,6 +49,12 @@ void check_closed(const EventLoop::Impl& impl) {
             return;
         }
     }
+    // Drops the task after its step (unless the step handed it on), also when an exception
+    // handler raises.
+    struct Release {
+        std::shared_ptr<TaskBase>& held;
+        ~Release() { held.reset(); }
+    } release{impl.stepping};
     TracedHandle traced(loop, entry.handle.get());  // its slice in the loop's trace (given, §9)
     PY_KATA_TODO("§8");
     if (task != nullptr) {
@@ -56,7 +62,6 @@ void check_closed(const EventLoop::Impl& impl) {
     } else {
         callback();
     }
-    impl.stepping.reset();  // the task, unless its step handed it on
 }
 
 }  // namespace

@@ -49,6 +49,12 @@ void check_closed(const EventLoop::Impl& impl) {
             return;
         }
     }
+    // Drops the task after its step (unless the step handed it on), also when an exception
+    // handler raises.
+    struct Release {
+        std::shared_ptr<TaskBase>& held;
+        ~Release() { held.reset(); }
+    } release{impl.stepping};
     TracedHandle traced(loop, entry.handle.get());  // its slice in the loop's trace (given, §9)
     // kata: begin step23 §8
     try {
@@ -66,7 +72,6 @@ void check_closed(const EventLoop::Impl& impl) {
     // kata: skeleton     callback();
     // kata: skeleton }
     // kata: end
-    impl.stepping.reset();  // the task, unless its step handed it on
 }
 
 }  // namespace
