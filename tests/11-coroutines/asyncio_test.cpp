@@ -301,6 +301,25 @@ TEST(Coroutines, Step26_TasksRunCoroutinesAndSleepYields) {
     };
     asyncio::run(both());
     EXPECT_THAT(turns, ElementsAre("a", "b", "a", "b")) << "sleep(0) yields to the loop once";
+
+    // Tasks nobody holds: from one step to the next only their ready entries keep them alive.
+    std::vector<int> unheld;
+    auto count_up = [&](int id) -> Coroutine<void> {
+        for (int i = 0; i < 3; ++i) {
+            unheld.push_back(id * 10 + i);
+            co_await asyncio::sleep(0);
+        }
+    };
+    auto spawn_unheld = [&]() -> Coroutine<void> {
+        (void)asyncio::create_task(count_up(1));
+        (void)asyncio::create_task(count_up(2));
+        for (int i = 0; i < 4; ++i) {
+            co_await asyncio::sleep(0);
+        }
+    };
+    asyncio::run(spawn_unheld());
+    EXPECT_THAT(unheld, ElementsAre(10, 20, 11, 21, 12, 22))
+        << "a task whose handle was dropped still runs a step per iteration to its end";
     EXPECT_THROW(asyncio::get_running_loop(), py::RuntimeError)
         << "outside a running loop: RuntimeError(\"no running event loop\")";
 

@@ -20,11 +20,22 @@ struct TracerDeleter {
     void operator()(Tracer* tracer) const;
 };
 
+// One entry of BaseEventLoop._ready: a handle, or a task's next step. A step needs no handle (no
+// one can cancel the handle of Task.__step), so it costs no HandleState, no std::function and no
+// reference count of its own: the entry holds the task alive until the step has run.
+struct Ready {
+    Ready(std::shared_ptr<HandleState> h) noexcept  // NOLINT(google-explicit-constructor)
+        : handle(std::move(h)) {}
+    explicit Ready(std::shared_ptr<TaskBase> t) noexcept : task(std::move(t)) {}
+    std::shared_ptr<HandleState> handle;  // asyncio.Handle, or null for a task step
+    std::shared_ptr<TaskBase> task;
+};
+
 struct EventLoop::Impl {
     int epoll_fd = -1;
     int wake_fd = -1;  // eventfd: call_soon_threadsafe writes, the loop's epoll_wait wakes
 
-    std::deque<std::shared_ptr<HandleState>> ready;       // BaseEventLoop._ready
+    std::deque<Ready> ready;                              // BaseEventLoop._ready
     std::vector<std::shared_ptr<HandleState>> scheduled;  // ._scheduled, a binary heap by when
     std::size_t timer_cancelled_count = 0;                // ._timer_cancelled_count
     std::uint64_t sequence = 0;
@@ -45,6 +56,9 @@ struct EventLoop::Impl {
     std::vector<std::shared_ptr<concurrent::FutureCore>> calls;  // see keep_until_released
 
     std::vector<std::weak_ptr<TaskBase>> tasks;  // asyncio.all_tasks(), pruned when it grows
+    // The task whose step is running, held by the loop for the step: a step that yields hands
+    // this reference on to its next step's entry (call_step_soon) instead of taking a new one.
+    std::shared_ptr<TaskBase> stepping;
 
     bool running = false;
     bool stopping = false;
@@ -68,6 +82,12 @@ struct LaterThan {
     }
 };
 inline constexpr LaterThan later_than{};
+
+// Schedules task.step() (asyncio: loop.call_soon(self.__step)); RuntimeError("Event loop is
+// closed") as call_soon. The entry keeps the task alive until its step has run: the reference
+// given, or (for a task) the running step's when it is that task's, else a new one.
+void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task);
+void call_step_soon(EventLoop& loop, TaskBase& task);
 
 // Sets/clears the thread's running loop and current task (asyncio's _running_loop, _current_tasks).
 void set_running_loop(EventLoop* loop) noexcept;

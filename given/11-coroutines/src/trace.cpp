@@ -29,7 +29,7 @@ class Tracer {
     Tracer& operator=(const Tracer&) = delete;
 
     // The callback being run: opened before it, written after it.
-    void begin_handle(const HandleState& handle);
+    void begin_handle(const HandleState* handle);  // null: a task's step
     void name_task_step(const std::string& task_name);
     void end_handle();
     // One wait in epoll_wait, from `started` (now_ns()) to now.
@@ -154,17 +154,17 @@ nlohmann::ordered_json Tracer::slice(const char* name, const char* category, std
             {"tid", tid_}};
 }
 
-void Tracer::begin_handle(const HandleState& handle) {
+void Tracer::begin_handle(const HandleState* handle) {
     in_handle_ = true;
     handle_start_ = now_ns();
     timer_when_ = 0;
-    if (handle.persistent) {
+    if (handle != nullptr && handle->persistent) {
         handle_name_ = "fd ready";
         handle_category_ = "io";
-    } else if (handle.when > 0) {  // only call_at sets a deadline
+    } else if (handle != nullptr && handle->when > 0) {  // only call_at sets a deadline
         handle_name_ = "timer";
         handle_category_ = "timer";
-        timer_when_ = handle.when;
+        timer_when_ = handle->when;
     } else {
         handle_name_ = "callback";
         handle_category_ = "callback";
@@ -199,7 +199,7 @@ void Tracer::wait(std::int64_t started, int timeout_ms, std::size_t queued) {
     write(event);
 }
 
-TracedHandle::TracedHandle(EventLoop& loop, const HandleState& handle) : loop_(loop) {
+TracedHandle::TracedHandle(EventLoop& loop, const HandleState* handle) : loop_(loop) {
     if (Tracer* tracer = tracer_of(loop)) {
         tracer->begin_handle(handle);
     }

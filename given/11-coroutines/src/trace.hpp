@@ -22,7 +22,8 @@ namespace py::asyncio {
 // run_handle's slice: nothing when the loop is not tracing.
 class TracedHandle {
   public:
-    TracedHandle(EventLoop& loop, const HandleState& handle);
+    // handle: null for a task's step (a "callback" until trace_task_step names it).
+    TracedHandle(EventLoop& loop, const HandleState* handle);
     ~TracedHandle();
     TracedHandle(const TracedHandle&) = delete;
     TracedHandle& operator=(const TracedHandle&) = delete;

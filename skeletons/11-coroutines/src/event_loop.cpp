@@ -30,21 +30,38 @@ void check_closed(const EventLoop::Impl& impl) {
     }
 }
 
-// Runs one handle; an exception goes to the exception handler and the loop goes on.
-[[maybe_unused]] void run_handle(EventLoop& loop, HandleState& handle) {
-    // A reader or writer stays registered and runs again: call a copy of its callback.
-    Callback callback = handle.persistent ? handle.callback : std::move(handle.callback);
-    std::shared_ptr<void> keep_alive;  // released once the callback has run
-    if (!handle.persistent) {
-        handle.callback = nullptr;
-        keep_alive = std::move(handle.keep_alive);
+// Runs one entry of the ready queue, a handle or a task's step; an exception goes to the
+// exception handler and the loop goes on.
+[[maybe_unused]] void run_handle(EventLoop& loop, Ready& entry) {
+    EventLoop::Impl& impl = loop.impl();
+    TaskBase* task = entry.task.get();
+    Callback callback;
+    if (task != nullptr) {
+        impl.stepping = std::move(entry.task);  // see call_step_soon
+    } else {
+        // A reader or writer stays registered and runs again: call a copy of its callback.
+        HandleState& handle = *entry.handle;
+        callback = handle.persistent ? handle.callback : std::move(handle.callback);
+        if (!handle.persistent) {
+            handle.callback = nullptr;
+        }
+        if (!callback) {
+            return;
+        }
     }
-    if (!callback) {
-        return;
-    }
-    TracedHandle traced(loop, handle);  // its slice in the loop's trace (given, §9)
+    // Drops the task after its step (unless the step handed it on), also when an exception
+    // handler raises.
+    struct Release {
+        std::shared_ptr<TaskBase>& held;
+        ~Release() { held.reset(); }
+    } release{impl.stepping};
+    TracedHandle traced(loop, entry.handle.get());  // its slice in the loop's trace (given, §9)
     PY_KATA_TODO("§8");
-    callback();
+    if (task != nullptr) {
+        task->step();
+    } else {
+        callback();
+    }
 }
 
 }  // namespace
@@ -54,6 +71,21 @@ Handle EventLoop::call_soon(Callback callback) {
     auto handle = make_handle(*this, std::move(callback));
     PY_KATA_TODO("§8");
     return Handle(handle);
+}
+
+void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task) {
+    check_closed(loop.impl());
+    loop.impl().ready.emplace_back(std::move(task));
+}
+
+void call_step_soon(EventLoop& loop, TaskBase& task) {
+    EventLoop::Impl& impl = loop.impl();
+    // The step running now yields: its reference moves on, with no atomic count up and down.
+    if (impl.stepping.get() == &task) {
+        call_step_soon(loop, std::move(impl.stepping));
+    } else {
+        call_step_soon(loop, std::static_pointer_cast<TaskBase>(task.shared_from_this()));
+    }
 }
 
 Handle EventLoop::call_later(double delay, Callback callback) {

@@ -18,18 +18,6 @@ TaskBase::~TaskBase() {
     }
 }
 
-namespace {
-
-// Schedules task.step() (asyncio: loop.call_soon(self.__step)). The handle keeps the task alive
-// until the step has run, as the bound method does in asyncio; the callback holds a plain pointer.
-void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task) {
-    TaskBase* raw = task.get();
-    Handle handle = loop.call_soon([raw] { raw->step(); });
-    handle.state()->keep_alive = std::move(task);
-}
-
-}  // namespace
-
 void TaskBase::schedule_first_step() {
     auto self = std::static_pointer_cast<TaskBase>(shared_from_this());
     auto& tasks = loop_->impl().tasks;
@@ -79,11 +67,23 @@ struct YieldOnce {
     void await_resume() const { raise_pending_in_task(); }
 };
 
+// sleep(0) is a coroutine of its own: the frame of sleep(delay), with its future, timer handle
+// and guard, would be twice the size, and one is made for every yield.
+Coroutine<void> yield_now() {
+    PY_KATA_TODO("§9");
+    co_return;
+}
+
+Coroutine<void> sleep_for(double delay) {
+    PY_KATA_TODO("§9");
+    (void)delay;
+    co_return;
+}
+
 }  // namespace
 
 Coroutine<void> sleep(double delay) {
-    PY_KATA_TODO("§9");
-    co_return;
+    return delay <= 0 ? yield_now() : sleep_for(delay);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,26 +30,47 @@ void check_closed(const EventLoop::Impl& impl) {
     }
 }
 
-// Runs one handle; an exception goes to the exception handler and the loop goes on.
-[[maybe_unused]] void run_handle(EventLoop& loop, HandleState& handle) {
-    // A reader or writer stays registered and runs again: call a copy of its callback.
-    Callback callback = handle.persistent ? handle.callback : std::move(handle.callback);
-    std::shared_ptr<void> keep_alive;  // released once the callback has run
-    if (!handle.persistent) {
-        handle.callback = nullptr;
-        keep_alive = std::move(handle.keep_alive);
+// Runs one entry of the ready queue, a handle or a task's step; an exception goes to the
+// exception handler and the loop goes on.
+[[maybe_unused]] void run_handle(EventLoop& loop, Ready& entry) {
+    EventLoop::Impl& impl = loop.impl();
+    TaskBase* task = entry.task.get();
+    Callback callback;
+    if (task != nullptr) {
+        impl.stepping = std::move(entry.task);  // see call_step_soon
+    } else {
+        // A reader or writer stays registered and runs again: call a copy of its callback.
+        HandleState& handle = *entry.handle;
+        callback = handle.persistent ? handle.callback : std::move(handle.callback);
+        if (!handle.persistent) {
+            handle.callback = nullptr;
+        }
+        if (!callback) {
+            return;
+        }
     }
-    if (!callback) {
-        return;
-    }
-    TracedHandle traced(loop, handle);  // its slice in the loop's trace (given, §9)
+    // Drops the task after its step (unless the step handed it on), also when an exception
+    // handler raises.
+    struct Release {
+        std::shared_ptr<TaskBase>& held;
+        ~Release() { held.reset(); }
+    } release{impl.stepping};
+    TracedHandle traced(loop, entry.handle.get());  // its slice in the loop's trace (given, §9)
     // kata: begin step23 §8
     try {
-        callback();
+        if (task != nullptr) {
+            task->step();
+        } else {
+            callback();
+        }
     } catch (...) {
         loop.call_exception_handler({"Exception in callback", std::current_exception()});
     }
-    // kata: skeleton callback();
+    // kata: skeleton if (task != nullptr) {
+    // kata: skeleton     task->step();
+    // kata: skeleton } else {
+    // kata: skeleton     callback();
+    // kata: skeleton }
     // kata: end
 }
 
@@ -62,6 +83,21 @@ Handle EventLoop::call_soon(Callback callback) {
     impl_->ready.push_back(handle);
     // kata: end
     return Handle(handle);
+}
+
+void call_step_soon(EventLoop& loop, std::shared_ptr<TaskBase> task) {
+    check_closed(loop.impl());
+    loop.impl().ready.emplace_back(std::move(task));
+}
+
+void call_step_soon(EventLoop& loop, TaskBase& task) {
+    EventLoop::Impl& impl = loop.impl();
+    // The step running now yields: its reference moves on, with no atomic count up and down.
+    if (impl.stepping.get() == &task) {
+        call_step_soon(loop, std::move(impl.stepping));
+    } else {
+        call_step_soon(loop, std::static_pointer_cast<TaskBase>(task.shared_from_this()));
+    }
 }
 
 Handle EventLoop::call_later(double delay, Callback callback) {
@@ -258,14 +294,14 @@ void EventLoop::run_once() {
     // Only the callbacks ready now: those they schedule wait for the next iteration.
     std::size_t ntodo = impl.ready.size();
     for (std::size_t i = 0; i < ntodo; ++i) {
-        std::shared_ptr<HandleState> handle = std::move(impl.ready.front());
+        Ready entry = std::move(impl.ready.front());
         impl.ready.pop_front();
-        if (handle->cancelled) {
+        if (entry.handle && entry.handle->cancelled) {
             continue;
         }
         if (impl.debug) {
             double started = time();
-            run_handle(*this, *handle);
+            run_handle(*this, entry);
             double took = time() - started;
             if (took >= slow_callback_duration) {
                 char text[96];
@@ -273,7 +309,7 @@ void EventLoop::run_once() {
                 call_exception_handler({text, nullptr});
             }
         } else {
-            run_handle(*this, *handle);
+            run_handle(*this, entry);
         }
     }
     // kata: end

@@ -46,6 +46,9 @@ void FutureBase::mark_finished() {
 void FutureBase::schedule_callbacks() {
     // kata: begin step25 §9
     // Callbacks never run inside set_result: they are queued on the loop, in order.
+    if (callbacks_.empty()) {
+        return;  // most tasks end unwatched: no shared_from_this() (an atomic count) for nothing
+    }
     std::vector<DoneCallback> callbacks = std::move(callbacks_);
     callbacks_.clear();
     auto self = shared_from_this();
