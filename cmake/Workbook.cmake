@@ -186,8 +186,9 @@ function(workbook_add_chapter chapter_dir)
     target_compile_options(${test_target} PRIVATE -Wno-thread-safety)
     target_compile_definitions(${test_target} PRIVATE WORKBOOK_PYTHON3="${WORKBOOK_PYTHON3}")
     if(WORKBOOK_PCH)
-        # GoogleMock's headers are most of each test file's compile time: parse them once per chapter.
-        target_precompile_headers(${test_target} PRIVATE <gmock/gmock.h> <gtest/gtest.h>)
+        # GoogleMock's headers are most of each test file's compile time: parse them once for the
+        # whole build (common/CMakeLists.txt), not once per chapter.
+        target_precompile_headers(${test_target} REUSE_FROM harness_selftest)
     endif()
     set_target_properties(${test_target} PROPERTIES
         RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests/${folder}")
