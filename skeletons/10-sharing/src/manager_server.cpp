@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -829,32 +830,58 @@ struct SemaphoreReferent : Referent {
     }
 };
 
-// threading.Condition() of an RLock: notify(n) wakes the n longest waiters, each of which takes
-// the lock back (with its recursion count) before wait() returns.
+// threading.Condition(lock=None): notify(n) wakes the n longest waiters, each of which takes the
+// lock back before wait() returns. Without a lock it makes its own RLock, whose _release_save
+// gives it up all the way (with its recursion count). manager.Condition(lock) passes a proxy of
+// this server: RebuildProxy gives the server a proxy of it, and threading.Condition, finding no
+// _is_owned or _release_save on a proxy, uses plain acquire() and release() (`external`).
 struct ConditionReferent : Referent {
+    explicit ConditionReferent(Referent* external = nullptr) : external(external) {}
     LockReferent lock{true};
+    Referent* external;  // the lock's referent, kept by id_to_local_proxy_obj (never erased)
     struct Waiter {
         bool notified = false;
         std::condition_variable woken;
     };
     std::deque<Waiter*> waiters;
 
-    [[nodiscard]] bool owned() const {
-        return lock.count > 0 && lock.owner == std::this_thread::get_id();
+    [[nodiscard]] bool owned(Gil& gil_lock) const {
+        if (external == nullptr) {
+            return lock.count > 0 && lock.owner == std::this_thread::get_id();
+        }
+        return !was_free(gil_lock);
+    }
+    // Condition._is_owned for a lock without one: acquire(False) succeeding means it was not
+    // held (it is released again). An RLock that this connection holds is acquired again, so
+    // CPython's manager.Condition(manager.RLock()) can never wait or notify: we match it.
+    [[nodiscard]] bool was_free(Gil& gil_lock) const {
+        auto got = external->call(
+            "acquire", static_cast<Tuple*>(Tuple::pack({False().get()}).get()), gil_lock);
+        if (!truthy(got.get())) {
+            return false;
+        }
+        external->call("release", static_cast<Tuple*>(Tuple::pack({}).get()), gil_lock);
+        return true;
     }
     Ref<Object> call(const std::string& method, Tuple* args, Gil& gil_lock) override {
         if (method == "acquire" || method == "release") {
-            return lock.call(method, args, gil_lock);
+            return external != nullptr ? external->call(method, args, gil_lock)
+                                       : lock.call(method, args, gil_lock);
         }
         if (method == "wait") {  // wait(timeout=None)
-            if (!owned()) {
+            if (!owned(gil_lock)) {
                 throw RemoteException{"RuntimeError",
                                       Str::create("cannot wait on un-acquired lock")};
             }
             Waiter me;
             waiters.push_back(&me);
-            const int saved = std::exchange(lock.count, 0);  // _release_save: all the way
-            lock.freed.notify_one();
+            int saved = 0;
+            if (external != nullptr) {
+                external->call("release", static_cast<Tuple*>(Tuple::pack({}).get()), gil_lock);
+            } else {
+                saved = std::exchange(lock.count, 0);  // _release_save: all the way
+                lock.freed.notify_one();
+            }
             Object* timeout = args->size() < 1 ? none().get() : args->item(0);
             if (is_none(timeout)) {
                 me.woken.wait(gil_lock, [&] { return me.notified; });
@@ -865,13 +892,17 @@ struct ConditionReferent : Referent {
             if (!me.notified) {
                 waiters.erase(std::find(waiters.begin(), waiters.end(), &me));
             }
-            lock.freed.wait(gil_lock, [&] { return lock.count == 0; });  // _acquire_restore
-            lock.owner = std::this_thread::get_id();
-            lock.count = saved;
+            if (external != nullptr) {  // _acquire_restore: a blocking acquire()
+                external->call("acquire", static_cast<Tuple*>(Tuple::pack({}).get()), gil_lock);
+            } else {
+                lock.freed.wait(gil_lock, [&] { return lock.count == 0; });  // _acquire_restore
+                lock.owner = std::this_thread::get_id();
+                lock.count = saved;
+            }
             return to_bool(me.notified);
         }
         if (method == "notify" || method == "notify_all") {
-            if (!owned()) {
+            if (!owned(gil_lock)) {
                 throw RemoteException{"RuntimeError",
                                       Str::create("cannot notify on un-acquired lock")};
             }
@@ -890,7 +921,7 @@ struct ConditionReferent : Referent {
     }
     [[nodiscard]] Signature signature(const std::string& method) const override {
         if (method == "acquire" || method == "release") {
-            return lock.signature(method);
+            return external != nullptr ? external->signature(method) : lock.signature(method);
         }
         if (method == "wait") {
             return {"Condition.wait", {{"timeout", None()}}};
@@ -905,9 +936,10 @@ struct ConditionReferent : Referent {
 // threading.Barrier(parties, action=None, timeout=None): its states as Lib/threading.py has them.
 struct BarrierReferent : Referent {
     enum State { Filling = 0, Draining = 1, Resetting = -1, Broken = -2 };
-    BarrierReferent(long long parties, Ref<Object> timeout)
-        : parties(parties), default_timeout(std::move(timeout)) {}
+    BarrierReferent(long long parties, Ref<Object> action, Ref<Object> timeout)
+        : parties(parties), action(std::move(action)), default_timeout(std::move(timeout)) {}
     long long parties;
+    Ref<Object> action;
     Ref<Object> default_timeout;
     State state = Filling;
     long long count = 0;
@@ -918,6 +950,10 @@ struct BarrierReferent : Referent {
         state = Broken;
         changed.notify_all();
     }
+    // self._action() in _release, for a true action, by the last party to arrive. No object that
+    // reaches this server can be called (a function pickles as a global our find_class refuses),
+    // so the call fails as CPython's call of it does, and wait() breaks the barrier.
+    void call_action() const { PY_KATA_TODO("§7"); }
     Ref<Object> call(const std::string& method, Tuple* args, Gil& lock) override {
         if (method == "wait") {
             Object* given = args->size() < 1 ? none().get() : args->item(0);
@@ -1192,6 +1228,30 @@ connection::Address server_address;  // Server.address: a token naming it is one
 std::atomic<bool> stopping{false};
 int listening_socket = -1;
 
+// create's argument `name`: positional at `index` (the typeid is 0), or a keyword, as python3's
+// manager.Barrier(2, action=f) sends it ({'action': f}); None when neither is there.
+Object* create_arg(Tuple* args, Object* kwds, ssize_t index, std::string_view name) {
+    if (index < args->size()) {
+        return args->item(index);
+    }
+    if (kwds != nullptr && kwds->ob_type == &Dict::Type) {
+        for (const auto& [key, value] : static_cast<Dict*>(kwds)->items()) {
+            if (key->ob_type == &Str::Type && static_cast<Str*>(key)->view() == name) {
+                return value;
+            }
+        }
+    }
+    return none().get();
+}
+
+// threading.Condition(lock) stores lock.acquire and lock.release: the lock argument must have
+// them. A proxy of this server's Lock, RLock, Semaphore, BoundedSemaphore or Condition does
+// (AcquirerProxy); anything else is CPython's AttributeError, naming the proxy's class.
+Referent* condition_lock(Object* lock) {
+    PY_KATA_TODO("§7");
+    return nullptr;
+}
+
 [[maybe_unused]] std::unique_ptr<Referent> make_referent(const std::string& type_id, Tuple* args,
                                                          Object* kwds) {
     if (type_id == "dict") {  // dict(mapping=(), **kwds)
@@ -1236,21 +1296,15 @@ int listening_socket = -1;
         }
         return std::make_unique<SemaphoreReferent>(value, type_id == "BoundedSemaphore");
     }
-    if (type_id == "Condition") {
-        if (args->size() > 1 && !is_none(args->item(1))) {
-            throw RemoteException{"TypeError",
-                                  Str::create("the manager's Condition makes its own RLock")};
-        }
-        return std::make_unique<ConditionReferent>();
+    if (type_id == "Condition") {  // (lock=None)
+        Object* lock = create_arg(args, kwds, 1, "lock");
+        return std::make_unique<ConditionReferent>(is_none(lock) ? nullptr : condition_lock(lock));
     }
     if (type_id == "Barrier") {  // (parties, action=None, timeout=None)
-        if (args->size() > 2 && !is_none(args->item(2))) {
-            throw RemoteException{"TypeError",
-                                  Str::create("the manager's Barrier takes no action")};
-        }
         return std::make_unique<BarrierReferent>(
-            integer(arg(args, 1), "parties"),
-            Ref<Object>::borrow(args->size() > 3 ? args->item(3) : none().get()));
+            integer(create_arg(args, kwds, 1, "parties"), "parties"),
+            Ref<Object>::borrow(create_arg(args, kwds, 2, "action")),
+            Ref<Object>::borrow(create_arg(args, kwds, 3, "timeout")));
     }
     if (type_id == "Array") {  // Array(typecode, sequence, lock=True)
         return std::make_unique<ArrayReferent>(arg(args, 1), arg(args, 2));

@@ -423,9 +423,16 @@ AcquirerProxy SyncManager::BoundedSemaphore(long long value) {
 ConditionProxy SyncManager::Condition() {
     return ConditionProxy(create("Condition"), authkey_);
 }
+ConditionProxy SyncManager::Condition(const BaseProxy& lock) {
+    return ConditionProxy(create("Condition", {lock.reduce()}), authkey_);
+}
 BarrierProxy SyncManager::Barrier(long long parties, std::optional<double> timeout) {
+    return Barrier(parties, None().get(), timeout);
+}
+BarrierProxy SyncManager::Barrier(long long parties, Object* action,
+                                  std::optional<double> timeout) {
     return BarrierProxy(
-        create("Barrier", {Int::create(parties), None(),
+        create("Barrier", {Int::create(parties), Ref<Object>::borrow(action),
                            timeout ? Ref<Object>(Float::create(*timeout)) : None()}),
         authkey_);
 }

@@ -299,7 +299,19 @@ class SyncManager {
     AcquirerProxy Semaphore(long long value = 1);
     AcquirerProxy BoundedSemaphore(long long value = 1);
     ConditionProxy Condition();
+    // Condition(lock): a Lock, RLock, Semaphore, BoundedSemaphore or Condition of this manager,
+    // sent as its proxy (CPython's RebuildProxy hands the server a proxy of its own object). Any
+    // other proxy: RemoteError (AttributeError "'ListProxy' object has no attribute 'acquire'").
+    // As in CPython, an RLock's Condition never waits or notifies: threading.Condition's
+    // _is_owned test, acquire(False), succeeds on an RLock its own connection holds.
+    ConditionProxy Condition(const BaseProxy& lock);
     BarrierProxy Barrier(long long parties, std::optional<double> timeout = std::nullopt);
+    // Barrier(parties, action, timeout): the server runs a true action when the last party
+    // arrives. CPython can send a picklable function (print); nothing our client sends can be
+    // called, so that wait() raises TypeError("'int' object is not callable") and breaks the
+    // barrier (the others get BrokenBarrierError), as CPython's server does for Barrier(2, 5).
+    BarrierProxy Barrier(long long parties, Object* action,
+                         std::optional<double> timeout = std::nullopt);
     // Array(typecode, sequence): the sequence a list or tuple.
     ArrayProxy Array(char typecode, Object* sequence);
     EventProxy Event();
