@@ -18,7 +18,7 @@ sources=(
     common/src/kata.cpp
 )
 clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPY_TRACE_REFS=1 \
-    -I common/include -I solutions/01-refcount/include -I given/01-refcount/include -I given/01-refcount/src \
+    -I fuzz/support -I common/include -I solutions/01-refcount/include -I given/01-refcount/include -I given/01-refcount/src \
     -I given/09-process-pools/include -I given/09-process-pools/src \
     -I solutions/09-process-pools/include \
     "${sources[@]}" -o "$out/pickle_loads_fuzzer"

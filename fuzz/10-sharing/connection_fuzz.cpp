@@ -19,8 +19,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "object_leaks.hpp"
 #include "proxy_pickle.hpp"
 #include "py/connection.hpp"
+#include "py/containers.hpp"
 #include "py/exceptions.hpp"
 #include "py/pickle.hpp"
 
@@ -42,10 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (mode == 3) {
         static const auto find_class = py::multiprocessing::detail::manager_find_class(
             [](const py::multiprocessing::managers::Token&) {});
+        // Made after find_class, whose first use may build the objects it keeps.
+        const py::Ref<py::List> marker = py::List::create();
         try {
             (void)py::pickle::loads(wire, find_class);
         } catch (const py::BaseException&) {  // the unpickler's documented errors
         }
+        // A list that contains itself (`]q\0h\0a` then a truncated rest) is garbage that
+        // CPython's gc would free; anything else left alive is a leak.
+        fuzz::abort_on_objects_newer_than(marker.get());
         return 0;
     }
 
