@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "py/containers.hpp"
+#include "py/pickle.hpp"
 #include "py/refchain.hpp"
 
 #ifndef PY_TRACE_REFS
@@ -21,8 +22,8 @@
 
 namespace fuzz {
 
-// Empties every list and dict created after `marker` that is still alive. Each is held while
-// the others are emptied, so none is freed under the walk.
+// Empties every list and dict, and drops every pickled instance's state, made after `marker`
+// and still alive. Each is held while the others are emptied, so none is freed under the walk.
 inline void break_cycles_newer_than(const py::Object* marker) {
     std::vector<py::Ref<py::Object>> held;
     for (py::Object* op : py::refchain::objects()) {
@@ -39,6 +40,9 @@ inline void break_cycles_newer_than(const py::Object* marker) {
             for (auto* key : dict->keys()) {
                 dict->delitem(key);
             }
+        } else if (op->ob_type == &py::pickle::Instance::Type) {
+            // BUILD may give an instance itself as its state (`h\0b` after NEWOBJ and a memo).
+            static_cast<py::pickle::Instance*>(op.get())->state = py::Ref<py::Object>();
         }
     }
 }
