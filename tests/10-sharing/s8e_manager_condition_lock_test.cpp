@@ -20,15 +20,9 @@ using py::multiprocessing::managers::SyncManager;
 using sharing_test::error_of;
 using sharing_test::fork_child;
 using sharing_test::I;
+using sharing_test::traceback_ending;
+using sharing_test::V;
 using sharing_test::wait_child;
-
-long long V(const py::Ref<py::Object>& obj) {
-    return static_cast<py::Int*>(obj.get())->value();
-}
-// A failing create is a RemoteError whose traceback ends in the server's exception.
-testing::Matcher<std::string> traceback_ending(const std::string& last_line) {
-    return testing::EndsWith("\n" + last_line + "\n" + std::string(75, '-'));
-}
 
 TEST(Sharing, Step53_AConditionTakesTheManagersLockAndABarrierCallsItsAction) {
     SyncManager manager;

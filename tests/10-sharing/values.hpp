@@ -1,6 +1,9 @@
 // Short spellings for the runtime values the manager tests send and read back: I(3), S("a"),
-// R(obj) for repr(obj), and error_of<E>(call) for the message of the E a call raises.
+// R(obj) for repr(obj), V(obj) for an int's value, error_of<E>(call) for the message of the E a
+// call raises, and traceback_ending(line) for a RemoteError's text.
 #pragma once
+
+#include <gmock/gmock.h>
 
 #include <string>
 #include <string_view>
@@ -18,6 +21,13 @@ inline py::Ref<py::Object> S(std::string_view s) {
 }
 inline std::string R(const py::Ref<py::Object>& obj) {
     return py::repr(obj.get());
+}
+inline long long V(const py::Ref<py::Object>& obj) {
+    return static_cast<py::Int*>(obj.get())->value();
+}
+// A failing create is a RemoteError whose traceback ends in the server's exception.
+inline testing::Matcher<std::string> traceback_ending(const std::string& last_line) {
+    return testing::EndsWith("\n" + last_line + "\n" + std::string(75, '-'));
 }
 // The message of the exception E that `call` raises, or a note that it raised none.
 template <class E, class F>
