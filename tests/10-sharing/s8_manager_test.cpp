@@ -240,6 +240,8 @@ TEST(Sharing, Step46_LockEventValueNamespaceAndQueueLiveInTheServer) {
     auto done = manager.Event();
     auto ns = manager.Namespace();
     auto queue = manager.Queue();
+    EXPECT_THAT(queue.repr(), testing::StartsWith("<AutoProxy[Queue] object, typeid 'Queue' at 0x"))
+        << "a Queue's proxy class is made by MakeProxyType, named after its typeid";
     ASSERT_TRUE(lock.acquire());
     EXPECT_FALSE(lock.acquire(false)) << "a Lock is not reentrant";
     const pid_t child = fork_child([&] {

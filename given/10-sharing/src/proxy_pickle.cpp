@@ -17,20 +17,6 @@ namespace {
 
 constexpr const char* kModule = "multiprocessing.managers";
 
-// SyncManager's registrations: the proxy class of each typeid (Queue an AutoProxy).
-std::string proxy_class(const std::string& type_id) {
-    static const std::map<std::string, std::string> classes = {
-        {"dict", "DictProxy"},           {"list", "ListProxy"},
-        {"Value", "ValueProxy"},         {"Lock", "AcquirerProxy"},
-        {"RLock", "AcquirerProxy"},      {"Event", "EventProxy"},
-        {"Namespace", "NamespaceProxy"}, {"Queue", "AutoProxy"},
-        {"Semaphore", "AcquirerProxy"},  {"BoundedSemaphore", "AcquirerProxy"},
-        {"Condition", "ConditionProxy"}, {"Barrier", "BarrierProxy"},
-        {"Array", "ArrayProxy"}};
-    const auto found = classes.find(type_id);
-    return found != classes.end() ? found->second : "BaseProxy";
-}
-
 bool is_proxy_class(const std::string& name) {
     return name == "BaseProxy" || name == "AutoProxy" || name == "DictProxy" ||
            name == "ListProxy" || name == "ValueProxy" || name == "AcquirerProxy" ||
@@ -89,6 +75,19 @@ Ref<pickle::Reduce> reduce_with(Object* rebuild_proxy, Object* cls, Object* toke
 }
 
 }  // namespace
+
+std::string proxy_class(const std::string& type_id) {
+    static const std::map<std::string, std::string> classes = {
+        {"dict", "DictProxy"},           {"list", "ListProxy"},
+        {"Value", "ValueProxy"},         {"Lock", "AcquirerProxy"},
+        {"RLock", "AcquirerProxy"},      {"Event", "EventProxy"},
+        {"Namespace", "NamespaceProxy"}, {"Queue", "AutoProxy"},
+        {"Semaphore", "AcquirerProxy"},  {"BoundedSemaphore", "AcquirerProxy"},
+        {"Condition", "ConditionProxy"}, {"Barrier", "BarrierProxy"},
+        {"Array", "ArrayProxy"}};
+    const auto found = classes.find(type_id);
+    return found != classes.end() ? found->second : "BaseProxy";
+}
 
 Ref<Object> reduce_proxy(const managers::Token& token) {
     const std::string cls = proxy_class(token.type_id);

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "py/managers.hpp"
 #include "py/object.hpp"
@@ -18,6 +19,10 @@
 #include "py/ref.hpp"
 
 namespace py::multiprocessing::detail {
+
+// SyncManager's registrations: the proxy class of each typeid ("AutoProxy" for Queue, whose
+// class CPython names AutoProxy[Queue]; "BaseProxy" for a typeid it does not register).
+std::string proxy_class(const std::string& type_id);
 
 // BaseProxy.__reduce__ for a proxy of `token` (the proxy class follows the typeid, as
 // SyncManager registers them).

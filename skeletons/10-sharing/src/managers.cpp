@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <map>
 #include <sstream>
 
 #include "error_reply.hpp"
@@ -95,17 +94,10 @@ std::string BaseProxy::str() {
 }
 
 std::string BaseProxy::repr() const {
-    // SyncManager's registrations: which proxy type each typeid gets (Queue an AutoProxy).
-    static const std::map<std::string, std::string> proxy_types = {
-        {"dict", "DictProxy"},           {"list", "ListProxy"},
-        {"Value", "ValueProxy"},         {"Lock", "AcquirerProxy"},
-        {"RLock", "AcquirerProxy"},      {"Event", "EventProxy"},
-        {"Namespace", "NamespaceProxy"}, {"Queue", "AutoProxy[Queue]"},
-        {"Semaphore", "AcquirerProxy"},  {"BoundedSemaphore", "AcquirerProxy"},
-        {"Condition", "ConditionProxy"}, {"Barrier", "BarrierProxy"},
-        {"Array", "ArrayProxy"}};
-    const auto found = proxy_types.find(token_.type_id);
-    const std::string type = found != proxy_types.end() ? found->second : "BaseProxy";
+    std::string type = multiprocessing::detail::proxy_class(token_.type_id);
+    if (type == "AutoProxy") {
+        type += "[" + token_.type_id + "]";  // MakeProxyType's name for an AutoProxy's class
+    }
     std::ostringstream out;
     out << "<" << type << " object, typeid '" << token_.type_id << "' at 0x" << std::hex
         << reinterpret_cast<std::uintptr_t>(this) << ">";
